@@ -1,0 +1,208 @@
+# rawrt: see README.md.
+#
+#   make                  build/<host arch>/librawrt.a and the crt object
+#   make ARCH=aarch64     the same, cross-built
+#   make run              build and run the tour (examples/tour)
+#   make test             every test, x86_64 natively and aarch64 under qemu-user
+#   make bench            Google Benchmark suites (x86_64), JSON in build/bench/
+#   make fuzz             the vDSO parser under libFuzzer for FUZZ_SECONDS
+#   make install PREFIX=/usr/local DESTDIR=
+#   make CHECKED=1 ...    the checked build (invariant assertions), in build/<arch>-checked
+#
+# The top-level targets install the Debian packages they need (mk/ensure-packages).
+
+HOST_ARCH := $(shell uname -m)
+ARCH ?= $(HOST_ARCH)
+BUILD := build/$(ARCH)$(if $(CHECKED),-checked)
+ENSURE := mk/ensure-packages
+PREFIX ?= /usr/local
+FUZZ_SECONDS ?= 60
+
+ifeq ($(ARCH),x86_64)
+  CROSS := $(if $(filter x86_64,$(HOST_ARCH)),,x86_64-linux-gnu-)
+  ARCH_FLAGS := -fcf-protection=branch
+  RUN_PREFIX := $(if $(filter x86_64,$(HOST_ARCH)),,qemu-x86_64)
+else ifeq ($(ARCH),aarch64)
+  CROSS := $(if $(filter aarch64,$(HOST_ARCH)),,aarch64-linux-gnu-)
+  # GCC 12 would otherwise call libgcc's __aarch64_* helpers for atomics.
+  ARCH_FLAGS := -mno-outline-atomics -mbranch-protection=bti
+  # cortex-a53 is ARMv8.0: an instruction from a later revision traps loudly.
+  RUN_PREFIX := $(if $(filter aarch64,$(HOST_ARCH)),,qemu-aarch64 -cpu cortex-a53)
+else
+  $(error rawrt supports ARCH=x86_64 and ARCH=aarch64, not "$(ARCH)")
+endif
+
+CXX := $(CROSS)g++
+AR := $(CROSS)ar
+LD := $(CROSS)ld
+NM := $(CROSS)nm
+
+COMMON_FLAGS := -std=c++20 -O2 -g -Wall -Wextra -iquote . $(ARCH_FLAGS) -MMD -MP \
+                $(if $(CHECKED),-DRAWRT_CHECKED=1)
+# The runtime directories: no libc, no exceptions, no RTTI, no hidden calls
+# into libstdc++ (guard variables, atexit) or back into memcpy from memcpy.
+RT_FLAGS := $(COMMON_FLAGS) -ffreestanding -fno-exceptions -fno-rtti -fno-stack-protector \
+            -fno-threadsafe-statics -fno-tree-loop-distribute-patterns \
+            -ffunction-sections -fdata-sections -fPIE -iquote $(BUILD)/gen
+HOSTED_FLAGS := $(COMMON_FLAGS) -fPIE
+
+RT_DIRS := arch sys vdso
+LIB := $(BUILD)/librawrt.a
+CRT := $(BUILD)/rawrt_crt.o
+CRT_SRCS := arch/$(ARCH)/start.S sys/startup.cpp
+RT_SRCS := $(filter-out $(CRT_SRCS),$(wildcard sys/*.cpp vdso/*.cpp) $(wildcard arch/$(ARCH)/*.S))
+RT_OBJS := $(RT_SRCS:%=$(BUILD)/obj/%.o)
+CRT_OBJS := $(CRT_SRCS:%=$(BUILD)/obj/%.o)
+ERRNO_LIST := $(BUILD)/gen/errno_list.inc
+
+# Freestanding programs: rawrt's crt, rawrt's library, nothing else. Debug
+# info is stripped at link (the symbol table stays, for nm and gdb).
+FREESTANDING_LDFLAGS := -nostdlib -static -no-pie -Wl,--gc-sections -Wl,--build-id=none \
+                        -Wl,-z,noexecstack -Wl,-z,noseparate-code -Wl,--strip-debug
+EXAMPLES := hello tour
+EXAMPLE_BINS := $(EXAMPLES:%=$(BUILD)/examples/%)
+
+# Hosted programs (tests, benchmarks) link libc before librawrt.a, so they
+# keep libc's memcpy and friends and librawrt's copies stay out.
+HOSTED_LIBS := -lc $(LIB)
+ifeq ($(CROSS),)
+  GTEST_INC :=
+  GTEST_LIBS := -lgtest
+  HOSTED_LDFLAGS := -pie
+else
+  # Debian ships GoogleTest as source only for other architectures: build it
+  # once with the cross compiler and cache it under build/.
+  GTEST_SRC := /usr/src/googletest/googletest
+  GTEST_INC := -isystem $(GTEST_SRC)/include
+  GTEST_LIBS := $(BUILD)/gtest/libgtest.a
+  HOSTED_LDFLAGS := -static
+endif
+TEST_SRCS := $(wildcard tests/*.cpp)
+TEST_OBJS := $(TEST_SRCS:%=$(BUILD)/obj/%.o)
+TEST_BIN := $(BUILD)/tests/rawrt_tests
+TEST_DEFS := -DRAWRT_TEST_ARCH='"$(ARCH)"' -DRAWRT_TEST_BUILD_DIR='"$(abspath $(BUILD))"' \
+             -DRAWRT_TEST_SOURCE_DIR='"$(CURDIR)"' -DRAWRT_TEST_RUNNER='"$(RUN_PREFIX)"' \
+             -DRAWRT_TEST_NM='"$(NM)"'
+
+BENCH_SRCS := $(wildcard bench/*.cpp)
+BENCH_BIN := $(BUILD)/bench/rawrt_bench
+
+PACKAGES_BUILD := g++ make binutils linux-libc-dev
+PACKAGES_TEST := $(PACKAGES_BUILD) g++-aarch64-linux-gnu binutils-aarch64-linux-gnu \
+                 linux-libc-dev-arm64-cross qemu-user libgtest-dev googletest
+PACKAGES_BENCH := $(PACKAGES_BUILD) libbenchmark-dev
+PACKAGES_FUZZ := $(PACKAGES_BUILD) clang
+
+.PHONY: all lib examples run test check bench fuzz install clean packages-build
+.DEFAULT_GOAL := all
+
+all: packages-build
+	$(MAKE) --no-print-directory lib
+
+packages-build:
+	@$(ENSURE) $(PACKAGES_BUILD) $(if $(CROSS),g++-aarch64-linux-gnu binutils-aarch64-linux-gnu linux-libc-dev-arm64-cross)
+
+lib: $(LIB) $(CRT)
+examples: $(EXAMPLE_BINS)
+
+run: packages-build
+	$(MAKE) --no-print-directory ARCH=$(HOST_ARCH) examples
+	build/$(HOST_ARCH)/examples/tour
+
+# Both architectures, one after the other; each prints "<arch>: N passed, M failed".
+test:
+	@$(ENSURE) $(PACKAGES_TEST)
+	$(MAKE) --no-print-directory ARCH=x86_64 check
+	$(MAKE) --no-print-directory ARCH=aarch64 check
+
+check: $(TEST_BIN) $(EXAMPLE_BINS) $(LIB)
+	$(RUN_PREFIX) $(TEST_BIN)
+
+bench:
+	@$(ENSURE) $(PACKAGES_BENCH)
+	$(MAKE) --no-print-directory ARCH=x86_64 $(BENCH_BIN)
+	mkdir -p build/bench
+	build/x86_64/bench/rawrt_bench --benchmark_out=build/bench/syscalls.json \
+	    --benchmark_out_format=json | tee build/bench/syscalls.txt
+
+fuzz:
+	@$(ENSURE) $(PACKAGES_FUZZ)
+	$(MAKE) --no-print-directory build/fuzz/vdso_fuzz
+	mkdir -p build/fuzz/corpus
+	build/fuzz/vdso_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=5 build/fuzz/corpus fuzz/corpus
+
+build/fuzz/vdso_fuzz: fuzz/vdso_fuzz.cpp $(wildcard vdso/*.cpp vdso/*.hpp)
+	@mkdir -p $(@D)
+	clang++ -std=c++20 -O1 -g -iquote . -fsanitize=fuzzer,address,undefined \
+	    -o $@ fuzz/vdso_fuzz.cpp vdso/elf_image.cpp
+
+install: lib
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 $(LIB) $(CRT) $(DESTDIR)$(PREFIX)/lib/
+	for f in $(wildcard arch/*.hpp arch/$(ARCH)/*.hpp sys/*.hpp sys/*.inc vdso/*.hpp); do \
+	    install -D -m 644 $$f $(DESTDIR)$(PREFIX)/include/rawrt/$$f || exit 1; done
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@ARCH_FLAGS@|$(ARCH_FLAGS)|' mk/rawrt.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/rawrt.pc
+
+clean:
+	rm -rf build
+
+# --- rules
+
+$(ERRNO_LIST):
+	@mkdir -p $(@D)
+	echo '#include <linux/errno.h>' | $(CXX) -E -dM -x c++ - \
+	    | awk '$$1 == "#define" && $$2 ~ /^E[A-Z0-9]+$$/ && $$3 ~ /^[0-9]+$$/ \
+	           { print "RAWRT_ERRNO(" $$2 ", " $$3 ")" }' | sort -t, -k2 -n > $@
+
+$(BUILD)/obj/sys/errno.cpp.o: $(ERRNO_LIST)
+
+$(BUILD)/obj/arch/%.S.o: arch/%.S
+	@mkdir -p $(@D)
+	$(CXX) $(RT_FLAGS) -c -o $@ $<
+
+$(BUILD)/obj/sys/%.cpp.o: sys/%.cpp
+	@mkdir -p $(@D)
+	$(CXX) $(RT_FLAGS) -c -o $@ $<
+$(BUILD)/obj/vdso/%.cpp.o: vdso/%.cpp
+	@mkdir -p $(@D)
+	$(CXX) $(RT_FLAGS) -c -o $@ $<
+$(BUILD)/obj/examples/%.cpp.o: examples/%.cpp
+	@mkdir -p $(@D)
+	$(CXX) $(RT_FLAGS) -c -o $@ $<
+
+$(LIB): $(RT_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(CRT): $(CRT_OBJS)
+	$(LD) -r -o $@ $^
+
+$(BUILD)/examples/%: $(BUILD)/obj/examples/%/main.cpp.o $(CRT) $(LIB)
+	@mkdir -p $(@D)
+	$(CXX) $(FREESTANDING_LDFLAGS) -o $@ $(CRT) $< $(LIB)
+
+$(BUILD)/gtest/libgtest.a:
+	@mkdir -p $(@D)
+	$(CXX) -std=c++17 -O2 $(GTEST_INC) -I$(GTEST_SRC) -c -o $(@D)/gtest-all.o $(GTEST_SRC)/src/gtest-all.cc
+	$(AR) rcs $@ $(@D)/gtest-all.o
+
+$(BUILD)/obj/tests/%.cpp.o: tests/%.cpp
+	@mkdir -p $(@D)
+	$(CXX) $(HOSTED_FLAGS) $(GTEST_INC) $(TEST_DEFS) -c -o $@ $<
+
+$(TEST_BIN): $(TEST_OBJS) $(LIB) $(if $(CROSS),$(GTEST_LIBS))
+	@mkdir -p $(@D)
+	$(CXX) $(HOSTED_LDFLAGS) -o $@ $(TEST_OBJS) $(HOSTED_LIBS) $(GTEST_LIBS) -pthread
+
+$(BUILD)/obj/bench/%.cpp.o: bench/%.cpp
+	@mkdir -p $(@D)
+	$(CXX) $(HOSTED_FLAGS) -c -o $@ $<
+
+$(BENCH_BIN): $(BENCH_SRCS:%=$(BUILD)/obj/%.o) $(LIB)
+	@mkdir -p $(@D)
+	$(CXX) $(HOSTED_LDFLAGS) -o $@ $(BENCH_SRCS:%=$(BUILD)/obj/%.o) $(HOSTED_LIBS) -lbenchmark -pthread
+
+.SECONDARY:
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,34 @@
+// long rawrt_syscall5(long nr, long a1, long a2, long a3, long a4, long a5);
+//
+// Enters the kernel with 5 arguments and returns its raw result: -4095..-1
+// is -errno, anything else is the value. No errno, no scheduler: sys/ builds
+// both of Go's flavours (RawSyscall, Syscall) on top of this.
+//
+// ABI (AAPCS64 in, Linux syscall out):
+//   in:   x0 = nr, x1 = a1, x2 = a2, x3 = a3, x4 = a4, x5 = a5
+//   kernel wants: x8 = nr, x0 = a1, x1 = a2, x2 = a3, x3 = a4, x4 = a5
+//   out:  x0 = result
+//   clobbers: x8, x1, x2, x3, x4 (svc itself preserves every other register)
+//
+// rawrt_syscall5_insn labels the svc instruction and rawrt_syscall5_return
+// the one after it: a signal handler compares the interrupted PC with them to
+// know the thread was in (or about to restart) this syscall.
+
+#include "arch/aarch64/asm.hpp"
+
+RAWRT_FUNC(rawrt_syscall5)
+    mov     x8, x0              // syscall number
+    mov     x0, x1              // a1
+    mov     x1, x2              // a2
+    mov     x2, x3              // a3
+    mov     x3, x4              // a4
+    mov     x4, x5              // a5
+    .globl  rawrt_syscall5_insn
+rawrt_syscall5_insn:
+    svc     #0
+    .globl  rawrt_syscall5_return
+rawrt_syscall5_return:
+    ret
+RAWRT_END(rawrt_syscall5)
+
+RAWRT_GNU_PROPERTY_NOTE

@@ -1,0 +1,31 @@
+// long rawrt_syscall1(long nr, long a1);
+//
+// Enters the kernel with 1 argument and returns its raw result: -4095..-1
+// is -errno, anything else is the value. No errno, no scheduler: sys/ builds
+// both of Go's flavours (RawSyscall, Syscall) on top of this.
+//
+// ABI (System V in, Linux syscall out):
+//   in:   rdi = nr, rsi = a1
+//   kernel wants: rax = nr, rdi = a1
+//   out:  rax = result
+//   clobbers: rcx, r11 (the syscall instruction saves rip and rflags there)
+//             and the argument registers it moves
+//
+// rawrt_syscall1_insn labels the syscall instruction and rawrt_syscall1_return
+// the one after it: a signal handler compares the interrupted PC with them to
+// know the thread was in (or about to restart) this syscall.
+
+#include "arch/x86_64/asm.hpp"
+
+RAWRT_FUNC(rawrt_syscall1)
+    mov     %rdi, %rax          // syscall number
+    mov     %rsi, %rdi          // a1
+    .globl  rawrt_syscall1_insn
+rawrt_syscall1_insn:
+    syscall
+    .globl  rawrt_syscall1_return
+rawrt_syscall1_return:
+    ret
+RAWRT_END(rawrt_syscall1)
+
+RAWRT_GNU_PROPERTY_NOTE

@@ -1,0 +1,55 @@
+// Typed syscall wrappers in two flavours, as in Go:
+//
+//   rawrt::sys::read(...)       Go's syscall.Syscall: tells the scheduler it
+//                               may block (entersyscall / exitsyscall hooks).
+//   rawrt::sys::raw::read(...)  Go's syscall.RawSyscall: never touches the
+//                               scheduler. Cheaper, but a raw call that blocks
+//                               holds its P for as long as the kernel holds it.
+//
+// Each returns a Result (the value or an Errno); nothing sets a global errno.
+// Numbers come from the kernel's <asm/unistd.h> for the target architecture.
+#pragma once
+
+#include <asm/unistd.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "sys/result.hpp"
+#include "sys/syscall.hpp"
+#include "sys/types.hpp"
+
+namespace rawrt::sys {
+
+namespace raw {
+#define RAWRT_SYSCALL ::rawrt::sys::raw_syscall
+#include "sys/calls.inc"
+#undef RAWRT_SYSCALL
+}  // namespace raw
+
+#define RAWRT_SYSCALL ::rawrt::sys::blocking_syscall
+#include "sys/calls.inc"
+#undef RAWRT_SYSCALL
+
+// Calls that end a thread or make one exist do not come in two flavours.
+
+// Ends the calling thread only (Go: exit1 / exitThread).
+[[noreturn]] void exit(int code);
+// Ends the process (Go: exit).
+[[noreturn]] void exit_group(int code);
+
+// A new thread on stack_top running fn(arg), then exit with fn's result. With
+// CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID, *tid holds the tid from before
+// clone returns until the thread is gone, then 0 with a futex wake on it.
+inline Result<int> clone(unsigned long flags, void* stack_top, int* tid, void* tls,
+                         int (*fn)(void*), void* arg) {
+    return rawrt_clone(flags, stack_top, tid, tls, fn, arg);
+}
+
+namespace raw {
+using ::rawrt::sys::clone;
+using ::rawrt::sys::exit;
+using ::rawrt::sys::exit_group;
+}  // namespace raw
+
+}  // namespace rawrt::sys

@@ -1,0 +1,13 @@
+#include "sys/calls.hpp"
+
+namespace rawrt::sys {
+
+void exit(int code) {
+    for (;;) (void)raw_syscall(__NR_exit, code);
+}
+
+void exit_group(int code) {
+    for (;;) (void)raw_syscall(__NR_exit_group, code);
+}
+
+}  // namespace rawrt::sys

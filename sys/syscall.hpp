@@ -1,0 +1,93 @@
+// The two ways into the kernel, as in Go's syscall package:
+//
+//   raw_syscall(nr, ...)       Go's RawSyscall: straight to the stub; never
+//                              tells the scheduler. For calls that cannot block.
+//   blocking_syscall(nr, ...)  Go's Syscall: brackets the stub with the
+//                              entersyscall / exitsyscall hooks so the
+//                              scheduler can hand this thread's P to another
+//                              thread while the kernel holds this one.
+//
+// Both return the kernel's raw word (-4095..-1 = -errno); the typed wrappers
+// in sys/calls.hpp wrap it in a Result.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <type_traits>
+
+#include "arch/arch.hpp"
+
+namespace rawrt::sys {
+
+// A syscall argument as the kernel's register word.
+template <class T>
+inline long syscall_word(T v) {
+    if constexpr (std::is_pointer_v<T> || std::is_null_pointer_v<T>)
+        return reinterpret_cast<long>(v);
+    else
+        return static_cast<long>(v);
+}
+
+template <class... A>
+inline long raw_syscall(long nr, A... a) {
+    constexpr auto n = sizeof...(A);
+    static_assert(n <= 6, "Linux syscalls take at most 6 arguments");
+    if constexpr (n == 0) return rawrt_syscall0(nr);
+    else if constexpr (n == 1) return rawrt_syscall1(nr, syscall_word(a)...);
+    else if constexpr (n == 2) return rawrt_syscall2(nr, syscall_word(a)...);
+    else if constexpr (n == 3) return rawrt_syscall3(nr, syscall_word(a)...);
+    else if constexpr (n == 4) return rawrt_syscall4(nr, syscall_word(a)...);
+    else if constexpr (n == 5) return rawrt_syscall5(nr, syscall_word(a)...);
+    else return rawrt_syscall6(nr, syscall_word(a)...);
+}
+
+// What a scheduler plugs in to hear about blocking syscalls. sys/ never links
+// a scheduler: until one installs its hooks (and on threads that are not its
+// own, where its hooks return at once) blocking_syscall is raw_syscall plus
+// one load and one branch.
+struct SyscallHooks {
+    void (*enter)();        // Go: entersyscall
+    void (*exit)();         // Go: exitsyscall
+    void (*enter_block)();  // Go: entersyscallblock (hand the P off at once)
+};
+
+namespace detail {
+extern std::atomic<const SyscallHooks*> installed_syscall_hooks;
+}
+
+// Installs hooks (nullptr removes them). The scheduler does this before its
+// first thread starts and undoes it after its last has been joined.
+void install_syscall_hooks(const SyscallHooks* hooks);
+
+inline const SyscallHooks* syscall_hooks() {
+    return detail::installed_syscall_hooks.load(std::memory_order_acquire);
+}
+
+template <class... A>
+inline long blocking_syscall(long nr, A... a) {
+    const SyscallHooks* hooks = syscall_hooks();
+    if (hooks == nullptr) return raw_syscall(nr, a...);
+    hooks->enter();
+    long r = raw_syscall(nr, a...);
+    hooks->exit();
+    return r;
+}
+
+// For a call known to block for long (a wait with no deadline): the P is
+// handed off before entering the kernel instead of after sysmon notices.
+template <class... A>
+inline long long_blocking_syscall(long nr, A... a) {
+    const SyscallHooks* hooks = syscall_hooks();
+    if (hooks == nullptr) return raw_syscall(nr, a...);
+    hooks->enter_block();
+    long r = raw_syscall(nr, a...);
+    hooks->exit();
+    return r;
+}
+
+// Whether pc is a syscall instruction of the stubs, or the instruction right
+// after one: a signal handler's test for "this thread is in the kernel or
+// about to restart a syscall".
+bool pc_in_syscall_stub(uintptr_t pc);
+
+}  // namespace rawrt::sys

@@ -1,0 +1,58 @@
+// The kernel structures the sys wrappers take.
+//
+// Where glibc and the kernel agree on a struct's layout (sockaddr, iovec,
+// timespec, statx, epoll_event, rusage, rlimit64, io_uring_params) it is only
+// declared here, so a hosted program passes its <sys/...> struct and a
+// freestanding one the <linux/...> struct of the same name. Where they differ
+// (sigaction, sigset_t, stack_t, utsname) rawrt defines the kernel's layout
+// under its own name; sys/layout_checks.cpp checks every one of them against
+// the UAPI headers.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+struct epoll_event;
+struct io_uring_params;
+struct iovec;
+struct rlimit64;
+struct rusage;
+struct sockaddr;
+struct statx;
+struct timespec;
+
+namespace rawrt::sys {
+
+// The kernel's sigset_t: one bit per signal, 64 signals, passed with
+// sigsetsize = 8 (glibc's sigset_t is 128 bytes).
+using SignalSet = uint64_t;
+constexpr size_t kSignalSetSize = sizeof(SignalSet);
+
+constexpr SignalSet signal_bit(int signo) { return SignalSet{1} << (signo - 1); }
+
+// struct sigaction as rt_sigaction reads it (glibc's differs).
+struct KernelSigaction {
+    void* handler;  // void (*)(int) or, with SA_SIGINFO, void (*)(int, siginfo_t*, void*)
+    unsigned long flags;
+    void (*restorer)();  // with SA_RESTORER: rawrt_sigreturn (mandatory on x86_64)
+    SignalSet mask;
+};
+
+// stack_t for sigaltstack.
+struct SignalStack {
+    void* sp;
+    int flags;
+    size_t size;
+};
+
+// struct new_utsname for uname.
+struct Utsname {
+    char sysname[65];
+    char nodename[65];
+    char release[65];
+    char version[65];
+    char machine[65];
+    char domainname[65];
+};
+
+}  // namespace rawrt::sys

@@ -1,0 +1,45 @@
+// Running a program as a child process from a test: its stdout+stderr and its
+// exit status. On aarch64 the test itself runs under qemu-user, and so must
+// every aarch64 child: RAWRT_TEST_RUNNER holds the prefix ("qemu-aarch64 -cpu
+// cortex-a53") and is empty on the native architecture.
+#pragma once
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <string>
+
+namespace rawrt::test {
+
+struct ChildResult {
+    std::string output;  // stdout and stderr, interleaved
+    int exit_status = -1;  // -1 if killed by a signal
+    int signal = 0;
+};
+
+// Runs `command` through /bin/sh with stderr folded into stdout.
+inline ChildResult run_command(const std::string& command) {
+    ChildResult result;
+    FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+    if (pipe == nullptr) return result;
+    std::array<char, 4096> buffer;
+    size_t n;
+    while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.output.append(buffer.data(), n);
+    int status = ::pclose(pipe);
+    if (WIFEXITED(status)) result.exit_status = WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
+    return result;
+}
+
+// Runs a program built for the architecture under test.
+inline ChildResult run_program(const std::string& path_and_args) {
+    std::string runner = RAWRT_TEST_RUNNER;
+    return run_command(runner.empty() ? path_and_args : runner + " " + path_and_args);
+}
+
+inline std::string build_path(const std::string& relative) {
+    return std::string(RAWRT_TEST_BUILD_DIR) + "/" + relative;
+}
+
+}  // namespace rawrt::test
