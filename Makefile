@@ -13,7 +13,9 @@
 
 HOST_ARCH := $(shell uname -m)
 ARCH ?= $(HOST_ARCH)
-BUILD := build/$(ARCH)$(if $(CHECKED),-checked)
+# BUILD_ROOT lets two checkouts' worth of builds share one tree (e.g. parallel work).
+BUILD_ROOT ?= build
+BUILD := $(BUILD_ROOT)/$(ARCH)$(if $(CHECKED),-checked)
 ENSURE := mk/ensure-packages
 PREFIX ?= /usr/local
 FUZZ_SECONDS ?= 60
@@ -50,7 +52,7 @@ RT_DIRS := arch sys vdso
 LIB := $(BUILD)/librawrt.a
 CRT := $(BUILD)/rawrt_crt.o
 CRT_SRCS := arch/$(ARCH)/start.S sys/startup.cpp
-RT_SRCS := $(filter-out $(CRT_SRCS),$(wildcard sys/*.cpp vdso/*.cpp) $(wildcard arch/$(ARCH)/*.S))
+RT_SRCS := $(filter-out $(CRT_SRCS),$(wildcard sys/*.cpp vdso/*.cpp sched/*.cpp) $(wildcard arch/$(ARCH)/*.S))
 RT_OBJS := $(RT_SRCS:%=$(BUILD)/obj/%.o)
 CRT_OBJS := $(CRT_SRCS:%=$(BUILD)/obj/%.o)
 ERRNO_LIST := $(BUILD)/gen/errno_list.inc
@@ -90,7 +92,7 @@ BENCH_BIN := $(BUILD)/bench/rawrt_bench
 PACKAGES_BUILD := g++ make binutils linux-libc-dev
 PACKAGES_TEST := $(PACKAGES_BUILD) g++-aarch64-linux-gnu binutils-aarch64-linux-gnu \
                  linux-libc-dev-arm64-cross qemu-user libgtest-dev googletest
-PACKAGES_BENCH := $(PACKAGES_BUILD) libbenchmark-dev
+PACKAGES_BENCH := $(PACKAGES_BUILD) libbenchmark-dev libboost-context-dev
 PACKAGES_FUZZ := $(PACKAGES_BUILD) clang
 
 .PHONY: all lib examples run test check bench fuzz install clean packages-build
@@ -107,7 +109,7 @@ examples: $(EXAMPLE_BINS)
 
 run: packages-build
 	$(MAKE) --no-print-directory ARCH=$(HOST_ARCH) examples
-	build/$(HOST_ARCH)/examples/tour
+	$(BUILD_ROOT)/$(HOST_ARCH)/examples/tour
 
 # Both architectures, one after the other; each prints "<arch>: N passed, M failed".
 test:
@@ -121,17 +123,17 @@ check: $(TEST_BIN) $(EXAMPLE_BINS) $(LIB)
 bench:
 	@$(ENSURE) $(PACKAGES_BENCH)
 	$(MAKE) --no-print-directory ARCH=x86_64 $(BENCH_BIN)
-	mkdir -p build/bench
-	build/x86_64/bench/rawrt_bench --benchmark_out=build/bench/syscalls.json \
-	    --benchmark_out_format=json | tee build/bench/syscalls.txt
+	mkdir -p $(BUILD_ROOT)/bench
+	$(BUILD_ROOT)/x86_64/bench/rawrt_bench --benchmark_out=$(BUILD_ROOT)/bench/rawrt.json \
+	    --benchmark_out_format=json | tee $(BUILD_ROOT)/bench/rawrt.txt
 
 fuzz:
 	@$(ENSURE) $(PACKAGES_FUZZ)
-	$(MAKE) --no-print-directory build/fuzz/vdso_fuzz
-	mkdir -p build/fuzz/corpus
-	build/fuzz/vdso_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=5 build/fuzz/corpus fuzz/corpus
+	$(MAKE) --no-print-directory $(BUILD_ROOT)/fuzz/vdso_fuzz
+	mkdir -p $(BUILD_ROOT)/fuzz/corpus
+	$(BUILD_ROOT)/fuzz/vdso_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=5 $(BUILD_ROOT)/fuzz/corpus fuzz/corpus
 
-build/fuzz/vdso_fuzz: fuzz/vdso_fuzz.cpp $(wildcard vdso/*.cpp vdso/*.hpp)
+$(BUILD_ROOT)/fuzz/vdso_fuzz: fuzz/vdso_fuzz.cpp $(wildcard vdso/*.cpp vdso/*.hpp)
 	@mkdir -p $(@D)
 	clang++ -std=c++20 -O1 -g -iquote . -fsanitize=fuzzer,address,undefined \
 	    -o $@ fuzz/vdso_fuzz.cpp vdso/elf_image.cpp
@@ -167,6 +169,9 @@ $(BUILD)/obj/sys/%.cpp.o: sys/%.cpp
 $(BUILD)/obj/vdso/%.cpp.o: vdso/%.cpp
 	@mkdir -p $(@D)
 	$(CXX) $(RT_FLAGS) -c -o $@ $<
+$(BUILD)/obj/sched/%.cpp.o: sched/%.cpp
+	@mkdir -p $(@D)
+	$(CXX) $(RT_FLAGS) -c -o $@ $<
 $(BUILD)/obj/examples/%.cpp.o: examples/%.cpp
 	@mkdir -p $(@D)
 	$(CXX) $(RT_FLAGS) -c -o $@ $<
@@ -179,9 +184,11 @@ $(LIB): $(RT_OBJS)
 $(CRT): $(CRT_OBJS)
 	$(LD) -r -o $@ $^
 
-$(BUILD)/examples/%: $(BUILD)/obj/examples/%/main.cpp.o $(CRT) $(LIB)
+# An example is every .cpp in its folder.
+.SECONDEXPANSION:
+$(BUILD)/examples/%: $$(addprefix $(BUILD)/obj/,$$(addsuffix .o,$$(wildcard examples/$$*/*.cpp))) $(CRT) $(LIB)
 	@mkdir -p $(@D)
-	$(CXX) $(FREESTANDING_LDFLAGS) -o $@ $(CRT) $< $(LIB)
+	$(CXX) $(FREESTANDING_LDFLAGS) -o $@ $(CRT) $(filter %.cpp.o,$^) $(LIB)
 
 $(BUILD)/gtest/libgtest.a:
 	@mkdir -p $(@D)
@@ -202,7 +209,7 @@ $(BUILD)/obj/bench/%.cpp.o: bench/%.cpp
 
 $(BENCH_BIN): $(BENCH_SRCS:%=$(BUILD)/obj/%.o) $(LIB)
 	@mkdir -p $(@D)
-	$(CXX) $(HOSTED_LDFLAGS) -o $@ $(BENCH_SRCS:%=$(BUILD)/obj/%.o) $(HOSTED_LIBS) -lbenchmark -pthread
+	$(CXX) $(HOSTED_LDFLAGS) -o $@ $(BENCH_SRCS:%=$(BUILD)/obj/%.o) $(HOSTED_LIBS) -lbenchmark -lboost_context -pthread
 
 .SECONDARY:
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -31,4 +31,37 @@ void rawrt_sigreturn();
 // The calling thread's TCB pointer (thread_pointer_get.S / _set.S).
 void* rawrt_thread_pointer_get();
 long rawrt_thread_pointer_set(void* tcb);
+
+// A suspended execution context: its saved stack pointer. The callee-saved
+// registers live in a frame on that stack (layout: arch/offsets.hpp,
+// RAWRT_CONTEXT_FRAME_*); sched/context.hpp builds a first one (make_context).
+struct rawrt_context {
+    void* sp;
+};
+
+// Saves the caller's state into *save and resumes *load; returns when some
+// later switch, gogo or mcall resumes *save (context_switch.S).
+void rawrt_context_switch(rawrt_context* save, const rawrt_context* load);
+
+// Resumes *load without saving anything: Go's gogo (gogo.S).
+[[noreturn]] void rawrt_gogo(const rawrt_context* load);
+
+// Go's mcall: saves the caller's state into *save, moves to g0_stack_top
+// (rounded down to 16 bytes) and calls fn(g) there. fn must not return; it
+// resumes some context instead. Resuming *save returns from rawrt_mcall (mcall.S).
+void rawrt_mcall(rawrt_context* save, void* g0_stack_top, void (*fn)(void*), void* g);
+
+// Go's systemstack: fn(arg) on the stack ending at stack_top (rounded down to
+// 16 bytes), then back on the caller's stack. The caller must not already be
+// running on that stack (systemstack.S).
+void rawrt_systemstack(void* stack_top, void (*fn)(void*), void* arg);
+
+// Where a first frame from make_context "returns" to: calls fn(arg) with the
+// frame chain ended. Never called directly (context_start.S).
+void rawrt_context_start();
+
+// Fatal paths of the trampolines, in sched/context.cpp: a context's fn or an
+// mcall's fn returned.
+[[noreturn]] void rawrt_context_returned();
+[[noreturn]] void rawrt_mcall_returned();
 }

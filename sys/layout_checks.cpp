@@ -34,6 +34,10 @@ static_assert(sizeof(struct epoll_event) == 12);
 static_assert(sizeof(struct epoll_event) == 16);
 #endif
 static_assert(sizeof(struct timespec) == 16);
+static_assert(sizeof(KernelTimespec) == sizeof(struct __kernel_timespec));
+static_assert(offsetof(KernelTimespec, tv_nsec) == offsetof(struct __kernel_timespec, tv_nsec));
+static_assert(kClockRealtime == CLOCK_REALTIME && kClockMonotonic == CLOCK_MONOTONIC &&
+              kClockRealtimeCoarse == CLOCK_REALTIME_COARSE);
 static_assert(sizeof(struct iovec) == 16);
 
 }  // namespace rawrt::sys

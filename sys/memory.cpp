@@ -1,18 +1,18 @@
 // memcpy, memmove, memset, memcmp, strlen: the compiler emits calls to these
 // (struct copies, zeroing, loops it recognises) even in freestanding code, so
-// the runtime must define them. Kept in their own object: a hosted program that
-// links libc first takes libc's and never pulls this file in.
+// the runtime must define them. They are weak: a hosted program (the tests,
+// the benchmarks) that links libc beside librawrt.a keeps libc's, even when a
+// static link pulls both objects in.
 //
-// Built with -fno-builtin semantics where it matters: the loops below are
-// written so GCC cannot turn them back into calls to themselves
-// (-fno-tree-loop-distribute-patterns is set for this file in the Makefile).
+// -fno-tree-loop-distribute-patterns (RT_FLAGS) keeps GCC from turning the
+// loops below back into calls to the functions they implement.
 
 #include <cstddef>
 #include <cstdint>
 
 extern "C" {
 
-void* memcpy(void* __restrict dst, const void* __restrict src, size_t n) {
+[[gnu::weak]] void* memcpy(void* __restrict dst, const void* __restrict src, size_t n) {
 #if defined(__x86_64__)
     // rep movsb is the fastest general copy on CPUs with ERMS (all x86_64 of
     // the last decade) and short to write.
@@ -32,7 +32,7 @@ void* memcpy(void* __restrict dst, const void* __restrict src, size_t n) {
 #endif
 }
 
-void* memmove(void* dst, const void* src, size_t n) {
+[[gnu::weak]] void* memmove(void* dst, const void* src, size_t n) {
     auto* d = static_cast<unsigned char*>(dst);
     auto* s = static_cast<const unsigned char*>(src);
     if (d == s || n == 0) return dst;
@@ -41,7 +41,7 @@ void* memmove(void* dst, const void* src, size_t n) {
     return dst;
 }
 
-void* memset(void* dst, int c, size_t n) {
+[[gnu::weak]] void* memset(void* dst, int c, size_t n) {
 #if defined(__x86_64__)
     void* ret = dst;
     asm volatile("rep stosb" : "+D"(dst), "+c"(n) : "a"(c) : "memory");
@@ -55,7 +55,7 @@ void* memset(void* dst, int c, size_t n) {
 #endif
 }
 
-int memcmp(const void* a, const void* b, size_t n) {
+[[gnu::weak]] int memcmp(const void* a, const void* b, size_t n) {
     auto* x = static_cast<const unsigned char*>(a);
     auto* y = static_cast<const unsigned char*>(b);
     for (size_t i = 0; i < n; ++i)
@@ -63,7 +63,7 @@ int memcmp(const void* a, const void* b, size_t n) {
     return 0;
 }
 
-size_t strlen(const char* s) {
+[[gnu::weak]] size_t strlen(const char* s) {
     const char* p = s;
     while (*p) ++p;
     return static_cast<size_t>(p - s);

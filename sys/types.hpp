@@ -45,6 +45,24 @@ struct SignalStack {
     size_t size;
 };
 
+// The clocks rawrt reads itself. Runtime code cannot include <linux/time.h>
+// for them: GCC 12's <atomic> pulls in glibc's <time.h>, whose timeval and
+// itimerspec clash with the kernel's.
+constexpr int kClockRealtime = 0;        // CLOCK_REALTIME
+constexpr int kClockMonotonic = 1;       // CLOCK_MONOTONIC
+constexpr int kClockRealtimeCoarse = 5;  // CLOCK_REALTIME_COARSE
+
+// struct __kernel_timespec, which is what timespec is on both 64-bit ABIs,
+// for runtime code that needs one it can fill in.
+struct KernelTimespec {
+    int64_t tv_sec;
+    int64_t tv_nsec;
+};
+inline timespec* as_timespec(KernelTimespec* ts) { return reinterpret_cast<timespec*>(ts); }
+inline const timespec* as_timespec(const KernelTimespec* ts) {
+    return reinterpret_cast<const timespec*>(ts);
+}
+
 // struct new_utsname for uname.
 struct Utsname {
     char sysname[65];

@@ -1,0 +1,87 @@
+// void rawrt_mcall(rawrt_context* save, void* g0_stack_top,
+//                  void (*fn)(void*), void* g);
+//
+// Go's mcall: leaves the current stack for the M's g0 stack and calls fn(g)
+// there. The caller's state is saved into *save first, in the frame that
+// rawrt_context_switch uses, so a later rawrt_gogo(save) or
+// rawrt_context_switch(..., save) makes this call return to its caller. fn
+// must not return (it runs the scheduler, which resumes some context); if it
+// does, rawrt_mcall_returned() ends the process with "fatal error: ..." and
+// exit status 2, as Go's "mcall function returned" does.
+//
+// ABI:
+//   in:  x0 = save, x1 = g0_stack_top (rounded down to 16 bytes),
+//        x2 = fn, x3 = g
+//   out: nothing, when *save is resumed
+//   preserved (across the whole suspension): x19-x30, sp, d8-d15
+//   clobbers: every caller-saved register
+//   fn runs with: x0 = g, sp = g0_stack_top & -16, x29 = 0.
+//
+// Frame map (arch/offsets.hpp, RAWRT_CONTEXT_FRAME_*), from the saved sp up:
+//
+//   0x00  x29 (fp)     0x08  x30 (lr: into rawrt_mcall's caller)
+//   0x10  x19    0x18  x20    0x20  x21    0x28  x22
+//   0x30  x23    0x38  x24    0x40  x25    0x48  x26
+//   0x50  x27    0x58  x28
+//   0x60  d8     0x68  d9     0x70  d10    0x78  d11
+//   0x80  d12    0x88  d13    0x90  d14    0x98  d15
+//   0xa0  the caller's frame
+//
+// On g0 the frame chain ends here (x30 undefined for the unwinder), as Go's
+// traceback ends at mcall: the moment fn makes the G runnable, another M may
+// resume it and reuse the stack this frame is on, so a backtrace from fn must
+// not walk into it.
+
+#include "arch/offsets.hpp"
+#include "arch/aarch64/asm.hpp"
+
+#if RAWRT_CONTEXT_FRAME_X29 != 0 || RAWRT_CONTEXT_FRAME_X30 != 8
+#error "the frame record must open the frame: stp x29, x30, [sp, #-SIZE]! puts it there"
+#endif
+
+RAWRT_FUNC(rawrt_mcall)
+    stp     x29, x30, [sp, #-RAWRT_CONTEXT_FRAME_SIZE]!    // open the frame with its frame record
+    .cfi_def_cfa_offset RAWRT_CONTEXT_FRAME_SIZE
+    .cfi_rel_offset x29, RAWRT_CONTEXT_FRAME_X29
+    .cfi_rel_offset x30, RAWRT_CONTEXT_FRAME_X30
+    stp     x19, x20, [sp, #RAWRT_CONTEXT_FRAME_X19]
+    .cfi_rel_offset x19, RAWRT_CONTEXT_FRAME_X19
+    .cfi_rel_offset x20, RAWRT_CONTEXT_FRAME_X20
+    stp     x21, x22, [sp, #RAWRT_CONTEXT_FRAME_X21]
+    .cfi_rel_offset x21, RAWRT_CONTEXT_FRAME_X21
+    .cfi_rel_offset x22, RAWRT_CONTEXT_FRAME_X22
+    stp     x23, x24, [sp, #RAWRT_CONTEXT_FRAME_X23]
+    .cfi_rel_offset x23, RAWRT_CONTEXT_FRAME_X23
+    .cfi_rel_offset x24, RAWRT_CONTEXT_FRAME_X24
+    stp     x25, x26, [sp, #RAWRT_CONTEXT_FRAME_X25]
+    .cfi_rel_offset x25, RAWRT_CONTEXT_FRAME_X25
+    .cfi_rel_offset x26, RAWRT_CONTEXT_FRAME_X26
+    stp     x27, x28, [sp, #RAWRT_CONTEXT_FRAME_X27]
+    .cfi_rel_offset x27, RAWRT_CONTEXT_FRAME_X27
+    .cfi_rel_offset x28, RAWRT_CONTEXT_FRAME_X28
+    stp     d8, d9, [sp, #RAWRT_CONTEXT_FRAME_D8]
+    .cfi_rel_offset d8, RAWRT_CONTEXT_FRAME_D8
+    .cfi_rel_offset d9, RAWRT_CONTEXT_FRAME_D9
+    stp     d10, d11, [sp, #RAWRT_CONTEXT_FRAME_D10]
+    .cfi_rel_offset d10, RAWRT_CONTEXT_FRAME_D10
+    .cfi_rel_offset d11, RAWRT_CONTEXT_FRAME_D11
+    stp     d12, d13, [sp, #RAWRT_CONTEXT_FRAME_D12]
+    .cfi_rel_offset d12, RAWRT_CONTEXT_FRAME_D12
+    .cfi_rel_offset d13, RAWRT_CONTEXT_FRAME_D13
+    stp     d14, d15, [sp, #RAWRT_CONTEXT_FRAME_D14]
+    .cfi_rel_offset d14, RAWRT_CONTEXT_FRAME_D14
+    .cfi_rel_offset d15, RAWRT_CONTEXT_FRAME_D15
+    mov     x9, sp                                     // (str cannot store sp itself)
+    str     x9, [x0, #RAWRT_CONTEXT_SP]                // *save = our frame: resumable from now on
+
+    and     sp, x1, #~15                               // on g0's stack, 16-byte aligned
+    .cfi_def_cfa sp, 0                                 // (nothing above it to describe)
+    .cfi_undefined x30                                 // outermost frame on g0
+    mov     x29, #0                                    // end of the frame-record chain too
+    mov     x0, x3                                     // g
+    blr     x2                                         // fn(g): should never come back
+    bl      rawrt_mcall_returned                       // fatal error, exit status 2
+    brk     #0                                         // unreachable
+RAWRT_END(rawrt_mcall)
+
+RAWRT_GNU_PROPERTY_NOTE

@@ -1,0 +1,69 @@
+// void rawrt_mcall(rawrt_context* save, void* g0_stack_top,
+//                  void (*fn)(void*), void* g);
+//
+// Go's mcall: leaves the current stack for the M's g0 stack and calls fn(g)
+// there. The caller's state is saved into *save first, in the frame that
+// rawrt_context_switch uses, so a later rawrt_gogo(save) or
+// rawrt_context_switch(..., save) makes this call return to its caller. fn
+// must not return (it runs the scheduler, which resumes some context); if it
+// does, rawrt_mcall_returned() ends the process with "fatal error: ..." and
+// exit status 2, as Go's "mcall function returned" does.
+//
+// ABI:
+//   in:  rdi = save, rsi = g0_stack_top (rounded down to 16 bytes),
+//        rdx = fn, rcx = g
+//   out: nothing, when *save is resumed
+//   preserved (across the whole suspension): rbx, rbp, r12-r15, rsp, MXCSR,
+//        the x87 control word
+//   clobbers: every caller-saved register
+//   fn runs with: rdi = g, rsp = g0_stack_top & -16 minus the return
+//        address, rbp = 0, the caller's MXCSR and x87 control word.
+//
+// Frame map (arch/offsets.hpp, RAWRT_CONTEXT_FRAME_*), from the saved sp up:
+//
+//   0x00  MXCSR (4 bytes)          0x04  x87 control word (2) + padding (2)
+//   0x08  r12                      0x10  r13
+//   0x18  r14                      0x20  r15
+//   0x28  rbx                      0x30  rbp
+//   0x38  return address (into rawrt_mcall's caller)
+//   0x40  the caller's frame
+//
+// On g0 the frame chain ends here (rip undefined for the unwinder), as Go's
+// traceback ends at mcall: the moment fn makes the G runnable, another M may
+// resume it and reuse the stack this frame is on, so a backtrace from fn must
+// not walk into it.
+
+#include "arch/offsets.hpp"
+#include "arch/x86_64/asm.hpp"
+
+RAWRT_FUNC(rawrt_mcall)
+    sub     $RAWRT_CONTEXT_FRAME_RETURN, %rsp          // the frame, below the return address
+    .cfi_adjust_cfa_offset RAWRT_CONTEXT_FRAME_RETURN
+    stmxcsr RAWRT_CONTEXT_FRAME_MXCSR(%rsp)
+    fnstcw  RAWRT_CONTEXT_FRAME_FPCW(%rsp)
+    mov     %r12, RAWRT_CONTEXT_FRAME_R12(%rsp)
+    .cfi_rel_offset r12, RAWRT_CONTEXT_FRAME_R12
+    mov     %r13, RAWRT_CONTEXT_FRAME_R13(%rsp)
+    .cfi_rel_offset r13, RAWRT_CONTEXT_FRAME_R13
+    mov     %r14, RAWRT_CONTEXT_FRAME_R14(%rsp)
+    .cfi_rel_offset r14, RAWRT_CONTEXT_FRAME_R14
+    mov     %r15, RAWRT_CONTEXT_FRAME_R15(%rsp)
+    .cfi_rel_offset r15, RAWRT_CONTEXT_FRAME_R15
+    mov     %rbx, RAWRT_CONTEXT_FRAME_RBX(%rsp)
+    .cfi_rel_offset rbx, RAWRT_CONTEXT_FRAME_RBX
+    mov     %rbp, RAWRT_CONTEXT_FRAME_RBP(%rsp)
+    .cfi_rel_offset rbp, RAWRT_CONTEXT_FRAME_RBP
+    mov     %rsp, RAWRT_CONTEXT_SP(%rdi)               // *save = our frame: resumable from now on
+
+    and     $-16, %rsi                                 // the psABI wants rsp % 16 == 0 at a call
+    mov     %rsi, %rsp                                 // on g0's stack
+    .cfi_def_cfa rsp, 0                                // (nothing above it to describe)
+    .cfi_undefined rip                                 // outermost frame on g0
+    xor     %ebp, %ebp                                 // end of the frame-pointer chain too
+    mov     %rcx, %rdi                                 // g
+    call    *%rdx                                      // fn(g): should never come back
+    call    rawrt_mcall_returned                       // fatal error, exit status 2
+    hlt                                                // unreachable
+RAWRT_END(rawrt_mcall)
+
+RAWRT_GNU_PROPERTY_NOTE

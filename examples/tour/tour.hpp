@@ -1,0 +1,26 @@
+// The tour: one section per layer of rawrt, each showing its mechanism at
+// work and printing what it measured. `make run` builds and runs it.
+#pragma once
+
+#include <cstdint>
+
+namespace tour {
+
+// Section 1: the syscall stubs and the vDSO (foundation).
+void foundation();
+
+// Nanoseconds per call of fn, the best of a few rounds of `calls` calls:
+// the minimum is the figure least disturbed by a noisy machine.
+template <class Fn>
+int64_t ns_per_call(int64_t (*now)(), Fn fn, int calls) {
+    int64_t best = INT64_MAX;
+    for (int round = 0; round < 5; ++round) {
+        int64_t start = now();
+        for (int i = 0; i < calls; ++i) fn();
+        int64_t per_call = (now() - start) / calls;
+        if (per_call < best) best = per_call;
+    }
+    return best;
+}
+
+}  // namespace tour

@@ -1,0 +1,199 @@
+#include "vdso/vdso.hpp"
+
+#include <asm/unistd.h>
+#include <linux/auxvec.h>
+
+#include "sys/calls.hpp"
+#include "sys/process.hpp"
+#include "sys/syscall.hpp"
+#include "vdso/elf_image.hpp"
+
+namespace rawrt::vdso {
+namespace {
+
+using sys::as_timespec;
+using sys::kClockMonotonic;
+using sys::kClockRealtime;
+using sys::kClockRealtimeCoarse;
+using sys::KernelTimespec;
+
+using GettimeofdayFn = int (*)(timeval* tv, void* tz);
+using TimeFn = long (*)(long* out);
+using GetcpuFn = long (*)(unsigned* cpu, unsigned* node, void* cache);
+
+struct Wanted {
+    Function function;
+    const char* name;
+};
+
+// Go: vdsoLinuxVersion and vdsoSymbolKeys (vdso_linux_amd64.go, _arm64.go).
+#if defined(__x86_64__)
+constexpr const char* kLinuxVersion = "LINUX_2.6";
+constexpr Wanted kWanted[] = {
+    {Function::clock_gettime, "__vdso_clock_gettime"},
+    {Function::gettimeofday, "__vdso_gettimeofday"},
+    {Function::clock_getres, "__vdso_clock_getres"},
+    {Function::time, "__vdso_time"},
+    {Function::getcpu, "__vdso_getcpu"},
+};
+#elif defined(__aarch64__)
+constexpr const char* kLinuxVersion = "LINUX_2.6.39";
+constexpr Wanted kWanted[] = {
+    {Function::clock_gettime, "__kernel_clock_gettime"},
+    {Function::gettimeofday, "__kernel_gettimeofday"},
+    {Function::clock_getres, "__kernel_clock_getres"},
+};
+#endif
+constexpr size_t kWantedCount = sizeof kWanted / sizeof kWanted[0];
+constexpr VersionKey vdsoLinuxVersion = {kLinuxVersion, elf_hash(kLinuxVersion)};
+
+// The kernel maps at least one page and pages are at least 4 KiB, so the
+// ELF and program headers can be read there before the image's size is
+// known. Real vDSOs are a few pages; a header claiming more than 1 MiB is
+// not believed.
+constexpr size_t kMinPageSize = 4096;
+constexpr size_t kMaxImageSize = size_t{1} << 20;
+
+// What the first call found. Several threads may find it at once; they all
+// store the same values, and readers look only after kInitialized is set.
+std::atomic<uintptr_t> image_address{0};
+std::atomic<size_t> image_size{0};
+std::atomic<bool> image_valid{false};
+std::atomic<uintptr_t> resolved_function[kFunctionCount];
+
+constexpr unsigned kInitialized = 1;
+constexpr unsigned kForced = 2;
+std::atomic<unsigned> mode{0};
+
+constexpr size_t slot(Function f) { return static_cast<size_t>(f); }
+
+// Makes active_function agree with mode. Another thread may flip mode while
+// this one stores: whoever stores last has re-read mode after its stores,
+// and loops if it changed, so the final stores always match the final mode.
+void refresh_active() {
+    for (;;) {
+        unsigned seen = mode.load();
+        bool use_vdso = (seen & kInitialized) != 0 && (seen & kForced) == 0;
+        for (size_t i = 0; i < kFunctionCount; ++i)
+            detail::active_function[i].store(use_vdso ? resolved_function[i].load(std::memory_order_relaxed) : 0);
+        if (mode.load() == seen) return;
+    }
+}
+
+// Go: vdsoauxv, for the AT_SYSINFO_EHDR entry.
+void initialize() {
+    uintptr_t base = sys::auxv_value(AT_SYSINFO_EHDR);
+    uintptr_t found[kFunctionCount] = {};
+    size_t size = 0;
+    bool valid = false;
+    if (base != 0) {
+        const void* header = reinterpret_cast<const void*>(base);
+        size = image_size_from_headers(header, kMinPageSize);
+        if (size > kMaxImageSize) size = 0;
+        ElfImage info;
+        if (size != 0 && vdsoInitFromSysinfoEx(&info, header, size)) {
+            valid = true;
+            SymbolKey keys[kWantedCount];
+            for (size_t i = 0; i < kWantedCount; ++i)
+                keys[i] = {kWanted[i].name, elf_hash(kWanted[i].name), gnu_hash(kWanted[i].name),
+                           &found[slot(kWanted[i].function)]};
+            vdsoParseSymbols(&info, vdsoFindVersion(&info, &vdsoLinuxVersion), keys, kWantedCount);
+        }
+    }
+    image_address.store(base, std::memory_order_relaxed);
+    image_size.store(size, std::memory_order_relaxed);
+    image_valid.store(valid, std::memory_order_relaxed);
+    for (size_t i = 0; i < kFunctionCount; ++i)
+        resolved_function[i].store(found[i], std::memory_order_relaxed);
+    mode.fetch_or(kInitialized);  // publishes the stores above
+    refresh_active();
+}
+
+void ensure_initialized() {
+    if ((mode.load(std::memory_order_acquire) & kInitialized) == 0) initialize();
+}
+
+template <class Fn>
+Fn current(Function f) {
+    ensure_initialized();
+    return reinterpret_cast<Fn>(detail::active_function[slot(f)].load(std::memory_order_relaxed));
+}
+
+int64_t clock_ns(int clock) {
+    KernelTimespec ts;
+    if (!vdso::clock_gettime(clock, as_timespec(&ts)).ok()) return 0;
+    return ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+}  // namespace
+
+namespace detail {
+
+std::atomic<uintptr_t> active_function[kFunctionCount];
+
+sys::Result<void> clock_gettime_slow(int clock, timespec* out) {
+    if (ClockFn fn = current<ClockFn>(Function::clock_gettime)) return fn(clock, out);
+    return sys::raw::clock_gettime(clock, out);
+}
+
+}  // namespace detail
+
+int64_t nanotime() { return clock_ns(kClockMonotonic); }
+int64_t walltime() { return clock_ns(kClockRealtime); }
+
+sys::Result<void> clock_getres(int clock, timespec* out) {
+    if (auto fn = current<detail::ClockFn>(Function::clock_getres)) return fn(clock, out);
+    return sys::raw::clock_getres(clock, out);
+}
+
+sys::Result<void> gettimeofday(timeval* tv, void* tz) {
+    if (auto fn = current<GettimeofdayFn>(Function::gettimeofday)) return fn(tv, tz);
+    return sys::raw_syscall(__NR_gettimeofday, tv, tz);
+}
+
+int64_t time() {
+    if (auto fn = current<TimeFn>(Function::time)) return fn(nullptr);
+    KernelTimespec ts;
+    if (!vdso::clock_gettime(kClockRealtimeCoarse, as_timespec(&ts)).ok()) return -1;
+    return ts.tv_sec;
+}
+
+sys::Result<void> getcpu(unsigned* cpu, unsigned* node) {
+    if (auto fn = current<GetcpuFn>(Function::getcpu)) return fn(cpu, node, nullptr);
+    return sys::raw_syscall(__NR_getcpu, cpu, node, nullptr);
+}
+
+void force_syscall_fallback(bool force) {
+    if (force)
+        mode.fetch_or(kForced);
+    else
+        mode.fetch_and(~kForced);
+    ensure_initialized();
+    refresh_active();
+}
+
+ImageInfo image() {
+    ensure_initialized();
+    uintptr_t base = image_address.load(std::memory_order_relaxed);
+    return {base != 0, image_valid.load(std::memory_order_relaxed),
+            reinterpret_cast<const void*>(base), image_size.load(std::memory_order_relaxed)};
+}
+
+SymbolTable symbols() {
+    ensure_initialized();
+    SymbolTable table{};
+    for (const Wanted& w : kWanted)
+        table.entries[table.count++] = {
+            w.function, w.name, kLinuxVersion,
+            reinterpret_cast<const void*>(resolved_function[slot(w.function)].load(std::memory_order_relaxed))};
+    return table;
+}
+
+const void* address(Function function) {
+    ensure_initialized();
+    return reinterpret_cast<const void*>(resolved_function[slot(function)].load(std::memory_order_relaxed));
+}
+
+bool uses_vdso(Function function) { return current<const void*>(function) != nullptr; }
+
+}  // namespace rawrt::vdso
