@@ -84,14 +84,15 @@ TEST_OBJS := $(TEST_SRCS:%=$(BUILD)/obj/%.o)
 TEST_BIN := $(BUILD)/tests/rawrt_tests
 TEST_DEFS := -DRAWRT_TEST_ARCH='"$(ARCH)"' -DRAWRT_TEST_BUILD_DIR='"$(abspath $(BUILD))"' \
              -DRAWRT_TEST_SOURCE_DIR='"$(CURDIR)"' -DRAWRT_TEST_RUNNER='"$(RUN_PREFIX)"' \
-             -DRAWRT_TEST_NM='"$(NM)"'
+             -DRAWRT_TEST_NM='"$(NM)"' -DRAWRT_TEST_CXX='"$(CXX)"' \
+             -DRAWRT_TEST_BUILD_ROOT='"$(abspath $(BUILD_ROOT))"'
 
 BENCH_SRCS := $(wildcard bench/*.cpp)
 BENCH_BIN := $(BUILD)/bench/rawrt_bench
 
 PACKAGES_BUILD := g++ make binutils linux-libc-dev
 PACKAGES_TEST := $(PACKAGES_BUILD) g++-aarch64-linux-gnu binutils-aarch64-linux-gnu \
-                 linux-libc-dev-arm64-cross qemu-user libgtest-dev googletest
+                 linux-libc-dev-arm64-cross qemu-user libgtest-dev googletest pkgconf
 PACKAGES_BENCH := $(PACKAGES_BUILD) libbenchmark-dev libboost-context-dev
 PACKAGES_FUZZ := $(PACKAGES_BUILD) clang
 

@@ -1,0 +1,43 @@
+// The scheduler's thread-level synchronisation, as Go's runtime/lock_futex.go:
+// a mutex for the scheduler's shared state, and one-shot notes on which an
+// idle M (or sysmon) sleeps. Both block the whole OS thread, never a G, and
+// never enter the scheduler, so they work on any thread: an M on g0, a
+// thread without a P, or a plain glibc thread.
+//
+//   lock(&sched.lock); ...; unlock(&sched.lock);   held for a few instructions
+//
+//   noteclear(&m->park);    reset before a new round; nobody may be using it
+//   notewakeup(&m->park);   wake the sleeper, or let its next sleep return at
+//                           once; a second wakeup without a clear is fatal
+//                           ("notewakeup - double wakeup"): it means two owners
+//   notesleep(&m->park);    sleep until woken
+//   notetsleep(&n, ns);     the same, at most ns (ns < 0: no limit); true if woken
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+namespace rawrt::sched {
+
+// Go: mutex. 0 unlocked, 1 locked, 2 locked with (possible) sleepers.
+struct mutex {
+    std::atomic<uint32_t> key{0};
+};
+
+// Spin while the holder may be running on another CPU, yield once, then
+// sleep on the futex; Go's constants (4 × 30 pauses, 1 osyield).
+void lock(mutex* l);
+// Unlocking an unlocked mutex is fatal ("unlock of unlocked lock").
+void unlock(mutex* l);
+
+// Go: note. 0 not woken, 1 woken.
+struct note {
+    std::atomic<uint32_t> key{0};
+};
+
+void noteclear(note* n);
+void notewakeup(note* n);
+void notesleep(note* n);
+bool notetsleep(note* n, int64_t ns);
+
+}  // namespace rawrt::sched
