@@ -19,6 +19,7 @@ static_assert(offsetof(KernelSigaction, flags) == offsetof(struct sigaction, sa_
 static_assert(offsetof(KernelSigaction, restorer) == offsetof(struct sigaction, sa_restorer));
 static_assert(offsetof(KernelSigaction, mask) == offsetof(struct sigaction, sa_mask));
 static_assert(sizeof(SignalSet) == sizeof(sigset_t));
+static_assert(kSigBlock == SIG_BLOCK && kSigUnblock == SIG_UNBLOCK && kSigSetmask == SIG_SETMASK);
 
 static_assert(sizeof(SignalStack) == sizeof(stack_t));
 static_assert(offsetof(SignalStack, sp) == offsetof(stack_t, ss_sp));

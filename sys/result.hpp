@@ -27,6 +27,7 @@ class [[nodiscard]] Result {
 
 public:
     constexpr Result(long raw) : raw_(raw) {}  // from a syscall's return word
+    constexpr Result(Errno error) : raw_(-static_cast<long>(error.code())) {}
 
     constexpr bool ok() const { return !is_error_word(raw_); }
     constexpr Errno error() const { return ok() ? Errno() : Errno(static_cast<int>(-raw_)); }
@@ -53,7 +54,9 @@ private:
 template <>
 class [[nodiscard]] Result<void> {
 public:
+    constexpr Result() : raw_(0) {}  // success
     constexpr Result(long raw) : raw_(raw) {}
+    constexpr Result(Errno error) : raw_(-static_cast<long>(error.code())) {}
 
     constexpr bool ok() const { return !is_error_word(raw_); }
     constexpr Errno error() const { return ok() ? Errno() : Errno(static_cast<int>(-raw_)); }

@@ -28,6 +28,12 @@ namespace rawrt::sys {
 using SignalSet = uint64_t;
 constexpr size_t kSignalSetSize = sizeof(SignalSet);
 
+// rt_sigprocmask's `how` (<asm/signal.h>, which clashes with glibc's
+// <signal.h> that GCC 12's <atomic> pulls in).
+constexpr int kSigBlock = 0;
+constexpr int kSigUnblock = 1;
+constexpr int kSigSetmask = 2;
+
 constexpr SignalSet signal_bit(int signo) { return SignalSet{1} << (signo - 1); }
 
 // struct sigaction as rt_sigaction reads it (glibc's differs).

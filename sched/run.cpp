@@ -1,0 +1,171 @@
+// Starting and ending a run of the runtime (Go: schedinit, procresize, and
+// what happens when main returns), for both ways in:
+//
+//   hosted        rawrt::run(config, fn) from any ordinary thread
+//   freestanding  rawrt_main_entry, called by rawrt's crt with main's args
+//
+// Both take the same path: the calling thread only starts the first M (m0)
+// and sleeps on sched.done. A glibc thread cannot become an M (its thread
+// pointer belongs to glibc), so m0 is always a thread of rawrt's own.
+
+#include <linux/futex.h>
+#include <linux/mman.h>
+
+#include "sched/go.hpp"
+#include "sched/os_linux.hpp"
+#include "sched/proc.hpp"
+#include "sched/runq.hpp"
+#include "sched/stack.hpp"
+#include "sys/calls.hpp"
+#include "sys/fatal.hpp"
+#include "sys/process.hpp"
+
+namespace rawrt::sched {
+
+size_t stack_size = kDefaultStackSize;
+
+namespace {
+
+std::atomic<bool> running{false};
+P* pstorage = nullptr;  // the array allp points into
+size_t pstorage_bytes = 0;
+
+// What the main G calls, kept in its closure buffer.
+struct MainBody {
+    void (*fn)(void*);
+    void* arg;
+};
+
+void call_main(void* closure) {
+    auto* body = static_cast<MainBody*>(closure);
+    body->fn(body->arg);
+}
+
+// RAWRT_MAXPROCS, if it is a positive number.
+int32_t procs_from_environment() {
+    const char* s = sys::getenv("RAWRT_MAXPROCS");
+    if (s == nullptr || *s == '\0') return 0;
+    int32_t n = 0;
+    for (; *s != '\0'; ++s) {
+        if (*s < '0' || *s > '9' || n > kMaxProcs) return 0;
+        n = n * 10 + (*s - '0');
+    }
+    return n;
+}
+
+// Go: schedinit + procresize, for a fresh run.
+sys::Result<void> schedinit(const RunConfig& config) {
+    int32_t procs = config.procs;
+    if (procs < 0 || procs > kMaxProcs) return sys::Errno(EINVAL);
+    if (procs == 0) procs = procs_from_environment();
+    if (procs == 0) procs = getproccount();
+    if (procs > kMaxProcs) procs = kMaxProcs;
+    if (config.stack_size % 4096 != 0) return sys::Errno(EINVAL);
+    stack_size = config.stack_size != 0 ? config.stack_size : kDefaultStackSize;
+
+    pstorage_bytes = (sizeof(P) * procs + 4095) & ~size_t{4095};
+    auto mem = sys::raw::mmap(nullptr, pstorage_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (!mem.ok()) return mem.error();
+    pstorage = static_cast<P*>(mem.value());
+    sched.gomaxprocs = procs;
+    for (int32_t i = 0; i < procs; ++i) {
+        P* pp = ::new (&pstorage[i]) P;
+        pp->id = i;
+        allp[i] = pp;
+    }
+    // P 0 goes to m0; the rest wait on the idle list, last P first.
+    for (int32_t i = procs - 1; i > 0; --i) pidleput(allp[i]);  // no lock yet: nothing else runs
+    return {};
+}
+
+// Waits until the kernel has cleared mp->procid: the thread is gone and its
+// stack may be unmapped. CLONE_CHILD_CLEARTID wakes a shared futex.
+void join(M* mp) {
+    auto* word = reinterpret_cast<uint32_t*>(&mp->procid);
+    for (;;) {
+        int tid = __atomic_load_n(&mp->procid, __ATOMIC_ACQUIRE);
+        if (tid == 0) return;
+        (void)sys::raw::futex(word, FUTEX_WAIT, static_cast<uint32_t>(tid));
+    }
+}
+
+// After sched.done: join every M, unmap every stack, forget everything, so
+// that the next run starts from nothing.
+void teardown() {
+    for (M* mp = allm.load(std::memory_order_acquire); mp != nullptr;) {
+        join(mp);
+        M* next = mp->alllink;
+        stackfree(mp->g0stack);  // *mp lives there
+        mp = next;
+    }
+    for (G* gp = sched.allgs; gp != nullptr;) {
+        G* next = gp->alllink;
+        stackfree(Stack{gp->stack.lo, gp->stack.lo + stack_size});  // *gp lives there
+        gp = next;
+    }
+    (void)sys::raw::munmap(pstorage, pstorage_bytes);
+    pstorage = nullptr;
+    for (int32_t i = 0; i < kMaxProcs; ++i) allp[i] = nullptr;
+    allm.store(nullptr, std::memory_order_relaxed);
+    sched.~Schedt();
+    ::new (&sched) Schedt;
+}
+
+}  // namespace
+
+sys::Result<void> run_main(const RunConfig& config, void (*fn)(void*), void* arg, bool exit_process_on_end) {
+    if (getm() != nullptr) return sys::Errno(EBUSY);  // from inside a run
+    bool expected = false;
+    if (!running.compare_exchange_strong(expected, true)) return sys::Errno(EBUSY);
+    auto init = schedinit(config);
+    if (!init.ok()) {
+        running.store(false);
+        return init;
+    }
+    sched.exit_process_on_end = exit_process_on_end;
+
+    G* main_g = malg();
+    casgstatus(main_g, _Gidle, _Gdead);
+    allgadd(main_g);
+    main_g->fn = call_main;
+    ::new (main_g->closure) MainBody{fn, arg};
+    main_g->goid = static_cast<int64_t>(sched.goidgen.fetch_add(1) + 1);
+    main_g->is_main = true;
+    make_context(&main_g->sched, reinterpret_cast<void*>(main_g->stack.lo), main_g->stack.hi - main_g->stack.lo,
+                 goroutine_start, main_g);
+    casgstatus(main_g, _Gdead, _Grunnable);
+    runqput(allp[0], main_g, false);  // before m0 owns P 0: nobody else touches it yet
+
+    newm(allp[0], false, mReserveID());
+    notesleep(&sched.done);
+    const bool deadlock = sched.deadlock;
+    teardown();
+    running.store(false);
+    if (deadlock) return sys::Errno(EDEADLK);
+    return {};
+}
+
+}  // namespace rawrt::sched
+
+// A freestanding program's main, as the main G (overrides the crt's weak
+// definition, which calls main directly). main's return ends the process
+// with its status, as in Go; a deadlock is fatal.
+namespace {
+struct ProgramMain {
+    int argc;
+    char** argv;
+    char** envp;
+};
+}  // namespace
+
+int rawrt_program_main(int, char**, char**) __asm__("main");
+
+extern "C" int rawrt_main_entry(int argc, char** argv, char** envp) {
+    ProgramMain args{argc, argv, envp};
+    auto body = [](void* p) {
+        auto* a = static_cast<ProgramMain*>(p);
+        rawrt::sys::exit_group(rawrt_program_main(a->argc, a->argv, a->envp));
+    };
+    auto r = rawrt::sched::run_main(rawrt::RunConfig{}, body, &args, true);
+    rawrt::sys::fatal("runtime: cannot start: ", r.error());
+}

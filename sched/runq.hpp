@@ -1,0 +1,33 @@
+// Run queues, as Go's proc.go has them: each P's lock-free ring of 256 Gs
+// plus runnext, and the global queue under sched.lock.
+//
+// Only a P's owner puts into its ring (runqput) and takes from the head
+// (runqget); any M may steal half of it (runqsteal) with a CAS on the head.
+// A full ring moves half its Gs to the global queue (runqputslow).
+#pragma once
+
+#include "sched/runtime2.hpp"
+
+namespace rawrt::sched {
+
+// Puts gp on pp's queue. next: into runnext (it runs next, and whatever was
+// there is kicked to the tail). Only pp's owner may call it.
+void runqput(P* pp, G* gp, bool next);
+// The next G of pp's queue (runnext first), or nullptr. Owner only.
+// *inherit_time: it came from runnext and keeps the current time slice.
+G* runqget(P* pp, bool* inherit_time);
+// Whether pp's queue is empty (racy, as Go's runqempty: exact for the owner).
+bool runqempty(P* pp);
+// Steals half of p2's queue into pp's, returning one of the Gs (or nullptr).
+// stealRunNextG: may take p2's runnext too.
+G* runqsteal(P* pp, P* p2, bool stealRunNextG);
+
+// The global queue; sched.lock must be held.
+void globrunqput(G* gp);
+void globrunqputhead(G* gp);
+void globrunqputbatch(GQueue* batch, int32_t n);
+// Takes a fair share of the global queue into pp's (at most max when max >
+// 0) and returns one of them.
+G* globrunqget(P* pp, int32_t max);
+
+}  // namespace rawrt::sched

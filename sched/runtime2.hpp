@@ -1,0 +1,194 @@
+// The scheduler's data structures: G, M, P and the global schedt, as Go's
+// runtime/runtime2.go lays them out (only what rawrt uses, same names).
+//
+//   G  a goroutine: a stack, a saved context, a status.
+//   M  an OS thread (made with the raw clone trampoline). It runs Gs while it
+//      holds a P; it parks on its note when there is nothing to run.
+//   P  the right to run Gs: a local run queue, free lists and caches. There
+//      are exactly `procs` of them; an M without a P runs no Go code.
+//
+// Room is kept for what later layers add: P status _Psyscall with m.oldp and
+// the syscallticks (syscall handoff and sysmon), and a poller the scheduling
+// loop calls (netpoll).
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "sched/context.hpp"
+#include "sched/lock_futex.hpp"
+#include "sys/tcb.hpp"
+#include "sys/types.hpp"
+
+namespace rawrt::sched {
+
+struct G;
+struct M;
+struct P;
+
+// Go: the _G* constants (same values).
+enum Gstatus : uint32_t {
+    _Gidle = 0,      // just allocated, not yet initialised
+    _Grunnable = 1,  // on a run queue, not running
+    _Grunning = 2,   // running on an M that holds a P
+    _Gsyscall = 3,   // in a syscall, on an M; may have lost its P
+    _Gwaiting = 4,   // parked (gopark) until someone readies it
+    _Gdead = 6,      // finished, on a free list for reuse (or never used)
+};
+
+// Go: the _P* constants.
+enum Pstatus : uint32_t {
+    _Pidle = 0,     // on the idle list, no M
+    _Prunning = 1,  // owned by an M that runs Gs
+    _Psyscall = 2,  // its M is in a syscall; sysmon may retake it
+    _Pdead = 4,     // not in use (procs shrank, or the runtime stopped)
+};
+
+// Go: stack. [lo, hi): hi is the top, where a fresh stack pointer starts.
+struct Stack {
+    uintptr_t lo = 0;
+    uintptr_t hi = 0;
+};
+
+// Go: waitReason, as text (tests and the deadlock report print it).
+using WaitReason = const char*;
+
+// What go(callable) runs: a function taking the G's closure buffer. The
+// callable's state is moved into closure[] (Go heap-allocates a funcval).
+inline constexpr size_t kClosureBytes = 96;
+
+struct G {
+    Context sched;                        // saved sp while not running
+    Stack stack;                          // the G's own stack (guard page below lo)
+    std::atomic<uint32_t> atomicstatus{_Gidle};
+    int64_t goid = 0;
+    M* m = nullptr;                       // the M running it, when running
+    M* lockedm = nullptr;                 // LockOSThread
+    G* schedlink = nullptr;               // run queue / free list link
+    G* alllink = nullptr;                 // allgs: every G ever made, for teardown
+    void* param = nullptr;                // passed by the readier (Go: g.param)
+    WaitReason waitreason = nullptr;
+    int64_t waitsince = 0;
+    bool is_main = false;                 // its return ends the run
+    void (*fn)(void* closure) = nullptr;  // the body go() was given
+    void (*destroy)(void* closure) = nullptr;  // destroys the moved callable
+    alignas(16) unsigned char closure[kClosureBytes];
+};
+
+struct M {
+    sys::ThreadControlBlock tcb;  // the thread pointer points here (CLONE_SETTLS)
+    G* g0 = nullptr;              // scheduling stack: the thread's own
+    G* curg = nullptr;            // the user G it is running
+    P* p = nullptr;               // attached P (Go: m.p)
+    P* nextp = nullptr;           // P handed over by startm
+    P* oldp = nullptr;            // P before a syscall (handoff layer)
+    int64_t id = 0;
+    bool spinning = false;        // looking for work, counted in sched.nmspinning
+    note park;                    // stopm sleeps here
+    M* schedlink = nullptr;       // idle list
+    M* alllink = nullptr;         // allm
+    G* lockedg = nullptr;         // LockOSThread
+    uint32_t syscalltick = 0;
+    // The kernel clears this word (CLONE_CHILD_CLEARTID) and wakes the futex
+    // when the thread is gone; clone fills it in (CLONE_PARENT_SETTID) before
+    // the child can run, so a join can never see 0 too early.
+    alignas(4) int procid = 0;
+    Stack g0stack;                // mmap'd thread stack (not for m0's caller)
+    sys::SignalSet sigmask = 0;   // the mask to restore once running
+    // Set by park_m's caller (gopark): run on g0 after the G is saved; false
+    // means "do not park after all", the G resumes at once.
+    bool (*waitunlockf)(G* gp, void* arg) = nullptr;
+    void* waitlock = nullptr;
+};
+
+// Go: gQueue, a FIFO of Gs through schedlink.
+struct GQueue {
+    G* head = nullptr;
+    G* tail = nullptr;
+    bool empty() const { return head == nullptr; }
+    void push_back(G* gp);
+    void push_front(G* gp);
+    G* pop();
+};
+
+// Go: gList, a LIFO of Gs through schedlink.
+struct GList {
+    G* head = nullptr;
+    int32_t n = 0;
+    bool empty() const { return head == nullptr; }
+    void push(G* gp);
+    G* pop();
+};
+
+inline constexpr uint32_t kRunqSize = 256;  // Go: len(p.runq)
+
+struct P {
+    int32_t id = 0;
+    std::atomic<uint32_t> status{_Pdead};
+    P* link = nullptr;          // idle list
+    uint32_t schedtick = 0;     // incremented on every scheduler call
+    uint32_t syscalltick = 0;   // incremented on every syscall
+    M* m = nullptr;             // back-link to its M (nullptr if idle)
+
+    // Local run queue, lock-free: only the owner puts; anyone may steal.
+    std::atomic<uint32_t> runqhead{0};
+    std::atomic<uint32_t> runqtail{0};
+    std::atomic<G*> runq[kRunqSize] = {};
+    // A G readied by the current G runs next, inheriting its time slice.
+    std::atomic<G*> runnext{nullptr};
+
+    GList gFree;                // dead Gs to reuse (Go: p.gFree)
+    uint64_t stats_steals = 0;  // Gs this P stole from others (tests)
+};
+
+// Go: schedt.
+struct Schedt {
+    std::atomic<uint64_t> goidgen{0};
+    mutex lock;
+
+    M* midle = nullptr;              // idle Ms waiting for work
+    int32_t nmidle = 0;
+    int32_t nmidlelocked = 0;        // idle Ms holding a locked G
+    int64_t mnext = 0;               // number of Ms created; next M id
+    int32_t maxmcount = 10000;
+    int32_t nmsys = 0;               // system Ms not counted for deadlock (sysmon)
+
+    P* pidle = nullptr;              // idle Ps
+    std::atomic<int32_t> npidle{0};
+    std::atomic<int32_t> nmspinning{0};
+
+    GQueue runq;                     // the global run queue
+    int32_t runqsize = 0;
+
+    mutex gFreeLock;                 // the global G free list
+    GList gFree;
+
+    int32_t gomaxprocs = 0;
+    bool exiting = false;            // the main G returned: Ms leave instead of parking
+    int exit_code = 0;
+    G* allgs = nullptr;              // every G, linked through alllink (under lock)
+    note done;                       // run()'s caller sleeps here until the end
+    bool deadlock = false;
+    bool exit_process_on_end = false;  // freestanding main: deadlock is fatal           // the run ended because no G could ever run again
+};
+
+extern Schedt sched;
+extern P* allp[];                    // gomaxprocs entries
+inline constexpr int32_t kMaxProcs = 256;
+extern std::atomic<M*> allm;
+
+// The calling thread's M and G through the thread pointer; nullptr on a
+// thread that is not a runtime M.
+inline M* getm() {
+    sys::ThreadControlBlock* tcb = sys::current_runtime_tcb();
+    return tcb != nullptr ? static_cast<M*>(tcb->m) : nullptr;
+}
+inline G* getg() {
+    sys::ThreadControlBlock* tcb = sys::current_runtime_tcb();
+    return tcb != nullptr ? static_cast<G*>(tcb->g) : nullptr;
+}
+// Only on an M (the thread pointer is its TCB).
+inline void setg(G* gp) { reinterpret_cast<sys::ThreadControlBlock*>(arch::thread_pointer())->g = gp; }
+
+}  // namespace rawrt::sched

@@ -1,0 +1,154 @@
+// The scheduler core through rawrt::run from a glibc thread: Gs start, yield,
+// spread over Ps; a run ends with a full teardown and can be repeated; a run
+// in which nothing can ever run again reports a deadlock. Runtime threads
+// never call gtest or libc: they record into plain memory, and the test
+// asserts after run returns.
+
+#include <dirent.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <fstream>
+#include <string>
+
+#include "sched/go.hpp"
+#include "sched/proc.hpp"
+
+namespace {
+
+int count_entries(const char* dir) {
+    int n = 0;
+    if (DIR* d = ::opendir(dir)) {
+        while (::readdir(d) != nullptr) ++n;
+        ::closedir(d);
+    }
+    return n;
+}
+
+int count_lines(const char* path) {
+    std::ifstream in(path);
+    std::string line;
+    int n = 0;
+    while (std::getline(in, line)) ++n;
+    return n;
+}
+
+struct ProcessFootprint {
+    int tasks = count_entries("/proc/self/task");
+    int maps = count_lines("/proc/self/maps");
+    int fds = count_entries("/proc/self/fd");
+};
+
+TEST(SchedRun, RunsTheMainFunctionAsAG) {
+    int64_t main_goid = 0;
+    bool on_a_g = false;
+    auto r = rawrt::run({.procs = 1}, [&] {
+        main_goid = rawrt::goid();
+        on_a_g = rawrt::sched::getg() != nullptr && rawrt::sched::getm() != nullptr;
+    });
+    ASSERT_TRUE(r.ok()) << r.error().name();
+    EXPECT_EQ(main_goid, 1);
+    EXPECT_TRUE(on_a_g);
+    EXPECT_EQ(rawrt::goid(), 0) << "the caller is not a G";
+}
+
+TEST(SchedRun, HundredThousandGsAllRunOnce) {
+    for (int procs : {1, 2}) {
+        constexpr int kGs = 100000;
+        std::atomic<int> ran{0};
+        auto r = rawrt::run({.procs = procs}, [&] {
+            for (int i = 0; i < kGs; ++i) rawrt::go([&ran] { ran.fetch_add(1, std::memory_order_relaxed); });
+            while (ran.load() != kGs) rawrt::yield();
+        });
+        ASSERT_TRUE(r.ok()) << r.error().name();
+        EXPECT_EQ(ran.load(), kGs) << procs << " Ps";
+    }
+}
+
+TEST(SchedRun, YieldInterleavesGsOnOneP) {
+    // Two Gs on one P that yield after every step: the steps alternate. The
+    // second one starts first: a new G goes into runnext, as in Go.
+    char trace[64] = {};
+    std::atomic<int> n{0};
+    std::atomic<int> done{0};
+    auto r = rawrt::run({.procs = 1}, [&] {
+        for (char c : {'a', 'b'})
+            rawrt::go([&, c] {
+                for (int i = 0; i < 8; ++i) {
+                    trace[n.fetch_add(1)] = c;
+                    rawrt::yield();
+                }
+                done.fetch_add(1);
+            });
+        while (done.load() != 2) rawrt::yield();
+    });
+    ASSERT_TRUE(r.ok());
+    EXPECT_STREQ(trace, "babababababababa");
+}
+
+TEST(SchedRun, WorkIsStolenByTheOtherPs) {
+    constexpr int kGs = 2000;
+    std::atomic<int> ran_on[2] = {};
+    std::atomic<int> finished{0};
+    uint64_t steals = 0;
+    auto r = rawrt::run({.procs = 2}, [&] {
+        for (int i = 0; i < kGs; ++i)
+            rawrt::go([&] {
+                // Enough work per G that one P cannot drain them all before
+                // the other M starts and steals.
+                volatile uint64_t x = 0;
+                for (int k = 0; k < 20000; ++k) x = x + k;
+                ran_on[rawrt::sched::getm()->p->id].fetch_add(1);
+                finished.fetch_add(1);
+            });
+        while (finished.load() != kGs) rawrt::yield();
+        for (int i = 0; i < rawrt::sched::sched.gomaxprocs; ++i) steals += rawrt::sched::allp[i]->stats_steals;
+    });
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(ran_on[0] + ran_on[1], kGs);
+    EXPECT_GT(ran_on[1].load(), 0) << "P 1 ran nothing";
+    EXPECT_GT(steals, 0u);
+}
+
+TEST(SchedRun, RepeatedRunsLeaveNoThreadMappingOrDescriptor) {
+    ProcessFootprint before;
+    for (int round = 0; round < 3; ++round) {
+        std::atomic<int> ran{0};
+        auto r = rawrt::run({.procs = 2}, [&] {
+            for (int i = 0; i < 1000; ++i) rawrt::go([&] { ran.fetch_add(1); });
+            while (ran.load() != 1000) rawrt::yield();
+        });
+        ASSERT_TRUE(r.ok());
+    }
+    ProcessFootprint after;
+    EXPECT_EQ(after.tasks, before.tasks);
+    EXPECT_EQ(after.maps, before.maps);
+    EXPECT_EQ(after.fds, before.fds);
+}
+
+TEST(SchedRun, AMainGThatCanNeverWakeIsADeadlock) {
+    auto r = rawrt::run({.procs = 2}, [] {
+        rawrt::go([] { rawrt::sched::gopark(nullptr, nullptr, "test: forever"); });
+        rawrt::sched::gopark(nullptr, nullptr, "test: forever");
+    });
+    ASSERT_FALSE(r.ok());
+    EXPECT_STREQ(r.error().name(), "EDEADLK");
+    // And the runtime is usable again afterwards.
+    bool ran = false;
+    EXPECT_TRUE(rawrt::run({.procs = 1}, [&] { ran = true; }).ok());
+    EXPECT_TRUE(ran);
+}
+
+TEST(SchedRun, BadConfigurationsAreRejected) {
+    EXPECT_STREQ(rawrt::run({.procs = -1}, [] {}).error().name(), "EINVAL");
+    EXPECT_STREQ(rawrt::run({.stack_size = 1000}, [] {}).error().name(), "EINVAL");
+}
+
+TEST(SchedRun, RunFromInsideARunIsRefused) {
+    bool refused = false;
+    auto r = rawrt::run({.procs = 1}, [&] { refused = !rawrt::run({}, [] {}).ok(); });
+    ASSERT_TRUE(r.ok());
+    EXPECT_TRUE(refused);
+}
+
+}  // namespace
