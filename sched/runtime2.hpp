@@ -26,6 +26,7 @@ namespace rawrt::sched {
 struct G;
 struct M;
 struct P;
+struct Sudog;
 
 // Go: the _G* constants (same values).
 enum Gstatus : uint32_t {
@@ -68,6 +69,8 @@ struct G {
     G* schedlink = nullptr;               // run queue / free list link
     G* alllink = nullptr;                 // allgs: every G ever made, for teardown
     void* param = nullptr;                // passed by the readier (Go: g.param)
+    std::atomic<uint32_t> selectDone{0};  // a select's cases race to wake it once
+    Sudog* waiting = nullptr;             // sudogs g is queued with (select)
     WaitReason waitreason = nullptr;
     int64_t waitsince = 0;
     bool is_main = false;                 // its return ends the run
@@ -100,6 +103,21 @@ struct M {
     // means "do not park after all", the G resumes at once.
     bool (*waitunlockf)(G* gp, void* arg) = nullptr;
     void* waitlock = nullptr;
+};
+
+// Go: sudog. A G waiting in a queue (a channel's, a semaphore's): one G may
+// wait in several at once (select). rawrt keeps sudogs on the waiting G's own
+// stack: the G is parked for exactly as long as its sudogs are queued.
+struct Sudog {
+    G* g = nullptr;
+    Sudog* next = nullptr;
+    Sudog* prev = nullptr;
+    void* elem = nullptr;        // data to send, or where to receive
+    bool isSelect = false;       // g is in a select: wake it at most once
+    bool success = false;        // woken by a value (not by close)
+    void* c = nullptr;           // the channel (or semaphore address) waited on
+    Sudog* waitlink = nullptr;   // g's other sudogs (select)
+    uint32_t ticket = 0;
 };
 
 // Go: gQueue, a FIFO of Gs through schedlink.
