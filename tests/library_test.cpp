@@ -46,7 +46,8 @@ TEST(Library, DefinesEverySymbolItUses) {
     ASSERT_FALSE(have.empty());
     std::string missing;
     for (const auto& name : needed)
-        if (!have.count(name) && !linker_provided(name)) missing += name + "\n";
+        // main: sched/run.cpp runs the program's main as the main G.
+        if (!have.count(name) && !linker_provided(name) && name != "main") missing += name + "\n";
     EXPECT_EQ(missing, "") << "librawrt.a needs symbols it does not define";
 }
 
