@@ -308,8 +308,9 @@ TYPED_TEST(SysFiles, Pipe2MakesAConnectedPairWithTheFlags) {
     int unused[2];
     // qemu-user translates pipe2's flags bit by bit and drops unknown ones, so
     // there the call succeeds for glibc too: the kernel's EINVAL is native only.
-    if (!rawrt::test::under_qemu())
+    if (!rawrt::test::under_qemu()) {
         EXPECT_TRUE(FailsLikeGlibc(SYS(pipe2, unused, 0x40000000), GLIBC(::pipe2(unused, 0x40000000)), "EINVAL"));
+    }
     auto* bad_fds = static_cast<int*>(bad_address());
     EXPECT_TRUE(FailsLikeGlibc(SYS(pipe2, bad_fds, 0), GLIBC(::pipe2(bad_fds, 0)), "EFAULT"));
 }

@@ -157,8 +157,9 @@ TYPED_TEST(SysMemory, MemoryCallsFailLikeGlibc) {
                                GLIBC(::mprotect(unaligned, page, PROT_READ)), "EINVAL"));
     // qemu-user answers madvise itself (0 for any advice): the kernel's
     // EINVAL for an unknown advice is native only.
-    if (!rawrt::test::under_qemu())
+    if (!rawrt::test::under_qemu()) {
         EXPECT_TRUE(FailsLikeGlibc(SYS(madvise, p, page, 9999), GLIBC(::madvise(p, page, 9999)), "EINVAL"));
+    }
     ::munmap(p, page);
     // p is unmapped now: mprotect there finds nothing.
     EXPECT_TRUE(FailsLikeGlibc(SYS(mprotect, p, page, PROT_READ), GLIBC(::mprotect(p, page, PROT_READ)),
@@ -483,8 +484,9 @@ TYPED_TEST(SysTime, NanosleepAgreesWithGlibc) {
     // qemu-user 7.2 reports a faulting nanosleep request as EINVAL (glibc goes
     // through clock_nanosleep, which it maps to EFAULT): native only.
     auto* bad_ts = static_cast<const timespec*>(bad_address());
-    if (!rawrt::test::under_qemu())
+    if (!rawrt::test::under_qemu()) {
         EXPECT_TRUE(FailsLikeGlibc(SYS(nanosleep, bad_ts, nullptr), GLIBC(::nanosleep(bad_ts, nullptr)), "EFAULT"));
+    }
 }
 
 bool not_after(const timespec& a, const timespec& b) {
