@@ -6,6 +6,7 @@
 #   make test             every test, x86_64 natively and aarch64 under qemu-user
 #   make bench            Google Benchmark suites (x86_64), JSON in build/bench/
 #   make fuzz             the vDSO parser under libFuzzer for FUZZ_SECONDS
+#   make fuzz-seeds       rewrite fuzz/corpus and the crafted fuzz/regressions
 #   make install PREFIX=/usr/local DESTDIR=
 #   make CHECKED=1 ...    the checked build (invariant assertions), in build/<arch>-checked
 #
@@ -38,6 +39,7 @@ CXX := $(CROSS)g++
 AR := $(CROSS)ar
 LD := $(CROSS)ld
 NM := $(CROSS)nm
+OBJCOPY := $(CROSS)objcopy
 
 COMMON_FLAGS := -std=c++20 -O2 -g -Wall -Wextra -iquote . $(ARCH_FLAGS) -MMD -MP \
                 $(if $(CHECKED),-DRAWRT_CHECKED=1)
@@ -51,7 +53,7 @@ HOSTED_FLAGS := $(COMMON_FLAGS) -fPIE
 RT_DIRS := arch sys vdso
 LIB := $(BUILD)/librawrt.a
 CRT := $(BUILD)/rawrt_crt.o
-CRT_SRCS := arch/$(ARCH)/start.S sys/startup.cpp
+CRT_SRCS := arch/$(ARCH)/start.S sys/startup.cpp sched/new_delete.cpp
 RT_SRCS := $(filter-out $(CRT_SRCS),$(wildcard sys/*.cpp vdso/*.cpp sched/*.cpp) $(wildcard arch/$(ARCH)/*.S))
 RT_OBJS := $(RT_SRCS:%=$(BUILD)/obj/%.o)
 CRT_OBJS := $(CRT_SRCS:%=$(BUILD)/obj/%.o)
@@ -81,6 +83,11 @@ else
 endif
 TEST_SRCS := $(wildcard tests/*.cpp)
 TEST_OBJS := $(TEST_SRCS:%=$(BUILD)/obj/%.o)
+# The hosted tests keep libc's mem*/str*; this copy of the library's own
+# object, its symbols renamed librawrt_memcpy and so on, lets them call
+# rawrt's beside libc's (tests/sys_support_test.cpp).
+TEST_MEMORY_OBJ := $(BUILD)/obj/tests/librawrt_memory.o
+MEMORY_SYMBOLS := memcpy memmove memset memcmp strlen
 TEST_BIN := $(BUILD)/tests/rawrt_tests
 TEST_DEFS := -DRAWRT_TEST_ARCH='"$(ARCH)"' -DRAWRT_TEST_BUILD_DIR='"$(abspath $(BUILD))"' \
              -DRAWRT_TEST_SOURCE_DIR='"$(CURDIR)"' -DRAWRT_TEST_RUNNER='"$(RUN_PREFIX)"' \
@@ -96,7 +103,7 @@ PACKAGES_TEST := $(PACKAGES_BUILD) g++-aarch64-linux-gnu binutils-aarch64-linux-
 PACKAGES_BENCH := $(PACKAGES_BUILD) libbenchmark-dev libboost-context-dev
 PACKAGES_FUZZ := $(PACKAGES_BUILD) clang
 
-.PHONY: all lib examples run test check bench fuzz install clean packages-build
+.PHONY: all lib examples run test check bench fuzz fuzz-seeds install clean packages-build
 .DEFAULT_GOAL := all
 
 all: packages-build
@@ -128,13 +135,24 @@ bench:
 	$(BUILD_ROOT)/x86_64/bench/rawrt_bench --benchmark_out=$(BUILD_ROOT)/bench/rawrt.json \
 	    --benchmark_out_format=json | tee $(BUILD_ROOT)/bench/rawrt.txt
 
+# New inputs go to the first corpus directory and crash files under the
+# artifact prefix, both in the build tree: fuzz/corpus (the seeds) is only
+# read. A finding is copied into fuzz/regressions/ by hand, where the tests
+# replay it.
 fuzz:
 	@$(ENSURE) $(PACKAGES_FUZZ)
 	$(MAKE) --no-print-directory $(BUILD_ROOT)/fuzz/vdso_fuzz
-	mkdir -p $(BUILD_ROOT)/fuzz/corpus
-	$(BUILD_ROOT)/fuzz/vdso_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=5 $(BUILD_ROOT)/fuzz/corpus fuzz/corpus
+	mkdir -p $(BUILD_ROOT)/fuzz/corpus $(BUILD_ROOT)/fuzz/artifacts
+	$(BUILD_ROOT)/fuzz/vdso_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=5 \
+	    -artifact_prefix=$(BUILD_ROOT)/fuzz/artifacts/ $(BUILD_ROOT)/fuzz/corpus fuzz/corpus
 
-$(BUILD_ROOT)/fuzz/vdso_fuzz: fuzz/vdso_fuzz.cpp $(wildcard vdso/*.cpp vdso/*.hpp)
+# Rewrites the seeds and the crafted regressions from fuzz/make_seeds.cpp.
+fuzz-seeds:
+	@mkdir -p $(BUILD_ROOT)/fuzz fuzz/corpus fuzz/regressions
+	g++ -std=c++20 -O1 -Wall -Wextra -iquote . -o $(BUILD_ROOT)/fuzz/make_seeds fuzz/make_seeds.cpp
+	$(BUILD_ROOT)/fuzz/make_seeds fuzz/corpus fuzz/regressions
+
+$(BUILD_ROOT)/fuzz/vdso_fuzz: fuzz/vdso_fuzz.cpp $(wildcard fuzz/*.hpp vdso/*.cpp vdso/*.hpp)
 	@mkdir -p $(@D)
 	clang++ -std=c++20 -O1 -g -iquote . -fsanitize=fuzzer,address,undefined \
 	    -o $@ fuzz/vdso_fuzz.cpp vdso/elf_image.cpp
@@ -200,9 +218,13 @@ $(BUILD)/obj/tests/%.cpp.o: tests/%.cpp
 	@mkdir -p $(@D)
 	$(CXX) $(HOSTED_FLAGS) $(GTEST_INC) $(TEST_DEFS) -c -o $@ $<
 
-$(TEST_BIN): $(TEST_OBJS) $(LIB) $(if $(CROSS),$(GTEST_LIBS))
+$(TEST_MEMORY_OBJ): $(BUILD)/obj/sys/memory.cpp.o
 	@mkdir -p $(@D)
-	$(CXX) $(HOSTED_LDFLAGS) -o $@ $(TEST_OBJS) $(HOSTED_LIBS) $(GTEST_LIBS) -pthread
+	$(OBJCOPY) $(foreach f,$(MEMORY_SYMBOLS),--redefine-sym $(f)=librawrt_$(f)) $< $@
+
+$(TEST_BIN): $(TEST_OBJS) $(TEST_MEMORY_OBJ) $(LIB) $(if $(CROSS),$(GTEST_LIBS))
+	@mkdir -p $(@D)
+	$(CXX) $(HOSTED_LDFLAGS) -o $@ $(TEST_OBJS) $(TEST_MEMORY_OBJ) $(HOSTED_LIBS) $(GTEST_LIBS) -pthread
 
 $(BUILD)/obj/bench/%.cpp.o: bench/%.cpp
 	@mkdir -p $(@D)

@@ -35,8 +35,8 @@
 #define RAWRT_CONTEXT_FRAME_R15 0x20
 #define RAWRT_CONTEXT_FRAME_RBX 0x28
 #define RAWRT_CONTEXT_FRAME_RBP 0x30
-#define RAWRT_CONTEXT_FRAME_RETURN 0x38  // where the resumed context continues (ret)
-#define RAWRT_CONTEXT_FRAME_SIZE 0x40    // saved sp + SIZE = sp after the ret
+#define RAWRT_CONTEXT_FRAME_RETURN 0x38  // where the resumed context continues (notrack jmp)
+#define RAWRT_CONTEXT_FRAME_SIZE 0x40    // saved sp + SIZE = sp after the jmp
 #define RAWRT_CONTEXT_FRAME_FN RAWRT_CONTEXT_FRAME_RBX   // first frame: fn, in rbx
 #define RAWRT_CONTEXT_FRAME_ARG RAWRT_CONTEXT_FRAME_R12  // first frame: arg, in r12
 #define RAWRT_CONTEXT_DEFAULT_MXCSR 0x1f80  // all exceptions masked, round to nearest

@@ -86,17 +86,8 @@ BENCHMARK(BM_clock_gettime_syscall);
 
 }  // namespace
 
-int main(int argc, char** argv) {
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-    rawrt::bench::RatioReporter reporter;
-    benchmark::RunSpecifiedBenchmarks(&reporter);
-    std::printf("\nratios (same run):\n");
-    reporter.ratio("BM_getpid_stub", "BM_getpid_glibc", "<= 1");
-    reporter.ratio("BM_getpid_blocking", "BM_getpid_stub", "~ 1 (hooks not installed)");
-    reporter.ratio("BM_getpid_inline", "BM_getpid_stub", "the floor");
-    reporter.ratio("BM_clock_gettime_vdso", "BM_clock_gettime_glibc", "<= 1.03");
-    reporter.ratio("BM_clock_gettime_vdso", "BM_clock_gettime_syscall", "<= 0.2 (5x faster)");
-    benchmark::Shutdown();
-    return 0;
-}
+RAWRT_BENCH_RATIO("BM_getpid_stub", "BM_getpid_glibc", "<= 1");
+RAWRT_BENCH_RATIO("BM_getpid_blocking", "BM_getpid_stub", "~ 1 (hooks not installed)");
+RAWRT_BENCH_RATIO("BM_getpid_inline", "BM_getpid_stub", "the floor");
+RAWRT_BENCH_RATIO("BM_clock_gettime_vdso", "BM_clock_gettime_glibc", "<= 1.03");
+RAWRT_BENCH_RATIO("BM_clock_gettime_vdso", "BM_clock_gettime_syscall", "<= 0.2 (5x faster)");

@@ -1,6 +1,7 @@
-// A console reporter that also remembers each benchmark's time, so a suite
-// can end with the ratios its targets are written in (machines here are noisy:
-// only ratios taken in the same run mean anything).
+// A console reporter that also remembers each benchmark's time, so the run
+// can end with the ratios the targets are written in (machines here are noisy:
+// only ratios taken in the same run mean anything). Each suite file declares
+// its own ratios with RAWRT_BENCH_RATIO; bench/main.cpp prints them all.
 #pragma once
 
 #include <benchmark/benchmark.h>
@@ -37,4 +38,29 @@ private:
     std::map<std::string, double> ns_per_iteration_;
 };
 
+// "name / baseline", printed after the run with the target it is held to.
+struct RatioSpec {
+    const char* name;
+    const char* baseline;
+    const char* target;
+};
+
+inline std::vector<RatioSpec>& registered_ratios() {
+    static std::vector<RatioSpec> ratios;
+    return ratios;
+}
+
+struct RegisterRatio {
+    RegisterRatio(const char* name, const char* baseline, const char* target) {
+        registered_ratios().push_back({name, baseline, target});
+    }
+};
+
 }  // namespace rawrt::bench
+
+#define RAWRT_BENCH_RATIO_JOIN2(a, b) a##b
+#define RAWRT_BENCH_RATIO_JOIN(a, b) RAWRT_BENCH_RATIO_JOIN2(a, b)
+// At namespace scope in a suite file: RAWRT_BENCH_RATIO("BM_x", "BM_y", "<= 1");
+#define RAWRT_BENCH_RATIO(name, baseline, target)                                              \
+    static const ::rawrt::bench::RegisterRatio RAWRT_BENCH_RATIO_JOIN(rawrt_bench_ratio_, __LINE__)( \
+        name, baseline, target)

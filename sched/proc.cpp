@@ -10,6 +10,7 @@
 #include "sched/go.hpp"
 #include "sched/os_linux.hpp"
 #include "sched/runq.hpp"
+#include "sched/signal_unix.hpp"
 #include "sched/stack.hpp"
 #include "sys/calls.hpp"
 #include "sys/fatal.hpp"
@@ -151,6 +152,7 @@ void begin_exit() {
         pidleput(pp);
         unlock(&sched.lock);
     }
+    unminitSignalStack();
     // The kernel clears mp->procid and wakes run()'s caller once this thread
     // is gone; only then may its stack (which holds *mp) be unmapped.
     sys::exit(0);
@@ -167,6 +169,8 @@ void checkdead() {
         if (s == _Grunnable || s == _Grunning || s == _Gsyscall)
             sys::fatal("checkdead: runnable goroutine ", gp->goid, " with no M to run it");
     }
+    // A sleeping G will wake: the M that parked last sleeps until its timer.
+    if (earliestTimer() != 0) return;
     sched.deadlock = true;
     if (sched.exit_process_on_end) sys::fatal("all goroutines are asleep - deadlock!");
     begin_exit();
@@ -185,13 +189,16 @@ int mstart_clone(void* arg) {
 // thread's own stack mapping; the thread is created with every signal
 // blocked and restores the creator's mask once it runs.
 void newm(P* pp, bool spinning, int64_t id) {
-    Stack stk = stackalloc(kG0StackSize);
+    // Below the M and g0: the signal stack, then g0's stack down to the guard.
+    const size_t sigsize = signalstacksize();
+    Stack stk = stackalloc(kG0StackSize + sigsize);
     auto top = stk.hi - sizeof(M) - sizeof(G);
     top &= ~uintptr_t{63};
     M* mp = ::new (reinterpret_cast<void*>(top)) M;
     G* g0 = ::new (reinterpret_cast<void*>(top + sizeof(M))) G;
     static_assert(sizeof(M) % 64 == 0, "the G after the M stays aligned");
-    g0->stack = Stack{stk.lo, top};
+    mp->gsignal = Stack{top - sigsize, top};
+    g0->stack = Stack{stk.lo, top - sigsize};
     g0->m = mp;
     mp->g0 = g0;
     mp->g0stack = stk;
@@ -210,7 +217,7 @@ void newm(P* pp, bool spinning, int64_t id) {
                                     CLONE_THREAD | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID;
     const sys::SignalSet all = ~sys::SignalSet{0};
     (void)sys::raw::rt_sigprocmask(sys::kSigSetmask, &all, &mp->sigmask);
-    long r = rawrt_clone(flags, reinterpret_cast<void*>(top), &mp->procid, &mp->tcb, mstart_clone, mp);
+    long r = rawrt_clone(flags, reinterpret_cast<void*>(g0->stack.hi), &mp->procid, &mp->tcb, mstart_clone, mp);
     (void)sys::raw::rt_sigprocmask(sys::kSigSetmask, &mp->sigmask, nullptr);
     if (r < 0) sys::fatal("newosproc: clone failed: ", sys::Errno(static_cast<int>(-r)), " (", mcount(), " threads)");
 }
@@ -222,8 +229,23 @@ int64_t mReserveID() {
 
 namespace {
 
-// Go: stopm. Parks the M until startm hands it a P (or the run ends).
-void stopm() {
+// Removes mp from the idle list if it is still there. sched.lock held.
+bool mremove(M* mp) {
+    for (M** link = &sched.midle; *link != nullptr; link = &(*link)->schedlink) {
+        if (*link == mp) {
+            *link = mp->schedlink;
+            --sched.nmidle;
+            return true;
+        }
+    }
+    return false;
+}
+
+// Go: stopm. Parks the M until startm hands it a P (or the run ends). With
+// until != 0 it parks only until that nanotime, then tries to take an idle
+// P itself so the timer due then gets run; where Go's idle M would block in
+// netpoll(delay), rawrt's sleeps on its note with the same timeout.
+void stopm(int64_t until = 0) {
     M* mp = getm();
     lock(&sched.lock);
     if (sched.exiting) {
@@ -232,6 +254,21 @@ void stopm() {
     }
     mput(mp);
     unlock(&sched.lock);
+    const int64_t delay = until - vdso::nanotime();
+    if (until != 0 && !notetsleep(&mp->park, delay > 0 ? delay : 0)) {
+        lock(&sched.lock);
+        if (mremove(mp)) {
+            // Nobody handed this M a P: it takes one, if any is idle.
+            P* pp = sched.exiting ? nullptr : pidleget();
+            if (pp != nullptr) {
+                unlock(&sched.lock);
+                acquirep(pp);
+                return;
+            }
+            mput(mp);
+        }
+        unlock(&sched.lock);
+    }
     notesleep(&mp->park);
     noteclear(&mp->park);
     if (sched.exiting) mexit();
@@ -294,7 +331,7 @@ void resetspinning() {
 
 // Go: stealWork. Four passes over the other Ps in a random order; the last
 // pass may take their runnext too.
-G* stealWork(P* pp) {
+G* stealWork(P* pp, int64_t* now) {
     const int32_t n = sched.gomaxprocs;
     static std::atomic<uint32_t> seed{1};
     for (int pass = 0; pass < 4; ++pass) {
@@ -302,6 +339,13 @@ G* stealWork(P* pp) {
         for (int32_t i = 0; i < n; ++i) {
             P* p2 = allp[(start + i) % n];
             if (p2 == pp) continue;
+            // The last pass also runs other Ps' due timers: an idle P's
+            // sleepers have nobody else to wake them. Their Gs land here.
+            if (pass == 3 && p2->timers.timer0When.load(std::memory_order_relaxed) != 0) {
+                checkTimers(p2, now);
+                bool inherit;
+                if (G* gp = runqget(pp, &inherit)) return gp;
+            }
             if (runqempty(p2) && !(pass == 3 && p2->runnext.load(std::memory_order_relaxed))) continue;
             if (G* gp = runqsteal(pp, p2, pass == 3)) {
                 ++pp->stats_steals;
@@ -319,6 +363,8 @@ G* findRunnable(bool* inherit_time) {
 top:
     if (sched.exiting) mexit();
     P* pp = mp->p;
+    int64_t now = 0;
+    checkTimers(pp, &now);
     // Fairness: now and then the global queue goes first, so Gs there are
     // not starved by two Gs that keep readying each other locally.
     if (pp->schedtick % 61 == 0 && sched.runqsize > 0) {
@@ -347,7 +393,7 @@ top:
             mp->spinning = true;
             sched.nmspinning.fetch_add(1, std::memory_order_relaxed);
         }
-        if (G* gp = stealWork(pp)) {
+        if (G* gp = stealWork(pp, &now)) {
             *inherit_time = false;
             return gp;
         }
@@ -372,7 +418,6 @@ top:
     // The last spinning M to give up must look once more at every queue: a
     // G readied between its steal and its pidleput saw a spinning M and did
     // not wake anyone (Go's "delicate dance").
-    const bool was_spinning = mp->spinning;
     if (mp->spinning) {
         mp->spinning = false;
         if (sched.nmspinning.fetch_sub(1, std::memory_order_acq_rel) - 1 < 0)
@@ -391,8 +436,7 @@ top:
             break;
         }
     }
-    (void)was_spinning;
-    stopm();
+    stopm(earliestTimer());
     goto top;
 }
 
@@ -423,6 +467,7 @@ namespace {
 
 // The first code of every M, on its own thread and stack (Go: mstart).
 void mstart(M* mp) {
+    minitSignalStack(mp);  // before signals are unblocked
     (void)sys::raw::rt_sigprocmask(sys::kSigSetmask, &mp->sigmask, nullptr);
     acquirep(mp->nextp);
     mp->nextp = nullptr;
@@ -469,7 +514,6 @@ void allgadd(G* gp) {
 }
 
 namespace {
-
 
 // Go: goexit0, on g0: the G is dead; reuse it and schedule something else.
 void goexit0(void* arg) {
@@ -551,11 +595,13 @@ void gopark(bool (*unlockf)(G*, void*), void* lock_arg, WaitReason reason) {
     mcall(park_m);
 }
 
-void goready(G* gp) {
+void ready(G* gp, bool next) {
     casgstatus(gp, _Gwaiting, _Grunnable);
-    runqput(getm()->p, gp, true);
+    runqput(getm()->p, gp, next);
     wakep();
 }
+
+void goready(G* gp) { ready(gp, true); }
 
 void newproc(void (*fn)(void*), void (*destroy)(void*), void (*move_into)(void* from, void* to), void* callable) {
     M* mp = getm();

@@ -27,6 +27,8 @@ void wakep();
 void gopark(bool (*unlockf)(G* gp, void* lock), void* lock, WaitReason reason);
 // Go: goready. Makes a parked G runnable, next on this P.
 void goready(G* gp);
+// Go: ready. next false: to the tail of the local queue, after what is there.
+void ready(G* gp, bool next);
 
 // For run(): the G and M makers, and the creation of the first M.
 void goroutine_start(void* gp);

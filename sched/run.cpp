@@ -15,6 +15,7 @@
 #include "sched/os_linux.hpp"
 #include "sched/proc.hpp"
 #include "sched/runq.hpp"
+#include "sched/signal_unix.hpp"
 #include "sched/stack.hpp"
 #include "sys/calls.hpp"
 #include "sys/fatal.hpp"
@@ -73,7 +74,9 @@ sys::Result<void> schedinit(const RunConfig& config) {
         pp->id = i;
         allp[i] = pp;
     }
-    // P 0 goes to m0; the rest wait on the idle list, last P first.
+    // P 0 goes to m0 (acquirep wants it idle); the rest wait on the idle
+    // list, last P first.
+    allp[0]->status.store(_Pidle, std::memory_order_relaxed);
     for (int32_t i = procs - 1; i > 0; --i) pidleput(allp[i]);  // no lock yet: nothing else runs
     return {};
 }
@@ -82,27 +85,26 @@ sys::Result<void> schedinit(const RunConfig& config) {
 // stack may be unmapped. CLONE_CHILD_CLEARTID wakes a shared futex.
 void join(M* mp) {
     auto* word = reinterpret_cast<uint32_t*>(&mp->procid);
+    const int first_tid = __atomic_load_n(&mp->procid, __ATOMIC_ACQUIRE);
     for (;;) {
         int tid = __atomic_load_n(&mp->procid, __ATOMIC_ACQUIRE);
-        if (tid == 0) return;
+        if (tid == 0) break;
         (void)sys::raw::futex(word, FUTEX_WAIT, static_cast<uint32_t>(tid));
     }
+    // The word is cleared a moment before the thread leaves /proc/self/task
+    // (qemu-user clears it before the host thread even starts to exit):
+    // signal 0 finds the thread until it is really gone.
+    if (first_tid != 0)
+        while (sys::raw::tgkill(sys::raw::getpid().value(), first_tid, 0).ok()) osyield();
 }
 
 // After sched.done: join every M, unmap every stack, forget everything, so
 // that the next run starts from nothing.
 void teardown() {
-    for (M* mp = allm.load(std::memory_order_acquire); mp != nullptr;) {
-        join(mp);
-        M* next = mp->alllink;
-        stackfree(mp->g0stack);  // *mp lives there
-        mp = next;
-    }
-    for (G* gp = sched.allgs; gp != nullptr;) {
-        G* next = gp->alllink;
-        stackfree(Stack{gp->stack.lo, gp->stack.lo + stack_size});  // *gp lives there
-        gp = next;
-    }
+    for (M* mp = allm.load(std::memory_order_acquire); mp != nullptr; mp = mp->alllink) join(mp);
+    deinitsig();
+    for (int32_t i = 0; i < sched.gomaxprocs; ++i) freeTimers(&allp[i]->timers);
+    stackfreeall();  // every G's and M's stack, with the Gs and Ms in them
     (void)sys::raw::munmap(pstorage, pstorage_bytes);
     pstorage = nullptr;
     for (int32_t i = 0; i < kMaxProcs; ++i) allp[i] = nullptr;
@@ -123,6 +125,7 @@ sys::Result<void> run_main(const RunConfig& config, void (*fn)(void*), void* arg
         return init;
     }
     sched.exit_process_on_end = exit_process_on_end;
+    initsig();
 
     G* main_g = malg();
     casgstatus(main_g, _Gidle, _Gdead);

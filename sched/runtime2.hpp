@@ -18,6 +18,7 @@
 
 #include "sched/context.hpp"
 #include "sched/lock_futex.hpp"
+#include "sched/time.hpp"
 #include "sys/tcb.hpp"
 #include "sys/types.hpp"
 
@@ -51,6 +52,14 @@ struct Stack {
     uintptr_t lo = 0;
     uintptr_t hi = 0;
 };
+
+// Go: stackfreelist (one per stack size in a P's stackcache): free stacks
+// linked through a word at their top (sched/stack.cpp).
+struct StackFreeList {
+    uintptr_t list = 0;  // lo of the first free stack, 0 when empty
+    uint32_t n = 0;
+};
+inline constexpr int kNumStackClasses = 4;  // distinct stack sizes in a run
 
 // Go: waitReason, as text (tests and the deadlock report print it).
 using WaitReason = const char*;
@@ -98,6 +107,7 @@ struct M {
     // the child can run, so a join can never see 0 too early.
     alignas(4) int procid = 0;
     Stack g0stack;                // mmap'd thread stack (not for m0's caller)
+    Stack gsignal;                // alternate signal stack (Go: m.gsignal's), in g0stack
     sys::SignalSet sigmask = 0;   // the mask to restore once running
     // Set by park_m's caller (gopark): run on g0 after the G is saved; false
     // means "do not park after all", the G resumes at once.
@@ -157,6 +167,8 @@ struct P {
     std::atomic<G*> runnext{nullptr};
 
     GList gFree;                // dead Gs to reuse (Go: p.gFree)
+    StackFreeList stackcache[kNumStackClasses];  // Go: mcache.stackcache
+    Timers timers;              // sleeping Gs started here (Go: p.timers)
     uint64_t stats_steals = 0;  // Gs this P stole from others (tests)
 };
 

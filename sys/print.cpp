@@ -57,6 +57,17 @@ void OutputBuffer::put(Hex h) {
 
 void OutputBuffer::put(const void* p) { put(Hex{reinterpret_cast<uintptr_t>(p)}); }
 
+void OutputBuffer::put(Errno e) {
+    const char* name = e.name();
+    put(name);
+    // "E?" alone would lose the one fact a fatal message about it can give.
+    if (name[0] == 'E' && name[1] == '?') {
+        put('(');
+        put_signed(e.code());
+        put(')');
+    }
+}
+
 void OutputBuffer::put(Padded p) {
     int digits = p.value < 0 ? 2 : 1;
     for (int64_t v = p.value; v >= 10 || v <= -10; v /= 10) ++digits;

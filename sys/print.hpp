@@ -40,7 +40,7 @@ public:
     void put(bool b) { put(b ? "true" : "false"); }
     void put(Hex h);
     void put(Padded p);
-    void put(Errno e) { put(e.name()); }
+    void put(Errno e);  // its name; an unknown code as E?(code)
     void put(const void* p);
     void put_signed(int64_t v);
     void put_unsigned(uint64_t v);

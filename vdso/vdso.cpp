@@ -55,7 +55,9 @@ constexpr size_t kMinPageSize = 4096;
 constexpr size_t kMaxImageSize = size_t{1} << 20;
 
 // What the first call found. Several threads may find it at once; they all
-// store the same values, and readers look only after kInitialized is set.
+// store the same values, and readers look only after kInitialized is set,
+// which comes after active_function is filled in: a thread that sees the
+// resolver initialized never sees the vDSO unused for want of a store.
 std::atomic<uintptr_t> image_address{0};
 std::atomic<size_t> image_size{0};
 std::atomic<bool> image_valid{false};
@@ -67,13 +69,14 @@ std::atomic<unsigned> mode{0};
 
 constexpr size_t slot(Function f) { return static_cast<size_t>(f); }
 
-// Makes active_function agree with mode. Another thread may flip mode while
-// this one stores: whoever stores last has re-read mode after its stores,
-// and loops if it changed, so the final stores always match the final mode.
+// Makes active_function agree with mode (resolved_function is all zero until
+// resolution). Another thread may flip mode while this one stores: whoever
+// stores last has re-read mode after its stores, and loops if it changed, so
+// the final stores always match the final mode.
 void refresh_active() {
     for (;;) {
         unsigned seen = mode.load();
-        bool use_vdso = (seen & kInitialized) != 0 && (seen & kForced) == 0;
+        bool use_vdso = (seen & kForced) == 0;
         for (size_t i = 0; i < kFunctionCount; ++i)
             detail::active_function[i].store(use_vdso ? resolved_function[i].load(std::memory_order_relaxed) : 0);
         if (mode.load() == seen) return;
@@ -105,8 +108,8 @@ void initialize() {
     image_valid.store(valid, std::memory_order_relaxed);
     for (size_t i = 0; i < kFunctionCount; ++i)
         resolved_function[i].store(found[i], std::memory_order_relaxed);
-    mode.fetch_or(kInitialized);  // publishes the stores above
     refresh_active();
+    mode.fetch_or(kInitialized);  // publishes the stores above
 }
 
 void ensure_initialized() {

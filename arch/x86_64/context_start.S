@@ -3,7 +3,7 @@
 // The entry trampoline of a fresh context. make_context (sched/context.cpp)
 // builds a frame whose return address is this routine and whose rbx and r12
 // slots hold fn and arg; the first rawrt_context_switch or rawrt_gogo that
-// resumes it pops those into rbx and r12 and rets here.
+// resumes it loads those into rbx and r12 and jumps here.
 //
 // ABI:
 //   in:  rbx = fn, r12 = arg (frame slots RAWRT_CONTEXT_FRAME_FN / _ARG)
@@ -15,7 +15,7 @@
 //
 // The frame chain ends here: rbp = 0 and rip marked undefined, so gdb and
 // frame-pointer walkers stop at this frame instead of reading past the top of
-// the stack. No endbr64 is needed (ret is not checked by IBT); RAWRT_FUNC's
+// the stack. No endbr64 is needed (the jump here is notrack); RAWRT_FUNC's
 // is harmless.
 
 #include "arch/x86_64/asm.hpp"

@@ -19,7 +19,7 @@
 //   0x18  r14                      0x20  r15
 //   0x28  rbx                      0x30  rbp
 //   0x38  return address
-//   0x40  the resumed context's caller frame; sp after the final ret
+//   0x40  the resumed context's caller frame; sp after the final jmp
 //
 // From the stack swap on, the CFI describes the resumed context's frame: a
 // debugger stopped here unwinds into the context being resumed.
@@ -36,23 +36,25 @@ RAWRT_FUNC(rawrt_gogo)
     .cfi_rel_offset r15, RAWRT_CONTEXT_FRAME_R15
     .cfi_rel_offset rbx, RAWRT_CONTEXT_FRAME_RBX
     .cfi_rel_offset rbp, RAWRT_CONTEXT_FRAME_RBP
-    ldmxcsr RAWRT_CONTEXT_FRAME_MXCSR(%rsp)            // SSE rounding mode, exception masks
-    fldcw   RAWRT_CONTEXT_FRAME_FPCW(%rsp)             // x87 rounding, precision, masks
+    mov     RAWRT_CONTEXT_FRAME_RETURN(%rsp), %r8      // where it continues (a first frame: the trampoline)
+    ldmxcsr RAWRT_CONTEXT_FRAME_MXCSR(%rsp)
+    fldcw   RAWRT_CONTEXT_FRAME_FPCW(%rsp)
     mov     RAWRT_CONTEXT_FRAME_R12(%rsp), %r12        // (a first frame: arg)
     mov     RAWRT_CONTEXT_FRAME_R13(%rsp), %r13
     mov     RAWRT_CONTEXT_FRAME_R14(%rsp), %r14
     mov     RAWRT_CONTEXT_FRAME_R15(%rsp), %r15
     mov     RAWRT_CONTEXT_FRAME_RBX(%rsp), %rbx        // (a first frame: fn)
     mov     RAWRT_CONTEXT_FRAME_RBP(%rsp), %rbp        // (a first frame: 0)
-    add     $RAWRT_CONTEXT_FRAME_RETURN, %rsp          // rsp -> the return address
-    .cfi_def_cfa_offset 8
+    lea     RAWRT_CONTEXT_FRAME_SIZE(%rsp), %rsp       // pop the frame and the return address
+    .cfi_def_cfa_offset 0
+    .cfi_register rip, r8
     .cfi_restore r12
     .cfi_restore r13
     .cfi_restore r14
     .cfi_restore r15
     .cfi_restore rbx
     .cfi_restore rbp
-    ret                                                // into the resumed context
+    notrack jmp *%r8                                   // into the resumed context
 RAWRT_END(rawrt_gogo)
 
 RAWRT_GNU_PROPERTY_NOTE

@@ -39,19 +39,19 @@
 RAWRT_FUNC(rawrt_mcall)
     sub     $RAWRT_CONTEXT_FRAME_RETURN, %rsp          // the frame, below the return address
     .cfi_adjust_cfa_offset RAWRT_CONTEXT_FRAME_RETURN
-    stmxcsr RAWRT_CONTEXT_FRAME_MXCSR(%rsp)
-    fnstcw  RAWRT_CONTEXT_FRAME_FPCW(%rsp)
+    stmxcsr RAWRT_CONTEXT_FRAME_MXCSR(%rsp)            // SSE rounding mode, exception masks
+    fnstcw  RAWRT_CONTEXT_FRAME_FPCW(%rsp)             // x87 rounding, precision, masks
     mov     %r12, RAWRT_CONTEXT_FRAME_R12(%rsp)
-    .cfi_rel_offset r12, RAWRT_CONTEXT_FRAME_R12
     mov     %r13, RAWRT_CONTEXT_FRAME_R13(%rsp)
-    .cfi_rel_offset r13, RAWRT_CONTEXT_FRAME_R13
     mov     %r14, RAWRT_CONTEXT_FRAME_R14(%rsp)
-    .cfi_rel_offset r14, RAWRT_CONTEXT_FRAME_R14
     mov     %r15, RAWRT_CONTEXT_FRAME_R15(%rsp)
-    .cfi_rel_offset r15, RAWRT_CONTEXT_FRAME_R15
     mov     %rbx, RAWRT_CONTEXT_FRAME_RBX(%rsp)
-    .cfi_rel_offset rbx, RAWRT_CONTEXT_FRAME_RBX
     mov     %rbp, RAWRT_CONTEXT_FRAME_RBP(%rsp)
+    .cfi_rel_offset r12, RAWRT_CONTEXT_FRAME_R12
+    .cfi_rel_offset r13, RAWRT_CONTEXT_FRAME_R13
+    .cfi_rel_offset r14, RAWRT_CONTEXT_FRAME_R14
+    .cfi_rel_offset r15, RAWRT_CONTEXT_FRAME_R15
+    .cfi_rel_offset rbx, RAWRT_CONTEXT_FRAME_RBX
     .cfi_rel_offset rbp, RAWRT_CONTEXT_FRAME_RBP
     mov     %rsp, RAWRT_CONTEXT_SP(%rdi)               // *save = our frame: resumable from now on
 

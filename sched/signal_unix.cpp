@@ -1,0 +1,98 @@
+// The stack-overflow handler (Go: sighandler's "signal arrived during cgo
+// execution" / sigpanic paths, reduced to what a guard page needs).
+
+#include "sched/signal_unix.hpp"
+
+#include <linux/auxvec.h>
+
+#include "arch/arch.hpp"
+#include "sched/stack.hpp"
+#include "sys/calls.hpp"
+#include "sys/fatal.hpp"
+#include "sys/process.hpp"
+
+#ifndef AT_MINSIGSTKSZ
+#define AT_MINSIGSTKSZ 51
+#endif
+
+namespace rawrt::sched {
+namespace {
+
+// <asm/signal.h> cannot be included beside glibc's <signal.h>, which GCC
+// 12's <atomic> pulls in; these values are the same on x86_64 and arm64.
+constexpr int kSIGBUS = 7;
+constexpr int kSIGSEGV = 11;
+constexpr unsigned long kSA_SIGINFO = 0x00000004;
+constexpr unsigned long kSA_ONSTACK = 0x08000000;
+constexpr unsigned long kSA_RESTORER = 0x04000000;
+constexpr int kSS_DISABLE = 2;
+
+constexpr size_t kSignalStackFloor = 16 * 1024;
+// The handler's own frames above the kernel's: sys::fatal's output buffer
+// and a few calls.
+constexpr size_t kHandlerRoom = 8 * 1024;
+
+// The head of the kernel's siginfo_t for a fault: si_addr sits after three
+// ints and the union's 8-byte alignment (tests check it against glibc's).
+struct SigfaultInfo {
+    int signo;
+    int errnum;
+    int code;
+    int pad;
+    uintptr_t addr;
+};
+
+constexpr int kHandled[] = {kSIGSEGV, kSIGBUS};
+sys::KernelSigaction previous[2];
+size_t sigstacksize = kSignalStackFloor;
+
+int slot(int sig) { return sig == kSIGSEGV ? 0 : 1; }
+
+// Go: sighandler, for the synchronous faults only. Async-signal-safe: no
+// lock, no allocation; sys::fatal writes straight to fd 2.
+void sighandler(int sig, void* info, void* /*ucontext*/) {
+    const uintptr_t addr = static_cast<SigfaultInfo*>(info)->addr;
+    // getg() is nullptr on a thread that is not an M: nothing of ours there.
+    if (G* gp = getg()) {
+        const uintptr_t lo = gp->stack.lo;
+        if (sig == kSIGSEGV && lo != 0 && addr < lo && addr >= lo - kStackGuardSize)
+            sys::fatal("stack overflow in goroutine ", gp->goid);
+    }
+    (void)sys::raw::rt_sigaction(sig, &previous[slot(sig)], nullptr);
+}
+
+}  // namespace
+
+void initsig() {
+    const size_t min = sys::auxv_value(AT_MINSIGSTKSZ);
+    size_t size = min + kHandlerRoom;
+    if (size < kSignalStackFloor) size = kSignalStackFloor;
+    sigstacksize = (size + 4095) & ~size_t{4095};
+
+    sys::KernelSigaction act{};
+    act.handler = reinterpret_cast<void*>(&sighandler);
+    act.flags = kSA_SIGINFO | kSA_ONSTACK | kSA_RESTORER;
+    act.restorer = rawrt_sigreturn;
+    act.mask = ~sys::SignalSet{0};  // nothing interrupts the report
+    for (int sig : kHandled)
+        if (auto r = sys::raw::rt_sigaction(sig, &act, &previous[slot(sig)]); !r.ok())
+            sys::fatal("initsig: rt_sigaction(", sig, "): ", r.error());
+}
+
+void deinitsig() {
+    for (int sig : kHandled) (void)sys::raw::rt_sigaction(sig, &previous[slot(sig)], nullptr);
+}
+
+size_t signalstacksize() { return sigstacksize; }
+
+void minitSignalStack(M* mp) {
+    const sys::SignalStack ss{reinterpret_cast<void*>(mp->gsignal.lo), 0, mp->gsignal.hi - mp->gsignal.lo};
+    if (auto r = sys::raw::sigaltstack(&ss, nullptr); !r.ok()) sys::fatal("minitSignalStack: sigaltstack: ", r.error());
+}
+
+void unminitSignalStack() {
+    const sys::SignalStack ss{nullptr, kSS_DISABLE, 0};
+    (void)sys::raw::sigaltstack(&ss, nullptr);
+}
+
+}  // namespace rawrt::sched
