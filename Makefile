@@ -160,7 +160,7 @@ $(BUILD_ROOT)/fuzz/vdso_fuzz: fuzz/vdso_fuzz.cpp $(wildcard fuzz/*.hpp vdso/*.cp
 install: lib
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 644 $(LIB) $(CRT) $(DESTDIR)$(PREFIX)/lib/
-	for f in $(wildcard arch/*.hpp arch/$(ARCH)/*.hpp sys/*.hpp sys/*.inc vdso/*.hpp); do \
+	for f in $(wildcard arch/*.hpp arch/$(ARCH)/*.hpp sys/*.hpp sys/*.inc vdso/*.hpp sched/*.hpp); do \
 	    install -D -m 644 $$f $(DESTDIR)$(PREFIX)/include/rawrt/$$f || exit 1; done
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@ARCH_FLAGS@|$(ARCH_FLAGS)|' mk/rawrt.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/rawrt.pc

@@ -189,6 +189,53 @@ void freechan(hchan* c) {
 
 // ------------------------------------------------------------ send
 
+void bufput(hchan* c, void* ep) {
+    typedmemmove(c, chanbuf(c, c->sendx), ep);
+    if (++c->sendx == c->dataqsiz) c->sendx = 0;
+    c->qcount.store(c->qcount.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+}
+
+void buftake(hchan* c, void* ep) {
+    takeslot(c, ep, chanbuf(c, c->recvx));
+    if (++c->recvx == c->dataqsiz) c->recvx = 0;
+    c->qcount.store(c->qcount.load(std::memory_order_relaxed) - 1, std::memory_order_release);
+}
+
+namespace {
+
+// The blocking half of chansend and chanrecv (c->lock held, released by the
+// park): queues the G on q with a sudog on its own stack until a partner
+// moves the value through ep, or closechan wakes it. True if a value moved.
+bool chanpark(hchan* c, waitq* q, void* ep, WaitReason reason) {
+    G* gp = getg_for(reason);
+    Sudog mysg;
+    mysg.elem = ep;
+    mysg.g = gp;
+    mysg.isSelect = false;
+    mysg.c = c;
+    gp->waiting = &mysg;
+    gp->param = nullptr;
+    q->enqueue(&mysg);
+    gopark(chanparkcommit, &c->lock, reason);
+
+    if (gp->waiting != &mysg) sys::fatal(reason, ": G waiting list is corrupted");
+    gp->waiting = nullptr;
+    gp->param = nullptr;
+    return mysg.success;
+}
+
+// The end of send and recv: the value has moved to or from sg's G; the
+// locks go first, then the G is readied with its sudog marked a success.
+void readypartner(Sudog* sg, void (*unlockf)(void*), void* arg) {
+    G* gp = sg->g;
+    unlockf(arg);
+    gp->param = sg;
+    sg->success = true;
+    chanready(gp);
+}
+
+}  // namespace
+
 // Go: send. sg is a receiver, already dequeued, parked with its lock held
 // by us: its value goes straight into its frame (Go's sendDirect).
 void send(hchan* c, Sudog* sg, void* ep, void (*unlockf)(void*), void* arg) {
@@ -196,11 +243,7 @@ void send(hchan* c, Sudog* sg, void* ep, void (*unlockf)(void*), void* arg) {
         typedmemmove(c, sg->elem, ep);
         sg->elem = nullptr;
     }
-    G* gp = sg->g;
-    unlockf(arg);
-    gp->param = sg;
-    sg->success = true;
-    chanready(gp);
+    readypartner(sg, unlockf, arg);
 }
 
 bool chansend(hchan* c, void* ep, bool block) {
@@ -227,9 +270,7 @@ bool chansend(hchan* c, void* ep, bool block) {
     }
     const size_t qcount = c->qcount.load(std::memory_order_relaxed);
     if (qcount < c->dataqsiz) {
-        typedmemmove(c, chanbuf(c, c->sendx), ep);
-        if (++c->sendx == c->dataqsiz) c->sendx = 0;
-        c->qcount.store(qcount + 1, std::memory_order_release);
+        bufput(c, ep);
         unlock(&c->lock);
         return true;
     }
@@ -239,22 +280,9 @@ bool chansend(hchan* c, void* ep, bool block) {
     }
 
     // Block: a receiver will take the value from our frame, or close wakes us.
-    G* gp = getg_for("chan send");
-    Sudog mysg;
-    mysg.elem = ep;
-    mysg.g = gp;
-    mysg.isSelect = false;
-    mysg.c = c;
-    gp->waiting = &mysg;
-    gp->param = nullptr;
-    c->sendq.enqueue(&mysg);
-    gopark(chanparkcommit, &c->lock, "chan send");
-
-    if (gp->waiting != &mysg) sys::fatal("chansend: G waiting list is corrupted");
-    gp->waiting = nullptr;
-    gp->param = nullptr;
+    const bool sent = chanpark(c, &c->sendq, ep, "chan send");
     // Woken by closechan: c may already be gone, so it is not looked at.
-    if (!mysg.success) sys::fatal("send on closed channel");
+    if (!sent) sys::fatal("send on closed channel");
     return true;
 }
 
@@ -274,11 +302,7 @@ void recv(hchan* c, Sudog* sg, void* ep, void (*unlockf)(void*), void* arg) {
         c->sendx = c->recvx;  // c->sendx = (c->sendx+1) % c->dataqsiz
     }
     sg->elem = nullptr;
-    G* gp = sg->g;
-    unlockf(arg);
-    gp->param = sg;
-    sg->success = true;
-    chanready(gp);
+    readypartner(sg, unlockf, arg);
 }
 
 ChanRecvResult chanrecv(hchan* c, void* ep, bool block) {
@@ -310,9 +334,7 @@ ChanRecvResult chanrecv(hchan* c, void* ep, bool block) {
         return {true, true};
     }
     if (qcount > 0) {
-        takeslot(c, ep, chanbuf(c, c->recvx));
-        if (++c->recvx == c->dataqsiz) c->recvx = 0;
-        c->qcount.store(qcount - 1, std::memory_order_release);
+        buftake(c, ep);
         unlock(&c->lock);
         return {true, true};
     }
@@ -322,21 +344,7 @@ ChanRecvResult chanrecv(hchan* c, void* ep, bool block) {
     }
 
     // Block: a sender will put its value into ep, or close wakes us.
-    G* gp = getg_for("chan receive");
-    Sudog mysg;
-    mysg.elem = ep;
-    mysg.g = gp;
-    mysg.isSelect = false;
-    mysg.c = c;
-    gp->waiting = &mysg;
-    gp->param = nullptr;
-    c->recvq.enqueue(&mysg);
-    gopark(chanparkcommit, &c->lock, "chan receive");
-
-    if (gp->waiting != &mysg) sys::fatal("chanrecv: G waiting list is corrupted");
-    gp->waiting = nullptr;
-    gp->param = nullptr;
-    return {true, mysg.success};
+    return {true, chanpark(c, &c->recvq, ep, "chan receive")};
 }
 
 // ------------------------------------------------------------ close

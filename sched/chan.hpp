@@ -131,6 +131,10 @@ int selectgo(scase* cas0, uint16_t* order0, int nsends, int nrecvs, bool block, 
 // locks the caller holds; it runs before gp is readied.
 void send(hchan* c, Sudog* sg, void* ep, void (*unlockf)(void*), void* arg);
 void recv(hchan* c, Sudog* sg, void* ep, void (*unlockf)(void*), void* arg);
+// With c->lock held: copies *ep to the buffer's tail (there is room), or
+// moves the buffer's head into ep (there is a value; ep nullptr: drops it).
+void bufput(hchan* c, void* ep);
+void buftake(hchan* c, void* ep);
 // Moves slot's value out into ep (nullptr: drops it); slot is raw afterwards.
 void takeslot(hchan* c, void* ep, void* slot);
 // Move-constructs raw dst from the live src.

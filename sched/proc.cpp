@@ -9,6 +9,7 @@
 
 #include "sched/go.hpp"
 #include "sched/os_linux.hpp"
+#include "sched/rand.hpp"
 #include "sched/runq.hpp"
 #include "sched/signal_unix.hpp"
 #include "sched/stack.hpp"
@@ -241,6 +242,26 @@ bool mremove(M* mp) {
     return false;
 }
 
+// stopm's wait for a timer: mp (idle-listed) sleeps on its note until
+// `until`. True if nobody handed it a P by then and it took an idle one
+// itself; false if it must wait for startm's P after all.
+bool park_until(M* mp, int64_t until) {
+    const int64_t delay = until - vdso::nanotime();
+    if (notetsleep(&mp->park, delay > 0 ? delay : 0)) return false;  // woken: nextp is coming
+    lock(&sched.lock);
+    if (mremove(mp)) {
+        P* pp = sched.exiting ? nullptr : pidleget();
+        if (pp != nullptr) {
+            unlock(&sched.lock);
+            acquirep(pp);
+            return true;
+        }
+        mput(mp);
+    }
+    unlock(&sched.lock);
+    return false;
+}
+
 // Go: stopm. Parks the M until startm hands it a P (or the run ends). With
 // until != 0 it parks only until that nanotime, then tries to take an idle
 // P itself so the timer due then gets run; where Go's idle M would block in
@@ -254,21 +275,7 @@ void stopm(int64_t until = 0) {
     }
     mput(mp);
     unlock(&sched.lock);
-    const int64_t delay = until - vdso::nanotime();
-    if (until != 0 && !notetsleep(&mp->park, delay > 0 ? delay : 0)) {
-        lock(&sched.lock);
-        if (mremove(mp)) {
-            // Nobody handed this M a P: it takes one, if any is idle.
-            P* pp = sched.exiting ? nullptr : pidleget();
-            if (pp != nullptr) {
-                unlock(&sched.lock);
-                acquirep(pp);
-                return;
-            }
-            mput(mp);
-        }
-        unlock(&sched.lock);
-    }
+    if (until != 0 && park_until(mp, until)) return;
     notesleep(&mp->park);
     noteclear(&mp->park);
     if (sched.exiting) mexit();
@@ -333,9 +340,8 @@ void resetspinning() {
 // pass may take their runnext too.
 G* stealWork(P* pp, int64_t* now) {
     const int32_t n = sched.gomaxprocs;
-    static std::atomic<uint32_t> seed{1};
     for (int pass = 0; pass < 4; ++pass) {
-        uint32_t start = seed.fetch_add(0x9e3779b9u, std::memory_order_relaxed) % static_cast<uint32_t>(n);
+        const uint32_t start = cheaprandn(static_cast<uint32_t>(n));
         for (int32_t i = 0; i < n; ++i) {
             P* p2 = allp[(start + i) % n];
             if (p2 == pp) continue;
@@ -515,13 +521,19 @@ void allgadd(G* gp) {
 
 namespace {
 
+// Go: dropg. The M stops running its current G (on g0, with the G saved).
+void dropg() {
+    M* mp = getm();
+    mp->curg->m = nullptr;
+    mp->curg = nullptr;
+}
+
 // Go: goexit0, on g0: the G is dead; reuse it and schedule something else.
 void goexit0(void* arg) {
     G* gp = static_cast<G*>(arg);
     M* mp = getm();
     casgstatus(gp, _Grunning, _Gdead);
-    gp->m = nullptr;
-    mp->curg = nullptr;
+    dropg();
     if (gp->is_main) {
         lock(&sched.lock);
         begin_exit();
@@ -537,8 +549,7 @@ void park_m(void* arg) {
     G* gp = static_cast<G*>(arg);
     M* mp = getm();
     casgstatus(gp, _Grunning, _Gwaiting);
-    mp->curg = nullptr;
-    gp->m = nullptr;
+    dropg();
     if (auto fn = mp->waitunlockf) {
         bool ok = fn(gp, mp->waitlock);
         mp->waitunlockf = nullptr;
@@ -554,10 +565,8 @@ void park_m(void* arg) {
 // Go: gosched_m, on g0: the G goes to the global queue's tail.
 void gosched_m(void* arg) {
     G* gp = static_cast<G*>(arg);
-    M* mp = getm();
     casgstatus(gp, _Grunning, _Grunnable);
-    mp->curg = nullptr;
-    gp->m = nullptr;
+    dropg();
     lock(&sched.lock);
     globrunqput(gp);
     unlock(&sched.lock);

@@ -84,18 +84,16 @@ sys::Result<void> schedinit(const RunConfig& config) {
 // Waits until the kernel has cleared mp->procid: the thread is gone and its
 // stack may be unmapped. CLONE_CHILD_CLEARTID wakes a shared futex.
 void join(M* mp) {
-    auto* word = reinterpret_cast<uint32_t*>(&mp->procid);
-    const int first_tid = __atomic_load_n(&mp->procid, __ATOMIC_ACQUIRE);
-    for (;;) {
-        int tid = __atomic_load_n(&mp->procid, __ATOMIC_ACQUIRE);
-        if (tid == 0) break;
-        (void)sys::raw::futex(word, FUTEX_WAIT, static_cast<uint32_t>(tid));
-    }
+    // clone stored the tid (PARENT_SETTID) before the thread could run.
+    const int tid = __atomic_load_n(&mp->procid, __ATOMIC_ACQUIRE);
+    for (int t = tid; t != 0; t = __atomic_load_n(&mp->procid, __ATOMIC_ACQUIRE))
+        (void)sys::raw::futex(reinterpret_cast<uint32_t*>(&mp->procid), FUTEX_WAIT, static_cast<uint32_t>(t));
     // The word is cleared a moment before the thread leaves /proc/self/task
     // (qemu-user clears it before the host thread even starts to exit):
     // signal 0 finds the thread until it is really gone.
-    if (first_tid != 0)
-        while (sys::raw::tgkill(sys::raw::getpid().value(), first_tid, 0).ok()) osyield();
+    if (tid == 0) return;
+    const int pid = sys::raw::getpid().value();
+    while (sys::raw::tgkill(pid, tid, 0).ok()) osyield();
 }
 
 // After sched.done: join every M, unmap every stack, forget everything, so

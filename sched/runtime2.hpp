@@ -102,6 +102,7 @@ struct M {
     M* alllink = nullptr;         // allm
     G* lockedg = nullptr;         // LockOSThread
     uint32_t syscalltick = 0;
+    uint64_t cheaprand = 0;       // sched/rand.hpp's state: only this M draws from it
     // The kernel clears this word (CLONE_CHILD_CLEARTID) and wakes the futex
     // when the thread is gone; clone fills it in (CLONE_PARENT_SETTID) before
     // the child can run, so a join can never see 0 too early.

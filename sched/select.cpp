@@ -9,31 +9,12 @@
 
 #include "sched/chan.hpp"
 #include "sched/proc.hpp"
+#include "sched/rand.hpp"
 #include "sys/fatal.hpp"
 
 namespace rawrt::sched {
 
 namespace {
-
-// Go: cheaprand (wyrand). One state per P: only the P's owner draws from
-// it, so no atomic is needed; a thread without a P shares one, racily,
-// which only costs randomness.
-struct alignas(64) RandState {
-    uint64_t s;
-};
-RandState rand_state[kMaxProcs + 1];
-
-uint32_t cheaprand() {
-    M* mp = getm();
-    RandState& st = rand_state[mp != nullptr && mp->p != nullptr ? mp->p->id : kMaxProcs];
-    if (st.s == 0) st.s = 0x9e3779b97f4a7c15ull * (reinterpret_cast<uintptr_t>(&st) | 1);
-    st.s += 0xa0761d6478bd642full;
-    __uint128_t t = static_cast<__uint128_t>(st.s) * (st.s ^ 0xe7037ed1a0b428dbull);
-    return static_cast<uint32_t>(static_cast<uint64_t>(t >> 64) ^ static_cast<uint64_t>(t));
-}
-
-// Go: cheaprandn. Uniform in [0, n), by multiply-shift (Lemire).
-uint32_t cheaprandn(uint32_t n) { return static_cast<uint32_t>((uint64_t{cheaprand()} * n) >> 32); }
 
 uintptr_t sortkey(hchan* c) { return reinterpret_cast<uintptr_t>(c); }
 
@@ -237,17 +218,13 @@ int selectgo(scase* scases, uint16_t* order0, int nsends, int nrecvs, bool block
 bufrecv:
     // Receive from the buffer.
     *recvOK = true;
-    takeslot(c, cas->elem, chanbuf(c, c->recvx));
-    if (++c->recvx == c->dataqsiz) c->recvx = 0;
-    c->qcount.store(c->qcount.load(std::memory_order_relaxed) - 1, std::memory_order_release);
+    buftake(c, cas->elem);
     selunlock(scases, lockorder, norder);
     return casi;
 
 bufsend:
     // Send into the buffer.
-    typedmemmove(c, chanbuf(c, c->sendx), cas->elem);
-    if (++c->sendx == c->dataqsiz) c->sendx = 0;
-    c->qcount.store(c->qcount.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+    bufput(c, cas->elem);
     selunlock(scases, lockorder, norder);
     return casi;
 

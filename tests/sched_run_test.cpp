@@ -4,35 +4,18 @@
 // never call gtest or libc: they record into plain memory, and the test
 // asserts after run returns.
 
-#include <dirent.h>
-#include <unistd.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <fstream>
-#include <string>
 
 #include "sched/go.hpp"
 #include "sched/proc.hpp"
+#include "tests/proc_self.hpp"
 
 namespace {
 
-int count_entries(const char* dir) {
-    int n = 0;
-    if (DIR* d = ::opendir(dir)) {
-        while (::readdir(d) != nullptr) ++n;
-        ::closedir(d);
-    }
-    return n;
-}
-
-int count_lines(const char* path) {
-    std::ifstream in(path);
-    std::string line;
-    int n = 0;
-    while (std::getline(in, line)) ++n;
-    return n;
-}
+using rawrt::test::count_entries;
+using rawrt::test::count_lines;
 
 struct ProcessFootprint {
     int tasks = count_entries("/proc/self/task");
@@ -129,10 +112,6 @@ TEST(SchedRun, RepeatedRunsLeaveNoThreadMappingOrDescriptor) {
         });
         ASSERT_TRUE(r.ok());
     }
-    // The kernel clears an M's tid word as its last act, so natively the
-    // thread is gone once run returns. qemu-user clears it itself just
-    // before its host thread exits: give such a thread time to finish.
-    for (int i = 0; i < 1000 && count_entries("/proc/self/task") != before.tasks; ++i) ::usleep(10000);
     ProcessFootprint after;
     EXPECT_EQ(after.tasks, before.tasks);
     EXPECT_EQ(after.maps, before.maps);

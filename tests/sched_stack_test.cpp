@@ -29,6 +29,7 @@
 #include "sched/signal_unix.hpp"
 #include "sched/stack.hpp"
 #include "sys/calls.hpp"
+#include "tests/proc_self.hpp"
 
 #ifndef AT_MINSIGSTKSZ
 #define AT_MINSIGSTKSZ 51
@@ -55,13 +56,7 @@ bool kernel_at_least(int major, int minor) {
     return ma > major || (ma == major && mi >= minor);
 }
 
-int count_lines(const char* path) {
-    std::ifstream in(path);
-    std::string line;
-    int n = 0;
-    while (std::getline(in, line)) ++n;
-    return n;
-}
+using rawrt::test::count_lines;
 
 // A "Name:   123 kB" field of /proc/self/status, in KiB (-1 if missing).
 long status_kib(const std::string& name) {

@@ -47,6 +47,12 @@ struct FlavourName {
     }
 };
 
+// A typed test suite run once per flavour: RAWRT_FLAVOUR_TEST_SUITE(SysFiles);
+#define RAWRT_FLAVOUR_TEST_SUITE(Name)                    \
+    template <class Flavour>                              \
+    class Name : public ::testing::Test {};               \
+    TYPED_TEST_SUITE(Name, ::rawrt::test::SyscallFlavours, ::rawrt::test::FlavourName)
+
 // SYS(read, fd, buf, n): the wrapper of the flavour under test (TypeParam).
 // Only the chosen operand of ?: is evaluated, and both have the same type.
 #define SYS(name, ...) \

@@ -24,9 +24,7 @@ using rawrt::test::Ok;
 using rawrt::test::TempFile;
 using rawrt::test::UniqueFd;
 
-template <class Flavour>
-class SysFiles : public ::testing::Test {};
-TYPED_TEST_SUITE(SysFiles, rawrt::test::SyscallFlavours, rawrt::test::FlavourName);
+RAWRT_FLAVOUR_TEST_SUITE(SysFiles);
 
 std::string file_contents(int fd) {
     std::string out;

@@ -45,15 +45,9 @@ using rawrt::test::SavedSignalAction;
 using rawrt::test::TempFile;
 using rawrt::test::UniqueFd;
 
-template <class Flavour>
-class SysSockets : public ::testing::Test {};
-TYPED_TEST_SUITE(SysSockets, rawrt::test::SyscallFlavours, rawrt::test::FlavourName);
-template <class Flavour>
-class SysEpoll : public ::testing::Test {};
-TYPED_TEST_SUITE(SysEpoll, rawrt::test::SyscallFlavours, rawrt::test::FlavourName);
-template <class Flavour>
-class SysIoUring : public ::testing::Test {};
-TYPED_TEST_SUITE(SysIoUring, rawrt::test::SyscallFlavours, rawrt::test::FlavourName);
+RAWRT_FLAVOUR_TEST_SUITE(SysSockets);
+RAWRT_FLAVOUR_TEST_SUITE(SysEpoll);
+RAWRT_FLAVOUR_TEST_SUITE(SysIoUring);
 
 // ---------------------------------------------------------------- socket helpers
 

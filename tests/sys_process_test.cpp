@@ -41,21 +41,11 @@ using rawrt::test::SavedSignalAction;
 using rawrt::test::TempFile;
 using rawrt::test::UniqueFd;
 
-template <class Flavour>
-class SysMemory : public ::testing::Test {};
-TYPED_TEST_SUITE(SysMemory, rawrt::test::SyscallFlavours, rawrt::test::FlavourName);
-template <class Flavour>
-class SysThreads : public ::testing::Test {};
-TYPED_TEST_SUITE(SysThreads, rawrt::test::SyscallFlavours, rawrt::test::FlavourName);
-template <class Flavour>
-class SysSignals : public ::testing::Test {};
-TYPED_TEST_SUITE(SysSignals, rawrt::test::SyscallFlavours, rawrt::test::FlavourName);
-template <class Flavour>
-class SysTime : public ::testing::Test {};
-TYPED_TEST_SUITE(SysTime, rawrt::test::SyscallFlavours, rawrt::test::FlavourName);
-template <class Flavour>
-class SysProcess : public ::testing::Test {};
-TYPED_TEST_SUITE(SysProcess, rawrt::test::SyscallFlavours, rawrt::test::FlavourName);
+RAWRT_FLAVOUR_TEST_SUITE(SysMemory);
+RAWRT_FLAVOUR_TEST_SUITE(SysThreads);
+RAWRT_FLAVOUR_TEST_SUITE(SysSignals);
+RAWRT_FLAVOUR_TEST_SUITE(SysTime);
+RAWRT_FLAVOUR_TEST_SUITE(SysProcess);
 
 size_t page_size() { return static_cast<size_t>(::sysconf(_SC_PAGESIZE)); }
 

@@ -32,45 +32,11 @@
 // resume it and reuse the stack this frame is on, so a backtrace from fn must
 // not walk into it.
 
-#include "arch/offsets.hpp"
 #include "arch/aarch64/asm.hpp"
-
-#if RAWRT_CONTEXT_FRAME_X29 != 0 || RAWRT_CONTEXT_FRAME_X30 != 8
-#error "the frame record must open the frame: stp x29, x30, [sp, #-SIZE]! puts it there"
-#endif
+#include "arch/aarch64/context_frame.hpp"
 
 RAWRT_FUNC(rawrt_mcall)
-    stp     x29, x30, [sp, #-RAWRT_CONTEXT_FRAME_SIZE]!    // open the frame with its frame record
-    .cfi_def_cfa_offset RAWRT_CONTEXT_FRAME_SIZE
-    .cfi_rel_offset x29, RAWRT_CONTEXT_FRAME_X29
-    .cfi_rel_offset x30, RAWRT_CONTEXT_FRAME_X30
-    stp     x19, x20, [sp, #RAWRT_CONTEXT_FRAME_X19]
-    .cfi_rel_offset x19, RAWRT_CONTEXT_FRAME_X19
-    .cfi_rel_offset x20, RAWRT_CONTEXT_FRAME_X20
-    stp     x21, x22, [sp, #RAWRT_CONTEXT_FRAME_X21]
-    .cfi_rel_offset x21, RAWRT_CONTEXT_FRAME_X21
-    .cfi_rel_offset x22, RAWRT_CONTEXT_FRAME_X22
-    stp     x23, x24, [sp, #RAWRT_CONTEXT_FRAME_X23]
-    .cfi_rel_offset x23, RAWRT_CONTEXT_FRAME_X23
-    .cfi_rel_offset x24, RAWRT_CONTEXT_FRAME_X24
-    stp     x25, x26, [sp, #RAWRT_CONTEXT_FRAME_X25]
-    .cfi_rel_offset x25, RAWRT_CONTEXT_FRAME_X25
-    .cfi_rel_offset x26, RAWRT_CONTEXT_FRAME_X26
-    stp     x27, x28, [sp, #RAWRT_CONTEXT_FRAME_X27]
-    .cfi_rel_offset x27, RAWRT_CONTEXT_FRAME_X27
-    .cfi_rel_offset x28, RAWRT_CONTEXT_FRAME_X28
-    stp     d8, d9, [sp, #RAWRT_CONTEXT_FRAME_D8]
-    .cfi_rel_offset d8, RAWRT_CONTEXT_FRAME_D8
-    .cfi_rel_offset d9, RAWRT_CONTEXT_FRAME_D9
-    stp     d10, d11, [sp, #RAWRT_CONTEXT_FRAME_D10]
-    .cfi_rel_offset d10, RAWRT_CONTEXT_FRAME_D10
-    .cfi_rel_offset d11, RAWRT_CONTEXT_FRAME_D11
-    stp     d12, d13, [sp, #RAWRT_CONTEXT_FRAME_D12]
-    .cfi_rel_offset d12, RAWRT_CONTEXT_FRAME_D12
-    .cfi_rel_offset d13, RAWRT_CONTEXT_FRAME_D13
-    stp     d14, d15, [sp, #RAWRT_CONTEXT_FRAME_D14]
-    .cfi_rel_offset d14, RAWRT_CONTEXT_FRAME_D14
-    .cfi_rel_offset d15, RAWRT_CONTEXT_FRAME_D15
+    RAWRT_CONTEXT_FRAME_SAVE
     mov     x9, sp                                     // (str cannot store sp itself)
     str     x9, [x0, #RAWRT_CONTEXT_SP]                // *save = our frame: resumable from now on
 

@@ -33,26 +33,11 @@
 // resume it and reuse the stack this frame is on, so a backtrace from fn must
 // not walk into it.
 
-#include "arch/offsets.hpp"
 #include "arch/x86_64/asm.hpp"
+#include "arch/x86_64/context_frame.hpp"
 
 RAWRT_FUNC(rawrt_mcall)
-    sub     $RAWRT_CONTEXT_FRAME_RETURN, %rsp          // the frame, below the return address
-    .cfi_adjust_cfa_offset RAWRT_CONTEXT_FRAME_RETURN
-    stmxcsr RAWRT_CONTEXT_FRAME_MXCSR(%rsp)            // SSE rounding mode, exception masks
-    fnstcw  RAWRT_CONTEXT_FRAME_FPCW(%rsp)             // x87 rounding, precision, masks
-    mov     %r12, RAWRT_CONTEXT_FRAME_R12(%rsp)
-    mov     %r13, RAWRT_CONTEXT_FRAME_R13(%rsp)
-    mov     %r14, RAWRT_CONTEXT_FRAME_R14(%rsp)
-    mov     %r15, RAWRT_CONTEXT_FRAME_R15(%rsp)
-    mov     %rbx, RAWRT_CONTEXT_FRAME_RBX(%rsp)
-    mov     %rbp, RAWRT_CONTEXT_FRAME_RBP(%rsp)
-    .cfi_rel_offset r12, RAWRT_CONTEXT_FRAME_R12
-    .cfi_rel_offset r13, RAWRT_CONTEXT_FRAME_R13
-    .cfi_rel_offset r14, RAWRT_CONTEXT_FRAME_R14
-    .cfi_rel_offset r15, RAWRT_CONTEXT_FRAME_R15
-    .cfi_rel_offset rbx, RAWRT_CONTEXT_FRAME_RBX
-    .cfi_rel_offset rbp, RAWRT_CONTEXT_FRAME_RBP
+    RAWRT_CONTEXT_FRAME_SAVE
     mov     %rsp, RAWRT_CONTEXT_SP(%rdi)               // *save = our frame: resumable from now on
 
     and     $-16, %rsi                                 // the psABI wants rsp % 16 == 0 at a call
