@@ -27,10 +27,17 @@ namespace rawrt {
 
 struct RunConfig {
     // Number of Ps (Go: GOMAXPROCS). 0: $RAWRT_MAXPROCS if set, else the
-    // CPUs sched_getaffinity allows.
+    // CPUs sched_getaffinity allows. (The environment is the one sys::getenv
+    // sees: a hosted program hands it over with sys::set_process_args.)
     int32_t procs = 0;
     // Bytes of stack per G (a multiple of 4096; 0: 64 KiB).
     size_t stack_size = 0;
+    // Most OS threads (Ms) the run may have at once, sysmon included (Go:
+    // debug.SetMaxThreads). 0: 10 000. Past it: "fatal error: thread exhaustion".
+    int32_t max_threads = 0;
+    // Scheduler tunables and traces, RAWRT_DEBUG's syntax (sched/debug.hpp:
+    // "schedtrace=1000,sysmonmax=5000"), applied over the environment's.
+    const char* debug = nullptr;
 };
 
 namespace sched {
@@ -61,6 +68,20 @@ void yield();
 
 // The id of the calling G (Go's goid; 0 outside the runtime).
 int64_t goid();
+
+// Yields if sysmon has asked the calling G to (it ran 10 ms without passing
+// through the scheduler): a long computation calls it now and then so that
+// Gs queued behind it on its P get their turn. Costs one load otherwise.
+// rawrt has no asynchronous (signal) preemption yet.
+void preempt_point();
+
+// Go's runtime.LockOSThread: the calling G runs only on its current thread,
+// and that thread runs no other G, until as many UnlockOSThread calls. A G
+// that exits while locked takes the thread with it (the thread ends). For
+// code that needs a thread's own state: thread-directed signals, setns,
+// per-thread credentials. Outside the runtime both do nothing.
+void LockOSThread();
+void UnlockOSThread();
 
 // Runs fn as the main G of a fresh runtime and returns when it returns, after
 // every M has exited and been joined and every stack is unmapped. Gs still

@@ -5,13 +5,9 @@
 
 #include "sched/proc.hpp"
 
-#include <linux/sched.h>
-
 #include "sched/go.hpp"
-#include "sched/os_linux.hpp"
 #include "sched/rand.hpp"
 #include "sched/runq.hpp"
-#include "sched/signal_unix.hpp"
 #include "sched/stack.hpp"
 #include "sys/calls.hpp"
 #include "sys/fatal.hpp"
@@ -20,12 +16,8 @@
 namespace rawrt::sched {
 
 Schedt sched;
-P* allp[kMaxProcs];
-std::atomic<M*> allm{nullptr};
 
 namespace {
-
-constexpr size_t kG0StackSize = 64 * 1024;
 
 // ------------------------------------------------------------ G status
 
@@ -59,270 +51,6 @@ void casgstatus(G* gp, uint32_t oldval, uint32_t newval) {
 }
 
 uint32_t readgstatus(G* gp) { return gp->atomicstatus.load(std::memory_order_acquire); }
-
-namespace {
-
-// ------------------------------------------------------------ Ps and Ms
-
-// Go: acquirep / releasep. The checked build proves a P has one owner.
-void acquirep(P* pp) {
-    M* mp = getm();
-#if RAWRT_CHECKED
-    if (mp->p != nullptr || pp->m != nullptr || pp->status.load() != _Pidle)
-        sys::fatal("acquirep: P ", pp->id, " is owned or busy (status ", pp->status.load(), ")");
-#endif
-    mp->p = pp;
-    pp->m = mp;
-    pp->status.store(_Prunning, std::memory_order_relaxed);
-}
-
-P* releasep() {
-    M* mp = getm();
-    P* pp = mp->p;
-#if RAWRT_CHECKED
-    if (pp == nullptr || pp->m != mp || pp->status.load() != _Prunning)
-        sys::fatal("releasep: M ", mp->id, " does not own a running P");
-#endif
-    pp->m = nullptr;
-    mp->p = nullptr;
-    pp->status.store(_Pidle, std::memory_order_relaxed);
-    return pp;
-}
-
-}  // namespace
-
-void pidleput(P* pp) {
-    pp->status.store(_Pidle, std::memory_order_relaxed);
-    pp->link = sched.pidle;
-    sched.pidle = pp;
-    sched.npidle.fetch_add(1, std::memory_order_relaxed);
-}
-
-namespace {
-
-P* pidleget() {
-    P* pp = sched.pidle;
-    if (pp != nullptr) {
-        sched.pidle = pp->link;
-        sched.npidle.fetch_sub(1, std::memory_order_relaxed);
-    }
-    return pp;
-}
-
-void checkdead();
-
-// sched.lock held.
-void mput(M* mp) {
-    mp->schedlink = sched.midle;
-    sched.midle = mp;
-    ++sched.nmidle;
-    checkdead();
-}
-
-M* mget() {
-    M* mp = sched.midle;
-    if (mp != nullptr) {
-        sched.midle = mp->schedlink;
-        --sched.nmidle;
-    }
-    return mp;
-}
-
-int32_t mcount() { return static_cast<int32_t>(sched.mnext); }
-
-// Wakes every idle M so it can see sched.exiting and leave. sched.lock held.
-void wake_all_idle() {
-    while (M* mp = mget()) notewakeup(&mp->park);
-}
-
-// Ends the run: the main G returned, or nothing can ever run again. Every M
-// leaves at its next scheduling point; run()'s caller joins them.
-// sched.lock held.
-void begin_exit() {
-    if (sched.exiting) return;
-    sched.exiting = true;
-    wake_all_idle();
-    notewakeup(&sched.done);
-}
-
-[[noreturn]] void mexit() {
-    M* mp = getm();
-    if (mp->p != nullptr) {
-        P* pp = releasep();
-        lock(&sched.lock);
-        pidleput(pp);
-        unlock(&sched.lock);
-    }
-    unminitSignalStack();
-    // The kernel clears mp->procid and wakes run()'s caller once this thread
-    // is gone; only then may its stack (which holds *mp) be unmapped.
-    sys::exit(0);
-}
-
-// Go: checkdead. Called with sched.lock held when an M goes idle: if no M is
-// running Go code, nothing will ever make a G runnable again.
-void checkdead() {
-    if (sched.exiting) return;
-    int32_t run = mcount() - sched.nmidle - sched.nmidlelocked - sched.nmsys;
-    if (run > 0) return;
-    for (G* gp = sched.allgs; gp != nullptr; gp = gp->alllink) {
-        uint32_t s = readgstatus(gp);
-        if (s == _Grunnable || s == _Grunning || s == _Gsyscall)
-            sys::fatal("checkdead: runnable goroutine ", gp->goid, " with no M to run it");
-    }
-    // A sleeping G will wake: the M that parked last sleeps until its timer.
-    if (earliestTimer() != 0) return;
-    sched.deadlock = true;
-    if (sched.exit_process_on_end) sys::fatal("all goroutines are asleep - deadlock!");
-    begin_exit();
-}
-
-void mstart(M* mp);
-
-int mstart_clone(void* arg) {
-    mstart(static_cast<M*>(arg));
-    return 0;  // not reached: mstart ends in schedule() or mexit()
-}
-
-}  // namespace
-
-// Go: newm + newosproc. The M, its g0 and its TCB live at the top of the
-// thread's own stack mapping; the thread is created with every signal
-// blocked and restores the creator's mask once it runs.
-void newm(P* pp, bool spinning, int64_t id) {
-    // Below the M and g0: the signal stack, then g0's stack down to the guard.
-    const size_t sigsize = signalstacksize();
-    Stack stk = stackalloc(kG0StackSize + sigsize);
-    auto top = stk.hi - sizeof(M) - sizeof(G);
-    top &= ~uintptr_t{63};
-    M* mp = ::new (reinterpret_cast<void*>(top)) M;
-    G* g0 = ::new (reinterpret_cast<void*>(top + sizeof(M))) G;
-    static_assert(sizeof(M) % 64 == 0, "the G after the M stays aligned");
-    mp->gsignal = Stack{top - sigsize, top};
-    g0->stack = Stack{stk.lo, top - sigsize};
-    g0->m = mp;
-    mp->g0 = g0;
-    mp->g0stack = stk;
-    mp->id = id;
-    mp->nextp = pp;
-    mp->spinning = spinning;
-    mp->tcb.init(sys::random_canary());
-    mp->tcb.m = mp;
-    mp->tcb.g = g0;
-
-    M* head = allm.load(std::memory_order_relaxed);
-    do mp->alllink = head;
-    while (!allm.compare_exchange_weak(head, mp, std::memory_order_release));
-
-    constexpr unsigned long flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_SYSVSEM |
-                                    CLONE_THREAD | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID;
-    const sys::SignalSet all = ~sys::SignalSet{0};
-    (void)sys::raw::rt_sigprocmask(sys::kSigSetmask, &all, &mp->sigmask);
-    long r = rawrt_clone(flags, reinterpret_cast<void*>(g0->stack.hi), &mp->procid, &mp->tcb, mstart_clone, mp);
-    (void)sys::raw::rt_sigprocmask(sys::kSigSetmask, &mp->sigmask, nullptr);
-    if (r < 0) sys::fatal("newosproc: clone failed: ", sys::Errno(static_cast<int>(-r)), " (", mcount(), " threads)");
-}
-
-int64_t mReserveID() {
-    if (sched.mnext + 1 > sched.maxmcount) sys::fatal("thread exhaustion (", sched.maxmcount, " threads)");
-    return sched.mnext++;
-}
-
-namespace {
-
-// Removes mp from the idle list if it is still there. sched.lock held.
-bool mremove(M* mp) {
-    for (M** link = &sched.midle; *link != nullptr; link = &(*link)->schedlink) {
-        if (*link == mp) {
-            *link = mp->schedlink;
-            --sched.nmidle;
-            return true;
-        }
-    }
-    return false;
-}
-
-// stopm's wait for a timer: mp (idle-listed) sleeps on its note until
-// `until`. True if nobody handed it a P by then and it took an idle one
-// itself; false if it must wait for startm's P after all.
-bool park_until(M* mp, int64_t until) {
-    const int64_t delay = until - vdso::nanotime();
-    if (notetsleep(&mp->park, delay > 0 ? delay : 0)) return false;  // woken: nextp is coming
-    lock(&sched.lock);
-    if (mremove(mp)) {
-        P* pp = sched.exiting ? nullptr : pidleget();
-        if (pp != nullptr) {
-            unlock(&sched.lock);
-            acquirep(pp);
-            return true;
-        }
-        mput(mp);
-    }
-    unlock(&sched.lock);
-    return false;
-}
-
-// Go: stopm. Parks the M until startm hands it a P (or the run ends). With
-// until != 0 it parks only until that nanotime, then tries to take an idle
-// P itself so the timer due then gets run; where Go's idle M would block in
-// netpoll(delay), rawrt's sleeps on its note with the same timeout.
-void stopm(int64_t until = 0) {
-    M* mp = getm();
-    lock(&sched.lock);
-    if (sched.exiting) {
-        unlock(&sched.lock);
-        mexit();
-    }
-    mput(mp);
-    unlock(&sched.lock);
-    if (until != 0 && park_until(mp, until)) return;
-    notesleep(&mp->park);
-    noteclear(&mp->park);
-    if (sched.exiting) mexit();
-    acquirep(mp->nextp);
-    mp->nextp = nullptr;
-}
-
-// Go: startm. Runs pp (or an idle P) on an idle M, or a new one.
-void startm(P* pp, bool spinning) {
-    lock(&sched.lock);
-    if (sched.exiting) {
-        unlock(&sched.lock);
-        return;
-    }
-    if (pp == nullptr) {
-        pp = pidleget();
-        if (pp == nullptr) {
-            unlock(&sched.lock);
-            if (spinning) sched.nmspinning.fetch_sub(1, std::memory_order_relaxed);
-            return;
-        }
-    }
-    M* nmp = mget();
-    if (nmp == nullptr) {
-        int64_t id = mReserveID();
-        unlock(&sched.lock);
-        newm(pp, spinning, id);
-        return;
-    }
-    unlock(&sched.lock);
-    nmp->spinning = spinning;
-    nmp->nextp = pp;
-    notewakeup(&nmp->park);
-}
-
-}  // namespace
-
-// Go: wakep. A G became runnable: if a P is idle and nobody is already
-// looking for work, start a spinning M to find it.
-void wakep() {
-    if (sched.npidle.load(std::memory_order_relaxed) == 0) return;
-    int32_t expected = 0;
-    if (sched.nmspinning.load(std::memory_order_relaxed) != 0 ||
-        !sched.nmspinning.compare_exchange_strong(expected, 1, std::memory_order_acq_rel))
-        return;
-    startm(nullptr, true);
-}
 
 namespace {
 
@@ -462,23 +190,24 @@ top:
 // Go: schedule. One round of the scheduler, on g0; never returns.
 [[noreturn]] void schedule() {
     M* mp = getm();
+    // An M locked to a G runs that G or nothing: it waits for it with its P
+    // handed off (Go: stoplockedm).
+    if (mp->lockedg != nullptr) {
+        stoplockedm();
+        execute(mp->lockedg, false);
+    }
     if (mp->p == nullptr) sys::fatal("schedule: M ", mp->id, " has no P");
-    bool inherit_time = false;
-    G* gp = findRunnable(&inherit_time);
-    if (mp->spinning) resetspinning();
-    execute(gp, inherit_time);
+    for (;;) {
+        bool inherit_time = false;
+        G* gp = findRunnable(&inherit_time);
+        if (mp->spinning) resetspinning();
+        if (gp->lockedm == nullptr) execute(gp, inherit_time);
+        // A G locked to another M runs there: give that M our P and park.
+        startlockedm(gp);
+    }
 }
 
 namespace {
-
-// The first code of every M, on its own thread and stack (Go: mstart).
-void mstart(M* mp) {
-    minitSignalStack(mp);  // before signals are unblocked
-    (void)sys::raw::rt_sigprocmask(sys::kSigSetmask, &mp->sigmask, nullptr);
-    acquirep(mp->nextp);
-    mp->nextp = nullptr;
-    schedule();
-}
 
 // Go: gfput / gfget. Dead Gs keep their stacks and are reused; a P's list
 // spills half to the global one past 64 and refills 32 at a time.
@@ -519,14 +248,13 @@ void allgadd(G* gp) {
     unlock(&sched.lock);
 }
 
-namespace {
-
-// Go: dropg. The M stops running its current G (on g0, with the G saved).
 void dropg() {
     M* mp = getm();
     mp->curg->m = nullptr;
     mp->curg = nullptr;
 }
+
+namespace {
 
 // Go: goexit0, on g0: the G is dead; reuse it and schedule something else.
 void goexit0(void* arg) {
@@ -534,6 +262,7 @@ void goexit0(void* arg) {
     M* mp = getm();
     casgstatus(gp, _Grunning, _Gdead);
     dropg();
+    gp->preempt.store(false, std::memory_order_relaxed);
     if (gp->is_main) {
         lock(&sched.lock);
         begin_exit();
@@ -541,6 +270,15 @@ void goexit0(void* arg) {
         mexit();
     }
     gfput(mp->p, gp);
+    // A G that exits still locked takes its thread with it: it may have left
+    // the thread in a state (credentials, namespaces, signal mask) that no
+    // other G should inherit (Go: gdestroy).
+    if (gp->lockedm != nullptr) {
+        gp->lockedm = nullptr;
+        mp->lockedg = nullptr;
+        mp->lockedExt = 0;
+        mexit();
+    }
     schedule();
 }
 
@@ -562,7 +300,8 @@ void park_m(void* arg) {
     schedule();
 }
 
-// Go: gosched_m, on g0: the G goes to the global queue's tail.
+}  // namespace
+
 void gosched_m(void* arg) {
     G* gp = static_cast<G*>(arg);
     casgstatus(gp, _Grunning, _Grunnable);
@@ -572,8 +311,6 @@ void gosched_m(void* arg) {
     unlock(&sched.lock);
     schedule();
 }
-
-}  // namespace
 
 // Where every G starts (through context_start): its body, then goexit.
 void goroutine_start(void* arg) {
@@ -646,7 +383,31 @@ void yield() {
         (void)sys::raw::sched_yield();  // not on a G: a plain thread yield
         return;
     }
+    mp->curg->preempt.store(false, std::memory_order_relaxed);
     sched::mcall(sched::gosched_m);
+}
+
+void preempt_point() {
+    sched::M* mp = sched::getm();
+    if (mp != nullptr && mp->curg != nullptr && mp->curg->preempt.load(std::memory_order_relaxed)) yield();
+}
+
+// Go: LockOSThread / dolockOSThread. Only the M's own fields change: the
+// scheduler sees them the next time gp or this M goes through schedule().
+void LockOSThread() {
+    sched::M* mp = sched::getm();
+    if (mp == nullptr || mp->curg == nullptr) return;  // a plain thread is its own thread already
+    if (++mp->lockedExt == 0) sys::fatal("LockOSThread nesting overflow");
+    mp->lockedg = mp->curg;
+    mp->curg->lockedm = mp;
+}
+
+void UnlockOSThread() {
+    sched::M* mp = sched::getm();
+    if (mp == nullptr || mp->curg == nullptr || mp->lockedExt == 0) return;
+    if (--mp->lockedExt != 0) return;
+    mp->lockedg = nullptr;
+    mp->curg->lockedm = nullptr;
 }
 
 int64_t goid() {

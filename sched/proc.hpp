@@ -19,7 +19,6 @@ void mcall(void (*fn)(void*));
 [[noreturn]] void schedule();
 [[noreturn]] void execute(G* gp, bool inherit_time);
 void goexit1();
-void wakep();
 
 // Go: gopark. Parks the current G: on g0, after the G is saved and marked
 // waiting, unlockf(gp, lock) runs (typically releasing the lock that
@@ -30,12 +29,53 @@ void goready(G* gp);
 // Go: ready. next false: to the tail of the local queue, after what is there.
 void ready(G* gp, bool next);
 
+// Gosched on g0: gp goes to the global queue's tail (yield, preemption).
+void gosched_m(void* gp);
+// Go: dropg. The M stops running its current G (on g0, with the G saved).
+void dropg();
+
 // For run(): the G and M makers, and the creation of the first M.
 void goroutine_start(void* gp);
-void pidleput(P* pp);  // sched.lock held
 G* malg();
 void allgadd(G* gp);
-void newm(P* pp, bool spinning, int64_t id);
+
+// ---- Ms and Ps (sched/proc_mp.cpp). "locked": with sched.lock held.
+
+// Go: acquirep / releasep. The checked build proves a P has one owner.
+void acquirep(P* pp);
+P* releasep();
+void pidleput(P* pp);  // locked
+P* pidleget();         // locked
+void mput(M* mp);      // locked; runs checkdead
+M* mget();             // locked
+int32_t mcount();      // Ms alive (locked for an exact count)
+
+// Go: newm. A new M (thread) that starts by running pp, or mstartfn with no
+// P (sysmon). id from mReserveID (locked), which enforces the thread limit.
+void newm(P* pp, bool spinning, int64_t id, void (*mstartfn)() = nullptr);
 int64_t mReserveID();
+// Go: stopm. Parks the M until startm hands it a P (or the run ends). With
+// until != 0 it parks only until that nanotime, then tries to take an idle
+// P itself so the timer due then gets run; where Go's idle M would block in
+// netpoll(delay), rawrt's sleeps on its note with the same timeout.
+void stopm(int64_t until = 0);
+// Go: startm. Runs pp (or an idle P) on an idle M, or a new one.
+void startm(P* pp, bool spinning);
+// Go: wakep. A G became runnable: if a P is idle and nobody is already
+// looking for work, start a spinning M to find it.
+void wakep();
+// Go: handoffp. pp (released by its M) goes to an M if it has work, or if
+// nobody else could look for work; else it goes idle.
+void handoffp(P* pp);
+// Go: stoplockedm. A locked M with nothing to run: hands its P off and
+// sleeps until startlockedm hands it one back to run its G.
+void stoplockedm();
+// Go: startlockedm. gp is locked to another M: give it this M's P, park.
+void startlockedm(G* gp);
+// Go: checkdead (locked). Ends the run when no G can ever run again.
+void checkdead();
+// Ends the run: every M leaves at its next scheduling point (locked).
+void begin_exit();
+[[noreturn]] void mexit();
 
 }  // namespace rawrt::sched

@@ -11,12 +11,17 @@
 #include <linux/futex.h>
 #include <linux/mman.h>
 
+#include "sched/debug.hpp"
 #include "sched/go.hpp"
+#include "sched/malloc.hpp"
 #include "sched/os_linux.hpp"
 #include "sched/proc.hpp"
 #include "sched/runq.hpp"
 #include "sched/signal_unix.hpp"
 #include "sched/stack.hpp"
+#include "sched/stats.hpp"
+#include "sched/syscall.hpp"
+#include "sched/sysmon.hpp"
 #include "sys/calls.hpp"
 #include "sys/fatal.hpp"
 #include "sys/process.hpp"
@@ -62,7 +67,10 @@ sys::Result<void> schedinit(const RunConfig& config) {
     if (procs == 0) procs = getproccount();
     if (procs > kMaxProcs) procs = kMaxProcs;
     if (config.stack_size % 4096 != 0) return sys::Errno(EINVAL);
+    if (config.max_threads < 0) return sys::Errno(EINVAL);
     stack_size = config.stack_size != 0 ? config.stack_size : kDefaultStackSize;
+    sched.maxmcount = config.max_threads != 0 ? config.max_threads : 10000;
+    parsedebugvars(config.debug);
 
     pstorage_bytes = (sizeof(P) * procs + 4095) & ~size_t{4095};
     auto mem = sys::raw::mmap(nullptr, pstorage_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -72,6 +80,7 @@ sys::Result<void> schedinit(const RunConfig& config) {
     for (int32_t i = 0; i < procs; ++i) {
         P* pp = ::new (&pstorage[i]) P;
         pp->id = i;
+        pp->cache = allocmcache();
         allp[i] = pp;
     }
     // P 0 goes to m0 (acquirep wants it idle); the rest wait on the idle
@@ -99,14 +108,21 @@ void join(M* mp) {
 // After sched.done: join every M, unmap every stack, forget everything, so
 // that the next run starts from nothing.
 void teardown() {
-    for (M* mp = allm.load(std::memory_order_acquire); mp != nullptr; mp = mp->alllink) join(mp);
+    for (M* mp = allm; mp != nullptr; mp = mp->alllink) join(mp);
+    for (M* mp = sched.freem; mp != nullptr; mp = mp->alllink) join(mp);
+    installsyscallhooks(false);
+    finalstats();
     deinitsig();
-    for (int32_t i = 0; i < sched.gomaxprocs; ++i) freeTimers(&allp[i]->timers);
-    stackfreeall();  // every G's and M's stack, with the Gs and Ms in them
+    for (int32_t i = 0; i < sched.gomaxprocs; ++i) {
+        freeTimers(&allp[i]->timers);
+        freemcache(allp[i]->cache);
+    }
+    mheap_release_all();  // every object the run allocated, freed or not
+    stackfreeall();       // every G's and M's stack, with the Gs and Ms in them
     (void)sys::raw::munmap(pstorage, pstorage_bytes);
     pstorage = nullptr;
     for (int32_t i = 0; i < kMaxProcs; ++i) allp[i] = nullptr;
-    allm.store(nullptr, std::memory_order_relaxed);
+    allm = nullptr;
     sched.~Schedt();
     ::new (&sched) Schedt;
 }
@@ -123,7 +139,14 @@ sys::Result<void> run_main(const RunConfig& config, void (*fn)(void*), void* arg
         return init;
     }
     sched.exit_process_on_end = exit_process_on_end;
+    current_mcache = [] {
+        M* mp = getm();
+        return mp != nullptr && mp->p != nullptr ? mp->p->cache : nullptr;
+    };
+    resetstats();
+    sysmonreset();
     initsig();
+    installsyscallhooks(true);
 
     G* main_g = malg();
     casgstatus(main_g, _Gidle, _Gdead);
@@ -137,7 +160,9 @@ sys::Result<void> run_main(const RunConfig& config, void (*fn)(void*), void* arg
     casgstatus(main_g, _Gdead, _Grunnable);
     runqput(allp[0], main_g, false);  // before m0 owns P 0: nobody else touches it yet
 
+    // Nothing else runs yet: no lock needed for the ids.
     newm(allp[0], false, mReserveID());
+    newm(nullptr, false, mReserveID(), sysmon);
     notesleep(&sched.done);
     const bool deadlock = sched.deadlock;
     teardown();

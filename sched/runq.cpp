@@ -132,6 +132,11 @@ G* runqget(P* pp, bool* inherit_time) {
     }
 }
 
+uint32_t runqlen(P* pp) {
+    const uint32_t h = pp->runqhead.load(std::memory_order_acquire);
+    return pp->runqtail.load(std::memory_order_acquire) - h;
+}
+
 bool runqempty(P* pp) {
     // Go's loop: runnext may move into the ring between the two reads.
     for (;;) {

@@ -16,6 +16,8 @@ void runqput(P* pp, G* gp, bool next);
 // The next G of pp's queue (runnext first), or nullptr. Owner only.
 // *inherit_time: it came from runnext and keeps the current time slice.
 G* runqget(P* pp, bool* inherit_time);
+// How many Gs pp's ring holds (racy; runnext not counted), for schedtrace.
+uint32_t runqlen(P* pp);
 // Whether pp's queue is empty (racy, as Go's runqempty: exact for the owner).
 bool runqempty(P* pp);
 // Steals half of p2's queue into pp's, returning one of the Gs (or nullptr).

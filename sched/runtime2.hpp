@@ -28,6 +28,7 @@ struct G;
 struct M;
 struct P;
 struct Sudog;
+struct mcache;
 
 // Go: the _G* constants (same values).
 enum Gstatus : uint32_t {
@@ -82,10 +83,27 @@ struct G {
     Sudog* waiting = nullptr;             // sudogs g is queued with (select)
     WaitReason waitreason = nullptr;
     int64_t waitsince = 0;
+    uintptr_t syscallsp = 0;              // where entersyscall was called from
+    uintptr_t syscallpc = 0;
+    // Set by sysmon after 10 ms on the CPU: the G yields at its next
+    // scheduling point (rawrt::preempt_point, exitsyscall, yield).
+    std::atomic<bool> preempt{false};
     bool is_main = false;                 // its return ends the run
     void (*fn)(void* closure) = nullptr;  // the body go() was given
     void (*destroy)(void* closure) = nullptr;  // destroys the moved callable
     alignas(16) unsigned char closure[kClosureBytes];
+};
+
+// Counters an M keeps for rawrt::stats() (sched/stats.hpp): only the M
+// writes them (load + store, no read-modify-write on the syscall path).
+struct MStats {
+    std::atomic<uint64_t> syscalls{0};       // entersyscall, either kind
+    std::atomic<uint64_t> exit_fast{0};      // got its own P back
+    std::atomic<uint64_t> exit_idle_p{0};    // took another, idle P
+    std::atomic<uint64_t> exit_slow{0};      // no P: the G was queued, the M parked
+    std::atomic<uint64_t> handoff_block{0};  // entersyscallblock handed the P off
+    std::atomic<uint64_t> blocking_calls{0}; // rawrt::blocking_call
+    static void inc(std::atomic<uint64_t>& c) { c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
 };
 
 struct M {
@@ -101,7 +119,11 @@ struct M {
     M* schedlink = nullptr;       // idle list
     M* alllink = nullptr;         // allm
     G* lockedg = nullptr;         // LockOSThread
+    uint32_t lockedExt = 0;       // LockOSThread calls not yet undone
+    void (*mstartfn)() = nullptr; // an M without a P (sysmon) runs this instead of schedule
+    bool lockedpark = false;      // parked in stoplockedm, not yet woken (under sched.lock)
     uint32_t syscalltick = 0;
+    MStats stats;                 // written by this M only, summed by rawrt::stats()
     uint64_t cheaprand = 0;       // sched/rand.hpp's state: only this M draws from it
     // The kernel clears this word (CLONE_CHILD_CLEARTID) and wakes the futex
     // when the thread is gone; clone fills it in (CLONE_PARENT_SETTID) before
@@ -170,6 +192,14 @@ struct P {
     GList gFree;                // dead Gs to reuse (Go: p.gFree)
     StackFreeList stackcache[kNumStackClasses];  // Go: mcache.stackcache
     Timers timers;              // sleeping Gs started here (Go: p.timers)
+    mcache* cache = nullptr;    // Go: p.mcache, the allocator's per-P cache (sched/malloc.hpp)
+    // What sysmon saw last time (Go: sysmontick), owned by sysmon.
+    struct {
+        uint32_t schedtick = 0;
+        int64_t schedwhen = 0;
+        uint32_t syscalltick = 0;
+        int64_t syscallwhen = 0;
+    } sysmontick;
     uint64_t stats_steals = 0;  // Gs this P stole from others (tests)
 };
 
@@ -182,8 +212,11 @@ struct Schedt {
     int32_t nmidle = 0;
     int32_t nmidlelocked = 0;        // idle Ms holding a locked G
     int64_t mnext = 0;               // number of Ms created; next M id
+    int64_t nmfreed = 0;             // Ms that exited (a locked G's end)
+    int32_t mmax = 0;                // most Ms alive at once
     int32_t maxmcount = 10000;
     int32_t nmsys = 0;               // system Ms not counted for deadlock (sysmon)
+    M* freem = nullptr;              // exited Ms whose stacks newm frees once their threads are gone
 
     P* pidle = nullptr;              // idle Ps
     std::atomic<int32_t> npidle{0};
@@ -200,14 +233,14 @@ struct Schedt {
     int exit_code = 0;
     G* allgs = nullptr;              // every G, linked through alllink (under lock)
     note done;                       // run()'s caller sleeps here until the end
-    bool deadlock = false;
-    bool exit_process_on_end = false;  // freestanding main: deadlock is fatal           // the run ended because no G could ever run again
+    bool deadlock = false;           // the run ended because no G could ever run again
+    bool exit_process_on_end = false;  // freestanding main: deadlock is fatal
 };
 
 extern Schedt sched;
 extern P* allp[];                    // gomaxprocs entries
 inline constexpr int32_t kMaxProcs = 256;
-extern std::atomic<M*> allm;
+extern M* allm;                      // every M alive (under sched.lock)
 
 // The calling thread's M and G through the thread pointer; nullptr on a
 // thread that is not a runtime M.

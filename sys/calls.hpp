@@ -23,12 +23,17 @@ namespace rawrt::sys {
 
 namespace raw {
 #define RAWRT_SYSCALL ::rawrt::sys::raw_syscall
+#define RAWRT_SYSCALL_WAIT(waits, ...) ((void)(waits), ::rawrt::sys::raw_syscall(__VA_ARGS__))
 #include "sys/calls.inc"
+#undef RAWRT_SYSCALL_WAIT
 #undef RAWRT_SYSCALL
 }  // namespace raw
 
 #define RAWRT_SYSCALL ::rawrt::sys::blocking_syscall
+#define RAWRT_SYSCALL_WAIT(waits, ...) \
+    ((waits) ? ::rawrt::sys::long_blocking_syscall(__VA_ARGS__) : ::rawrt::sys::blocking_syscall(__VA_ARGS__))
 #include "sys/calls.inc"
+#undef RAWRT_SYSCALL_WAIT
 #undef RAWRT_SYSCALL
 
 // Calls that end a thread or make one exist do not come in two flavours.

@@ -1,0 +1,184 @@
+// Syscalls that may block, after Go's entersyscall / exitsyscall (runtime/
+// proc.go). A G entering one keeps its M (the M goes into the kernel) but
+// leaves its P in _Psyscall, where either of two parties may take it:
+//
+//   the M itself, back from a short syscall: CAS _Psyscall -> _Pidle, and it
+//       runs on with the same P, its cache and its queue (exitsyscallfast);
+//   sysmon, when the syscall lasts a full tick with work waiting: the same
+//       CAS, then handoffp gives the P to another M (retake).
+//
+// The CAS on p.status is the only arbiter: exactly one of them wins. An M
+// that lost its P takes an idle one, or queues its G and parks
+// (exitsyscall0). docs/syscall-scheduling.md tells the whole protocol.
+//
+// The sys/ wrappers call these through the hooks installed for the run;
+// on a thread that is not an M, or on g0, the hooks do nothing.
+
+#include "sched/syscall.hpp"
+
+#include "sched/go.hpp"
+#include "sched/proc.hpp"
+#include "sched/runq.hpp"
+#include "sched/sysmon.hpp"
+#include "sys/fatal.hpp"
+#include "sys/syscall.hpp"
+
+namespace rawrt::sched {
+namespace {
+
+// The calling G when it is a user G on an M, else nullptr (a glibc thread,
+// or g0: the runtime's own calls never hand anything off).
+G* syscaller(M** mpp) {
+    M* mp = getm();
+    if (mp == nullptr) return nullptr;
+    G* gp = mp->curg;
+    if (gp == nullptr || getg() != gp) return nullptr;
+    *mpp = mp;
+    return gp;
+}
+
+// Go: reentersyscall's bookkeeping, shared with entersyscallblock.
+P* save_for_syscall(M* mp, G* gp, uintptr_t pc, uintptr_t sp) {
+    gp->syscallpc = pc;
+    gp->syscallsp = sp;
+    casgstatus(gp, _Grunning, _Gsyscall);
+    MStats::inc(mp->stats.syscalls);
+    P* pp = mp->p;
+#if RAWRT_CHECKED
+    if (pp == nullptr || pp->m != mp || pp->status.load() != _Prunning)
+        sys::fatal("entersyscall: M ", mp->id, " does not own a running P");
+#endif
+    return pp;
+}
+
+void entersyscallblock_handoff(void*) { handoffp(releasep()); }
+
+// Go: exitsyscallfast. Returns with a P, or false for the slow path.
+bool exitsyscallfast(M* mp, P* oldp) {
+    uint32_t expected = _Psyscall;
+    if (oldp != nullptr && oldp->status.load(std::memory_order_relaxed) == _Psyscall &&
+        oldp->status.compare_exchange_strong(expected, _Pidle, std::memory_order_acq_rel)) {
+        acquirep(oldp);
+        // Retaken and given back meanwhile (another M ran it, then entered
+        // a syscall of its own): tell sysmon it is not the same syscall.
+        if (mp->syscalltick != oldp->syscalltick) ++oldp->syscalltick;
+        MStats::inc(mp->stats.exit_fast);
+        return true;
+    }
+    if (sched.npidle.load(std::memory_order_relaxed) != 0) {
+        lock(&sched.lock);
+        P* pp = sched.exiting ? nullptr : pidleget();
+        unlock(&sched.lock);
+        if (pp != nullptr) {
+            acquirep(pp);
+            MStats::inc(mp->stats.exit_idle_p);
+            return true;
+        }
+    }
+    return false;
+}
+
+// Go: exitsyscall0, on g0: no P for gp. Run it on an idle P if one turned
+// up, else queue it globally and park this M (a locked G keeps its M).
+void exitsyscall0(void* arg) {
+    G* gp = static_cast<G*>(arg);
+    M* mp = getm();
+    casgstatus(gp, _Gsyscall, _Grunnable);
+    dropg();
+    lock(&sched.lock);
+    P* pp = sched.exiting ? nullptr : pidleget();
+    bool locked = false;
+    if (pp == nullptr) {
+        globrunqput(gp);
+        // Read before the unlock publishes gp to whoever takes it next.
+        locked = gp->lockedm != nullptr;
+    }
+    unlock(&sched.lock);
+    if (pp != nullptr) {
+        MStats::inc(mp->stats.exit_idle_p);
+        acquirep(pp);
+        execute(gp, false);
+    }
+    MStats::inc(mp->stats.exit_slow);
+    if (locked) {
+        stoplockedm();  // until some M finds gp and hands this one a P
+        execute(gp, false);
+    }
+    stopm();
+    schedule();
+}
+
+}  // namespace
+
+void entersyscall() {
+    M* mp;
+    G* gp = syscaller(&mp);
+    if (gp == nullptr) return;
+    P* pp = save_for_syscall(mp, gp, reinterpret_cast<uintptr_t>(__builtin_return_address(0)),
+                             reinterpret_cast<uintptr_t>(__builtin_frame_address(0)));
+    mp->syscalltick = pp->syscalltick;
+    pp->m = nullptr;
+    mp->oldp = pp;
+    mp->p = nullptr;
+    // Sequentially consistent: sysmon_entersyscall's load must not pass it
+    // (Dekker with sysmon deciding to sleep long).
+    pp->status.store(_Psyscall, std::memory_order_seq_cst);
+    sysmon_entersyscall(pp);
+}
+
+void entersyscallblock() {
+    M* mp;
+    G* gp = syscaller(&mp);
+    if (gp == nullptr) return;
+    P* pp = save_for_syscall(mp, gp, reinterpret_cast<uintptr_t>(__builtin_return_address(0)),
+                             reinterpret_cast<uintptr_t>(__builtin_frame_address(0)));
+    ++pp->syscalltick;
+    mp->syscalltick = pp->syscalltick;
+    MStats::inc(mp->stats.handoff_block);
+    // handoffp may make a thread: more stack than a small G has.
+    rawrt_systemstack(reinterpret_cast<void*>(mp->g0->stack.hi), entersyscallblock_handoff, nullptr);
+}
+
+void exitsyscall() {
+    M* mp;
+    G* gp = syscaller(&mp);
+    if (gp == nullptr) return;
+    P* oldp = mp->oldp;
+    mp->oldp = nullptr;
+    if (exitsyscallfast(mp, oldp)) {
+        ++mp->p->syscalltick;
+        casgstatus(gp, _Gsyscall, _Grunning);
+        gp->syscallsp = 0;
+        if (gp->preempt.load(std::memory_order_relaxed)) rawrt::yield();
+        return;
+    }
+    mcall(exitsyscall0);
+    // Running again, with a P, perhaps on another M.
+    ++getm()->p->syscalltick;
+    gp->syscallsp = 0;
+}
+
+namespace {
+const sys::SyscallHooks hooks = {entersyscall, exitsyscall, entersyscallblock};
+}
+
+void installsyscallhooks(bool on) { sys::install_syscall_hooks(on ? &hooks : nullptr); }
+
+void blocking_call(void (*fn)(void*), void* arg) {
+    M* mp;
+    G* gp = syscaller(&mp);
+    if (gp == nullptr) {
+        fn(arg);
+        return;
+    }
+    MStats::inc(mp->stats.blocking_calls);
+    entersyscall();
+    // Go's asmcgocall: on the M's own stack, as g0, so that the syscalls fn
+    // makes are plain ones (its P is already up for grabs).
+    setg(mp->g0);
+    rawrt_systemstack(reinterpret_cast<void*>(mp->g0->stack.hi), fn, arg);
+    setg(gp);
+    exitsyscall();
+}
+
+}  // namespace rawrt::sched

@@ -1,0 +1,36 @@
+// The scheduler's side of blocking syscalls (sched/syscall.cpp): Go's
+// entersyscall, entersyscallblock and exitsyscall, which sys/'s wrappers
+// reach through the hooks a run installs, and blocking_call (Go's cgocall).
+#pragma once
+
+#include <type_traits>
+
+namespace rawrt::sched {
+
+// Around a syscall that may block: the P stays behind in _Psyscall for the
+// M to take back, or for sysmon to give to another M if the call lasts.
+void entersyscall();
+void exitsyscall();
+// For a call known to block: the P is handed off before the call.
+void entersyscallblock();
+
+// Installs (or removes) the hooks that make sys/'s wrappers call the above.
+void installsyscallhooks(bool on);
+
+void blocking_call(void (*fn)(void*), void* arg);
+
+}  // namespace rawrt::sched
+
+namespace rawrt {
+
+// Go's cgocall: runs fn() — a long computation, a call into a C library that
+// may block — with the calling G's P released exactly as for a syscall, on
+// the M's own (system) stack. Other Gs keep running on the P meanwhile. fn
+// must not call back into the scheduler (no go, yield, channel or lock that
+// parks). Outside the runtime it is a plain call.
+template <class F>
+void blocking_call(F&& fn) {
+    sched::blocking_call([](void* f) { (*static_cast<std::remove_reference_t<F>*>(f))(); }, &fn);
+}
+
+}  // namespace rawrt

@@ -1,0 +1,212 @@
+#include "sched/sysmon.hpp"
+
+#include "sched/os_linux.hpp"
+#include "sched/proc.hpp"
+#include "sched/stats.hpp"
+#include "vdso/vdso.hpp"
+
+namespace rawrt::sched {
+
+std::atomic<uint32_t> sysmon_state{kSysmonAwake};
+
+namespace {
+
+// Written by sysmon only; read by rawrt::stats().
+struct Counters {
+    std::atomic<uint64_t> passes{0};
+    std::atomic<uint64_t> wakes{0};
+    std::atomic<uint64_t> retakes{0};
+    std::atomic<uint64_t> preempts{0};
+    std::atomic<int64_t> delay_ns{0};
+} counters;
+
+void bump(std::atomic<uint64_t>& c) { c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
+
+// Go: incidlelocked. retake pretends one more M runs while it takes a P, or
+// the M it takes from could return, go idle and see a deadlock that is not.
+void incidlelocked(int32_t v) {
+    lock(&sched.lock);
+    sched.nmidlelocked += v;
+    if (v > 0) checkdead();
+    unlock(&sched.lock);
+}
+
+// Go: preemptone. Asks the G running on pp to yield at its next scheduling
+// point. Under sched.lock: an M that exits leaves allm under it, so pp->m
+// read here is an M whose memory is still its own; a G is never freed
+// during a run, so at worst the request reaches a G that already moved on.
+void preemptone(P* pp) {
+    lock(&sched.lock);
+    M* mp = pp->m;
+    G* gp = mp != nullptr ? mp->curg : nullptr;
+    if (gp != nullptr) {
+        gp->preempt.store(true, std::memory_order_relaxed);
+        bump(counters.preempts);
+    }
+    unlock(&sched.lock);
+}
+
+// Go: retake. Returns how many Ps it took from Ms in syscalls.
+uint32_t retake(int64_t now) {
+    uint32_t n = 0;
+    for (int32_t i = 0; i < sched.gomaxprocs; ++i) {
+        P* pp = allp[i];
+        auto& pd = pp->sysmontick;
+        const uint32_t s = pp->status.load(std::memory_order_acquire);
+        bool sysretake = false;
+        if (s == _Prunning || s == _Psyscall) {
+            // The same schedtick for forcePreemptNS: one G has had the P
+            // all that time.
+            const uint32_t t = pp->schedtick;
+            if (pd.schedtick != t) {
+                pd.schedtick = t;
+                pd.schedwhen = now;
+            } else if (pd.schedwhen + debug.forcepreempt_ns <= now) {
+                if (s == _Prunning) preemptone(pp);
+                sysretake = true;  // a syscall that long is retaken at once
+            }
+        }
+        if (s != _Psyscall) continue;
+        // Retake only after a full tick in the same syscall: a short one has
+        // returned (and bumped syscalltick) by then. (syscallwhen 0: the
+        // P's first syscall, whose tick sysmon's initial 0 matches.)
+        const uint32_t t = pp->syscalltick;
+        if (!sysretake && (pd.syscalltick != t || pd.syscallwhen == 0)) {
+            pd.syscalltick = t;
+            pd.syscallwhen = now;
+            continue;
+        }
+        // Nothing queued behind it and someone else free to take new work:
+        // leave the P to its M for up to retake_ns, sparing a handoff.
+        if (runqempty(pp) &&
+            sched.nmspinning.load(std::memory_order_relaxed) + sched.npidle.load(std::memory_order_relaxed) > 0 &&
+            pd.syscallwhen + debug.retake_ns > now)
+            continue;
+        incidlelocked(-1);
+        // The one arbiter against exitsyscallfast: whoever moves the P out
+        // of _Psyscall first owns it.
+        uint32_t expected = _Psyscall;
+        if (pp->status.compare_exchange_strong(expected, _Pidle, std::memory_order_acq_rel)) {
+            ++n;
+            ++pp->syscalltick;
+            bump(counters.retakes);
+            handoffp(pp);
+        }
+        incidlelocked(1);
+    }
+    return n;
+}
+
+// A P in a syscall with Gs waiting behind it: what sysmon must not sleep
+// through (rawrt's prompt retake).
+bool work_at_stake() {
+    for (int32_t i = 0; i < sched.gomaxprocs; ++i) {
+        P* pp = allp[i];
+        if (pp->status.load(std::memory_order_seq_cst) == _Psyscall && !runqempty(pp)) return true;
+    }
+    return false;
+}
+
+// Sleeps in `state` for at most ns (< 0: until woken). True if sysmonwake
+// cut the sleep short. A sleeping state is only entered under sched.lock, so
+// that begin_exit (which wakes sysmon under it) cannot slip in between the
+// check of sched.exiting and the sleep.
+bool sysmon_sleep(uint32_t state, int64_t ns) {
+    if (state != kSysmonAwake) {
+        lock(&sched.lock);
+        const bool stay = !sched.exiting && (state != kSysmonDeep || sched.npidle.load() == sched.gomaxprocs);
+        if (stay) sysmon_state.store(state, std::memory_order_seq_cst);
+        unlock(&sched.lock);
+        if (!stay) return false;
+        // Dekker with entersyscall: it stored _Psyscall, then read the
+        // state; sysmon stored the state, then reads the Ps.
+        if (state == kSysmonLong && debug.sysmon_prompt && work_at_stake()) {
+            uint32_t s = state;  // (unless the run is ending meanwhile)
+            sysmon_state.compare_exchange_strong(s, kSysmonAwake, std::memory_order_acq_rel);
+            return true;
+        }
+    }
+    futexsleep(&sysmon_state, state, ns);
+    if (state == kSysmonAwake) return false;
+    // Still in `state`: the sleep timed out. Awake: sysmonwake cut it short.
+    // Exit: the run is ending (left as it is, so no later sleep can start).
+    uint32_t s = state;
+    return !sysmon_state.compare_exchange_strong(s, kSysmonAwake, std::memory_order_acq_rel) && s == kSysmonAwake;
+}
+
+}  // namespace
+
+void sysmonwake() {
+    uint32_t s = sysmon_state.load(std::memory_order_relaxed);
+    while (s == kSysmonLong || s == kSysmonDeep)
+        if (sysmon_state.compare_exchange_weak(s, kSysmonAwake, std::memory_order_acq_rel)) {
+            futexwakeup(&sysmon_state, 1);
+            return;
+        }
+}
+
+void sysmonexit() {
+    sysmon_state.store(kSysmonExit, std::memory_order_seq_cst);
+    futexwakeup(&sysmon_state, 1);
+}
+
+void sysmon() {
+    lock(&sched.lock);
+    ++sched.nmsys;
+    checkdead();
+    unlock(&sched.lock);
+
+    const int64_t start = vdso::nanotime();
+    int64_t lasttrace = start;
+    uint32_t idle = 0;
+    int64_t delay = debug.sysmon_min_ns;
+    while (!sched.exiting) {
+        if (idle == 0) delay = debug.sysmon_min_ns;
+        else if (idle > debug.sysmon_idle_passes) delay *= 2;
+        if (delay > debug.sysmon_max_ns) delay = debug.sysmon_max_ns;
+
+        // Every P idle: nothing to retake or preempt until one gets an M.
+        // The schedtrace still wants its lines.
+        bool woken;
+        if (sched.npidle.load(std::memory_order_relaxed) == sched.gomaxprocs) {
+            int64_t sleep = -1;
+            if (debug.schedtrace_ms > 0) {
+                sleep = lasttrace + debug.schedtrace_ms * 1'000'000 - vdso::nanotime();
+                if (sleep < 0) sleep = 0;
+            }
+            counters.delay_ns.store(-1, std::memory_order_relaxed);
+            woken = sysmon_sleep(kSysmonDeep, sleep);
+        } else {
+            counters.delay_ns.store(delay, std::memory_order_relaxed);
+            woken = sysmon_sleep(delay > debug.sysmon_min_ns ? kSysmonLong : kSysmonAwake, delay);
+        }
+        if (woken) {
+            bump(counters.wakes);
+            idle = 0;
+        }
+        bump(counters.passes);
+        const int64_t now = vdso::nanotime();
+        if (retake(now) != 0) idle = 0;
+        else ++idle;
+        if (debug.schedtrace_ms > 0 && now - lasttrace >= debug.schedtrace_ms * 1'000'000) {
+            lasttrace = now;
+            schedtrace(debug.scheddetail, now - start);
+        }
+    }
+}
+
+SysmonStats sysmonstats() {
+    return {counters.passes.load(), counters.wakes.load(), counters.retakes.load(), counters.preempts.load(),
+            counters.delay_ns.load()};
+}
+
+void sysmonreset() {
+    sysmon_state.store(kSysmonAwake);
+    counters.passes.store(0);
+    counters.wakes.store(0);
+    counters.retakes.store(0);
+    counters.preempts.store(0);
+    counters.delay_ns.store(0);
+}
+
+}  // namespace rawrt::sched

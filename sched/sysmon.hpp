@@ -1,0 +1,61 @@
+// sysmon (Go: runtime.sysmon): an M of its own, with no P, that wakes now and
+// then to take Ps away from Ms stuck in syscalls (retake), to ask Gs that
+// hog their P to yield (preemptone), and to print the schedtrace. It backs
+// off while nothing happens and sleeps deeply while every P is idle.
+//
+// Its sleep is a futex on sysmon_state, which also tells the syscall paths
+// whether waking it is worth a syscall:
+//
+//   kSysmonAwake  running, or in a short (minimum) sleep: nobody wakes it
+//   kSysmonLong   backed off (up to sysmonmax): woken when a P enters a
+//                 syscall with Gs queued behind it (rawrt's addition, item 4
+//                 of the syscall issue: Go waits out the long sleep)
+//   kSysmonDeep   every P idle: woken by any syscall entry, by an M that
+//                 takes a P (Go: sysmonwait)
+//   kSysmonExit   the run is ending: no sleep starts any more
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "sched/debug.hpp"
+#include "sched/runq.hpp"
+#include "sched/runtime2.hpp"
+
+namespace rawrt::sched {
+
+enum : uint32_t { kSysmonAwake = 0, kSysmonLong = 1, kSysmonDeep = 2, kSysmonExit = 3 };
+extern std::atomic<uint32_t> sysmon_state;
+
+// The body of sysmon's M (newm's mstartfn); returns when the run ends.
+void sysmon();
+// Wakes sysmon if it sleeps (long or deep).
+void sysmonwake();
+// The run ends: wakes sysmon from any sleep, for good.
+void sysmonexit();
+
+// entersyscall's check, after pp went to _Psyscall (a seq_cst store, which
+// sysmon's decision to sleep long pairs with): one load when sysmon is awake.
+inline void sysmon_entersyscall(P* pp) {
+    const uint32_t s = sysmon_state.load(std::memory_order_seq_cst);
+    if (s == kSysmonAwake) return;
+    if (s == kSysmonDeep || (debug.sysmon_prompt && !runqempty(pp))) sysmonwake();
+}
+
+// An M took a P: if sysmon sleeps deeply, there is again something to watch.
+inline void sysmon_pbusy() {
+    if (sysmon_state.load(std::memory_order_relaxed) == kSysmonDeep) sysmonwake();
+}
+
+struct SysmonStats {
+    uint64_t passes;
+    uint64_t wakes;     // sleeps cut short by sysmonwake
+    uint64_t retakes;   // Ps taken from Ms in syscalls
+    uint64_t preempts;  // preemption requests
+    int64_t delay_ns;   // the current sleep (deep sleep: -1)
+};
+SysmonStats sysmonstats();
+// Run start: sysmon awake, counters zero.
+void sysmonreset();
+
+}  // namespace rawrt::sched

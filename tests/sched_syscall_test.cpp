@@ -1,0 +1,493 @@
+// Syscall-aware scheduling: entersyscall/exitsyscall, retake by sysmon,
+// entersyscallblock, the slow path, locked Gs, the thread limit and
+// blocking_call. Every test asserts an outcome (who ran while a syscall was
+// still in progress, what the counters say), never a duration: where a test
+// needs "sysmon has had its chance", it waits for sysmon's pass counter, and
+// a hosted watchdog thread ends any syscall the runtime failed to get past.
+
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "sched/chan.hpp"
+#include "sched/go.hpp"
+#include "sched/stats.hpp"
+#include "sched/sync.hpp"
+#include "sched/syscall.hpp"
+#include "sched/time.hpp"
+#include "sys/calls.hpp"
+#include "vdso/vdso.hpp"
+
+namespace {
+
+struct Pipe {
+    int r = -1, w = -1;
+    Pipe() {
+        int fds[2];
+        EXPECT_EQ(::pipe2(fds, O_CLOEXEC), 0);
+        r = fds[0];
+        w = fds[1];
+    }
+    ~Pipe() {
+        ::close(r);
+        ::close(w);
+    }
+    void poke() const { EXPECT_EQ(::write(w, "x", 1), 1); }
+};
+
+// Waits (bounded) on a hosted thread until cond() holds; false on timeout.
+template <class Cond>
+bool eventually(Cond cond, std::chrono::seconds limit = std::chrono::seconds(30)) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (!cond()) {
+        if (std::chrono::steady_clock::now() > end) return false;
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    return true;
+}
+
+// The same on a G: polls with rawrt::sleep, bounded by rawrt's clock.
+template <class Cond>
+bool eventually_on_g(Cond cond, int64_t limit_ns = 30'000'000'000) {
+    const int64_t end = rawrt::vdso::nanotime() + limit_ns;
+    while (!cond()) {
+        if (rawrt::vdso::nanotime() > end) return false;
+        rawrt::sleep(100'000);
+    }
+    return true;
+}
+
+uint64_t passes() { return rawrt::stats().sysmon_passes; }
+
+// The seed's scenario 3, the heart of it: with one P, a G blocked in a read
+// does not stop the G queued behind it; sysmon retakes the P.
+TEST(SchedSyscall, AQueuedGRunsWhileTheOnlyPsGBlocksInASyscall) {
+    Pipe p;
+    std::atomic<bool> b_ran{false}, read_returned{false};
+    bool b_ran_during_read = false;
+    std::thread watchdog([&] {
+        if (!eventually([&] { return read_returned.load(); })) p.poke();
+    });
+    auto r = rawrt::run({.procs = 1}, [&] {
+        rawrt::WaitGroup wg;
+        wg.add(1);
+        rawrt::go([&] {
+            b_ran = true;
+            (void)rawrt::sys::write(p.w, "x", 1);
+            wg.done();
+        });
+        char c;
+        EXPECT_TRUE(rawrt::sys::read(p.r, &c, 1).ok());
+        b_ran_during_read = b_ran.load();
+        read_returned = true;
+        wg.wait();
+    });
+    watchdog.join();
+    ASSERT_TRUE(r.ok()) << r.error().name();
+    EXPECT_TRUE(b_ran_during_read);
+    const auto s = rawrt::stats();
+    EXPECT_GE(s.retakes, 1u);
+    EXPECT_EQ(s.syscalls, s.exit_fast + s.exit_idle_p + s.exit_slow);
+}
+
+TEST(SchedSyscall, ShortSyscallsTakeTheFastPathAndNeverHandOff) {
+    // Nothing queued and a P idle: only the retake threshold (set far out
+    // here, with the preemption threshold) could take the P.
+    constexpr int kCalls = 3000;
+    auto r = rawrt::run({.procs = 2, .debug = "retake=100000000,preempt=100000000"}, [&] {
+        for (int i = 0; i < kCalls; ++i) (void)rawrt::sys::getpid();
+    });
+    ASSERT_TRUE(r.ok());
+    const auto s = rawrt::stats();
+    EXPECT_EQ(s.syscalls, uint64_t{kCalls});
+    EXPECT_EQ(s.exit_fast, uint64_t{kCalls});
+    EXPECT_EQ(s.retakes, 0u);
+    EXPECT_EQ(s.threads_created, 2);  // m0 and sysmon: no handoff ever needed another
+}
+
+TEST(SchedSyscall, NothingQueuedAndAnIdlePMeansNoRetakeBeforeTheThreshold) {
+    Pipe p;
+    std::atomic<bool> in_read{false};
+    std::thread releaser([&] {
+        // Let sysmon look at the P in its syscall a hundred times first.
+        eventually([&] { return in_read.load(); });
+        const uint64_t start = passes();
+        eventually([&] { return rawrt::stats().in_syscall == 1 && passes() >= start + 100; });
+        p.poke();
+    });
+    auto r = rawrt::run({.procs = 2, .debug = "retake=100000000,preempt=100000000"}, [&] {
+        in_read = true;
+        char c;
+        EXPECT_TRUE(rawrt::sys::read(p.r, &c, 1).ok());
+    });
+    releaser.join();
+    ASSERT_TRUE(r.ok());
+    const auto s = rawrt::stats();
+    EXPECT_EQ(s.retakes, 0u);
+    EXPECT_EQ(s.exit_fast, s.syscalls);
+}
+
+TEST(SchedSyscall, PastTheThresholdASyscallsPIsRetakenEvenWithNothingQueued) {
+    Pipe p;
+    std::atomic<bool> in_read{false};
+    std::thread releaser([&] {
+        eventually([&] { return in_read.load(); });
+        eventually([&] { return rawrt::stats().retakes >= 1; });
+        p.poke();
+    });
+    auto r = rawrt::run({.procs = 2, .debug = "retake=1000"}, [&] {  // 1 ms
+        in_read = true;
+        char c;
+        EXPECT_TRUE(rawrt::sys::read(p.r, &c, 1).ok());
+    });
+    releaser.join();
+    ASSERT_TRUE(r.ok());
+    const auto s = rawrt::stats();
+    EXPECT_GE(s.retakes, 1u);
+    EXPECT_LT(s.exit_fast, s.syscalls);  // the read came back to find its P gone
+    EXPECT_EQ(s.syscalls, s.exit_fast + s.exit_idle_p + s.exit_slow);
+}
+
+TEST(SchedSyscall, AWaitWithNoDeadlineHandsThePOffAtOnce) {
+    // sysmon as good as asleep: only entersyscallblock can let B run.
+    alignas(4) static uint32_t word;
+    word = 0;
+    std::atomic<bool> woke{false};
+    std::thread watchdog([&] {
+        if (!eventually([&] { return woke.load(); })) {
+            __atomic_store_n(&word, 2, __ATOMIC_SEQ_CST);
+            ::syscall(SYS_futex, &word, FUTEX_WAKE, 1, nullptr, nullptr, 0);
+        }
+    });
+    auto r = rawrt::run({.procs = 1, .debug = "sysmonmin=100000000,sysmonprompt=0"}, [&] {
+        rawrt::go([&] {
+            __atomic_store_n(&word, 1, __ATOMIC_SEQ_CST);
+            (void)rawrt::sys::raw::futex(&word, FUTEX_WAKE, 1);
+        });
+        while (__atomic_load_n(&word, __ATOMIC_SEQ_CST) == 0) (void)rawrt::sys::futex(&word, FUTEX_WAIT, 0);
+        woke = true;
+    });
+    watchdog.join();
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(word, 1u) << "the watchdog had to end the wait";
+    const auto s = rawrt::stats();
+    EXPECT_GE(s.handoff_block, 1u);
+    EXPECT_EQ(s.retakes, 0u);
+}
+
+// A syscall returns to find its P running someone else and no P idle: its
+// G goes to the global queue and its M parks. With lock: the same M runs
+// the G again afterwards.
+void slow_path(bool locked) {
+    Pipe p;
+    std::atomic<bool> read_returned{false};
+    int tid_before = 0, tid_after = 0;
+    bool saw_slow_exit = false;
+    std::thread watchdog([&] {
+        if (!eventually([&] { return read_returned.load(); })) p.poke();
+    });
+    auto r = rawrt::run({.procs = 1}, [&] {
+        if (locked) rawrt::LockOSThread();
+        rawrt::WaitGroup wg;
+        wg.add(1);
+        rawrt::go([&] {
+            // Raw: B itself must not enter the scheduler's syscall path,
+            // where sysmon could take the P from it in turn.
+            (void)rawrt::sys::raw::write(p.w, "x", 1);
+            // Keep the only P (no parking) until the reader has come back
+            // without it.
+            const int64_t end = rawrt::vdso::nanotime() + 30'000'000'000;
+            while (rawrt::stats().exit_slow == 0 && rawrt::vdso::nanotime() < end) {
+            }
+            saw_slow_exit = rawrt::stats().exit_slow >= 1;
+            wg.done();
+        });
+        tid_before = rawrt::sys::raw::gettid().value();
+        char c;
+        EXPECT_TRUE(rawrt::sys::read(p.r, &c, 1).ok());
+        tid_after = rawrt::sys::raw::gettid().value();
+        read_returned = true;
+        wg.wait();
+        if (locked) rawrt::UnlockOSThread();
+    });
+    watchdog.join();
+    ASSERT_TRUE(r.ok());
+    EXPECT_TRUE(saw_slow_exit);
+    if (locked) {
+        EXPECT_EQ(tid_before, tid_after);
+    }
+    const auto s = rawrt::stats();
+    EXPECT_EQ(s.syscalls, s.exit_fast + s.exit_idle_p + s.exit_slow);
+}
+
+TEST(SchedSyscall, WithNoPToReturnToTheGIsQueuedAndItsMParks) { slow_path(false); }
+TEST(SchedSyscall, ALockedGBackFromASlowSyscallStaysOnItsThread) { slow_path(true); }
+
+TEST(SchedSyscall, ARawSyscallThatBlocksStallsItsP) {
+    Pipe p;
+    std::atomic<bool> b_ran{false}, in_read{false};
+    bool b_ran_during_read = true;
+    std::thread releaser([&] {
+        eventually([&] { return in_read.load(); });
+        const uint64_t start = passes();
+        eventually([&] { return passes() >= start + 100; });
+        p.poke();
+    });
+    auto r = rawrt::run({.procs = 1}, [&] {
+        rawrt::go([&] { b_ran = true; });
+        in_read = true;
+        char c;
+        EXPECT_TRUE(rawrt::sys::raw::read(p.r, &c, 1).ok());  // Go's RawSyscall: no entersyscall
+        b_ran_during_read = b_ran.load();
+    });
+    releaser.join();
+    ASSERT_TRUE(r.ok());
+    EXPECT_FALSE(b_ran_during_read);
+    EXPECT_EQ(rawrt::stats().syscalls, 0u);
+}
+
+TEST(SchedSyscall, BlockingCallReleasesThePWhileItRuns) {
+    std::atomic<bool> b_ran{false};
+    bool b_ran_during_call = false;
+    auto r = rawrt::run({.procs = 1}, [&] {
+        rawrt::go([&] { b_ran = true; });
+        rawrt::blocking_call([&] {
+            // A long foreign call: it waits (bounded) for B, which can only
+            // run if the call's P went to another M.
+            for (int i = 0; i < 300'000 && !b_ran.load(); ++i) {
+                const rawrt::sys::KernelTimespec ts = {0, 100'000};
+                (void)rawrt::sys::nanosleep(rawrt::sys::as_timespec(&ts), nullptr);
+            }
+            b_ran_during_call = b_ran.load();
+        });
+    });
+    ASSERT_TRUE(r.ok());
+    EXPECT_TRUE(b_ran_during_call);
+    const auto s = rawrt::stats();
+    EXPECT_EQ(s.blocking_calls, 1u);
+    EXPECT_GE(s.retakes, 1u);
+    // The nanosleeps inside ran as g0's: they are not syscalls of a G.
+    EXPECT_EQ(s.syscalls, 1u);
+}
+
+TEST(SchedSyscall, SysmonSleepsWhileEveryPIsIdle) {
+    // A hosted thread counts sysmon's passes over a window in which the
+    // main G sleeps (every P idle) from start to end; a window the main G
+    // woke up in does not count, and the main G sleeps again until one fits.
+    std::atomic<bool> sampled{false};
+    std::atomic<uint64_t> naps{0};  // odd while the main G sleeps
+    uint64_t during = ~uint64_t{0};
+    std::thread sampler([&] {
+        while (!sampled) {
+            if (!eventually([&] { return naps.load() % 2 == 1 && rawrt::stats().idle_procs == 2; })) break;
+            const uint64_t nap = naps.load(), before = passes();
+            std::this_thread::sleep_for(std::chrono::milliseconds(300));
+            const uint64_t after = passes();
+            if (naps.load() != nap) continue;
+            during = after - before;
+            sampled = true;
+        }
+    });
+    auto r = rawrt::run({.procs = 2}, [&] {
+        for (int i = 0; i < 50 && !sampled.load(); ++i) {
+            naps.fetch_add(1);
+            rawrt::sleep(1'000'000'000);
+            naps.fetch_add(1);
+        }
+    });
+    sampled = true;
+    sampler.join();
+    ASSERT_TRUE(r.ok());
+    // Awake at its minimum period sysmon would make ~15 000 passes in
+    // 300 ms; backed off without a deep sleep, about 30. Deeply asleep: none.
+    EXPECT_EQ(during, 0u);
+}
+
+// Beyond Go (the syscall issue's item 4): sysmon has backed off to a long
+// sleep when a G blocks with another queued behind it. sysmon must come back
+// for it: the retake must follow a wake, not the end of the long sleep.
+TEST(SchedSyscall, ABackedOffSysmonIsWokenWhenWorkQueuesBehindASyscall) {
+    Pipe p;
+    std::atomic<bool> b_ran{false}, read_returned{false};
+    bool b_ran_during_read = false, backed_off = false;
+    uint64_t wakes_before = 0;
+    std::thread watchdog([&] {
+        if (!eventually([&] { return read_returned.load(); })) p.poke();
+    });
+    // Backed off, sysmon could sleep for an hour.
+    auto r = rawrt::run({.procs = 1, .debug = "sysmonmax=3600000000,preempt=3600000000"}, [&] {
+        // Keep the P busy (no deep sleep) until sysmon has backed off.
+        const int64_t end = rawrt::vdso::nanotime() + 30'000'000'000;
+        while (rawrt::stats().sysmon_delay_ns < 50'000'000 && rawrt::vdso::nanotime() < end) {
+        }
+        backed_off = rawrt::stats().sysmon_delay_ns >= 50'000'000;
+        wakes_before = rawrt::stats().sysmon_wakes;
+        rawrt::go([&] {
+            b_ran = true;
+            (void)rawrt::sys::write(p.w, "x", 1);
+        });
+        char c;
+        EXPECT_TRUE(rawrt::sys::read(p.r, &c, 1).ok());
+        b_ran_during_read = b_ran.load();
+        read_returned = true;
+    });
+    watchdog.join();
+    ASSERT_TRUE(r.ok());
+    ASSERT_TRUE(backed_off);
+    EXPECT_TRUE(b_ran_during_read);
+    const auto s = rawrt::stats();
+    EXPECT_GE(s.sysmon_wakes, wakes_before + 1);
+    EXPECT_GE(s.retakes, 1u);
+}
+
+TEST(SchedSyscall, LockOSThreadPinsAGToOneThreadThatRunsNothingElse) {
+    constexpr int kLocked = 3, kOthers = 20, kRounds = 50;
+    int locked_tids[kLocked][kRounds] = {};
+    std::atomic<int> other_tids[kOthers * kRounds];
+    auto r = rawrt::run({.procs = 2}, [&] {
+        rawrt::WaitGroup others, locked, all_locked;
+        rawrt::Chan<int> ch;
+        others.add(kOthers);
+        locked.add(kLocked);
+        all_locked.add(kLocked);
+        rawrt::Mutex hold;  // keeps the locked Gs alive until the others are done
+        hold.lock();
+        for (int i = 0; i < kLocked; ++i)
+            rawrt::go([&, i] {
+                rawrt::LockOSThread();
+                all_locked.done();
+                for (int k = 0; k < kRounds; ++k) {
+                    locked_tids[i][k] = rawrt::sys::raw::gettid().value();
+                    if (k % 3 == 0) rawrt::yield();
+                    else if (k % 3 == 1) rawrt::sleep(10'000);
+                    else ch.send(k);
+                }
+                hold.lock();  // parked, still locked, while the others finish
+                hold.unlock();
+                rawrt::UnlockOSThread();
+                locked.done();
+            });
+        // The others start once every locked G has its thread: before that,
+        // those threads were anybody's.
+        all_locked.wait();
+        for (int i = 0; i < kOthers; ++i)
+            rawrt::go([&, i] {
+                for (int k = 0; k < kRounds; ++k) {
+                    other_tids[i * kRounds + k] = rawrt::sys::raw::gettid().value();
+                    rawrt::yield();
+                }
+                others.done();
+            });
+        for (int n = 0; n < kLocked * (kRounds / 3); ++n) (void)ch.recv();
+        others.wait();
+        hold.unlock();
+        locked.wait();
+    });
+    ASSERT_TRUE(r.ok()) << r.error().name();
+    for (int i = 0; i < kLocked; ++i) {
+        for (int k = 0; k < kRounds; ++k) ASSERT_EQ(locked_tids[i][k], locked_tids[i][0]) << i << " " << k;
+        for (int j = 0; j < i; ++j) EXPECT_NE(locked_tids[i][0], locked_tids[j][0]);
+        for (auto& t : other_tids) EXPECT_NE(t.load(), locked_tids[i][0]);
+    }
+}
+
+TEST(SchedSyscall, ALockedGThatExitsTakesItsThreadWithIt) {
+    int tid = 0;
+    bool gone = false;
+    auto r = rawrt::run({.procs = 1}, [&] {
+        rawrt::WaitGroup wg;
+        wg.add(1);
+        rawrt::go([&] {
+            rawrt::LockOSThread();
+            tid = rawrt::sys::raw::gettid().value();
+            wg.done();
+        });
+        wg.wait();
+        const int pid = rawrt::sys::raw::getpid().value();
+        gone = eventually_on_g([&] { return !rawrt::sys::raw::tgkill(pid, tid, 0).ok(); });
+    });
+    ASSERT_TRUE(r.ok());
+    EXPECT_NE(tid, 0);
+    EXPECT_TRUE(gone);
+}
+
+TEST(SchedSyscallDeathTest, TooManyThreadsIsAFatalThreadExhaustion) {
+    EXPECT_EXIT(
+        {
+            Pipe p;
+            (void)rawrt::run({.procs = 1, .max_threads = 5}, [&] {
+                // Each G blocks in a read with another queued behind it:
+                // every retake needs a new M.
+                for (int i = 0; i < 20; ++i)
+                    rawrt::go([&] {
+                        char c;
+                        (void)rawrt::sys::read(p.r, &c, 1);
+                    });
+                char c;
+                (void)rawrt::sys::read(p.r, &c, 1);
+            });
+            ::_exit(0);
+        },
+        testing::ExitedWithCode(2), "fatal error: thread exhaustion: the program exceeds its 5-thread limit");
+}
+
+TEST(SchedSyscallDeathTest, SchedtracePrintsGosLine) {
+    EXPECT_EXIT(
+        {
+            (void)rawrt::run({.procs = 2, .debug = "schedtrace=1,scheddetail=1"}, [] { rawrt::sleep(30'000'000); });
+            ::_exit(0);
+        },
+        testing::ExitedWithCode(0),
+        "SCHED [0-9]+ms: gomaxprocs=2 idleprocs=[0-9] threads=[0-9]+ spinningthreads=[0-9]+ needspinning=0 "
+        "idlethreads=[0-9]+ runqueue=[0-9]+ \\[[0-9]+ [0-9]+\\]\n  P0: status=[0-9]");
+}
+
+TEST(SchedSyscallDeathTest, AnUnknownDebugSettingIsReportedAndIgnored) {
+    EXPECT_EXIT(
+        {
+            auto r = rawrt::run({.procs = 1, .debug = "bogus=1,sysmonmin=x"}, [] {});
+            ::_exit(r.ok() ? 0 : 1);
+        },
+        testing::ExitedWithCode(0), "unknown setting \"bogus\".*\n.*sysmonmin wants a number");
+}
+
+// The checked build's stress: short syscalls from many Gs on every P while
+// sysmon runs at its shortest period and never backs off, so that
+// exitsyscallfast races retake all the time. The books must balance exactly.
+TEST(SchedStressSyscall, ShortSyscallsRaceRetakeAndTheCountsBalance) {
+    const bool emulated = std::string(RAWRT_TEST_RUNNER).find("qemu") != std::string::npos;
+    const int kGs = 64, kCalls = emulated ? 500 : 8000;
+    std::atomic<long> made{0};
+    auto r = rawrt::run({.procs = 4, .debug = "sysmonmin=1,sysmonidle=1000000000,retake=0"}, [&] {
+        rawrt::WaitGroup wg;
+        wg.add(kGs);
+        for (int i = 0; i < kGs; ++i)
+            rawrt::go([&, i] {
+                for (int k = 0; k < kCalls; ++k) {
+                    (void)rawrt::sys::getpid();
+                    made.fetch_add(1, std::memory_order_relaxed);
+                    if ((k + i) % 64 == 0) rawrt::yield();
+                }
+                wg.done();
+            });
+        wg.wait();
+    });
+    ASSERT_TRUE(r.ok());
+    const auto s = rawrt::stats();
+    EXPECT_EQ(made.load(), long{kGs} * kCalls);
+    EXPECT_EQ(s.syscalls, uint64_t(kGs) * kCalls);
+    EXPECT_EQ(s.syscalls, s.exit_fast + s.exit_idle_p + s.exit_slow);
+    EXPECT_GT(s.retakes, 0u);
+}
+
+}  // namespace
