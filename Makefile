@@ -4,11 +4,13 @@
 #   make ARCH=aarch64     the same, cross-built
 #   make run              build and run the tour (examples/tour)
 #   make test             every test, x86_64 natively and aarch64 under qemu-user
-#   make bench            Google Benchmark suites (x86_64), JSON in build/bench/
+#   make bench            Google Benchmark suites (x86_64) and bench/go, side by side:
+#                         JSON and compare.md in build/bench/ (BENCH_FILTER=regexp)
 #   make fuzz             the vDSO parser under libFuzzer for FUZZ_SECONDS
 #   make fuzz-seeds       rewrite fuzz/corpus and the crafted fuzz/regressions
 #   make install PREFIX=/usr/local DESTDIR=
 #   make CHECKED=1 ...    the checked build (invariant assertions), in build/<arch>-checked
+#   make check-checked    the scheduler's tests only (CHECKED_TESTS), in the checked build
 #
 # The top-level targets install the Debian packages they need (mk/ensure-packages).
 
@@ -75,10 +77,11 @@ ifeq ($(CROSS),)
   HOSTED_LDFLAGS := -pie
 else
   # Debian ships GoogleTest as source only for other architectures: build it
-  # once with the cross compiler and cache it under build/.
+  # once with the cross compiler and cache it under build/ (one copy for the
+  # plain and the checked build: it does not depend on CHECKED).
   GTEST_SRC := /usr/src/googletest/googletest
   GTEST_INC := -isystem $(GTEST_SRC)/include
-  GTEST_LIBS := $(BUILD)/gtest/libgtest.a
+  GTEST_LIBS := $(BUILD_ROOT)/$(ARCH)/gtest/libgtest.a
   HOSTED_LDFLAGS := -static
 endif
 TEST_SRCS := $(wildcard tests/*.cpp)
@@ -89,6 +92,14 @@ TEST_OBJS := $(TEST_SRCS:%=$(BUILD)/obj/%.o)
 TEST_MEMORY_OBJ := $(BUILD)/obj/tests/librawrt_memory.o
 MEMORY_SYMBOLS := memcpy memmove memset memcmp strlen
 TEST_BIN := $(BUILD)/tests/rawrt_tests
+# Freestanding programs the tests run as children (one .cpp each in tests/programs).
+TEST_PROGRAMS := $(patsubst tests/programs/%.cpp,$(BUILD)/tests/programs/%,$(wildcard tests/programs/*.cpp))
+# The checked build's own test binary holds only the scheduler's tests (a
+# fifth of the suite's compile time), and `make test` runs these suites of
+# it: the stress test, and the rest of what is quick there.
+CHECKED_TEST_SRCS := tests/main.cpp $(wildcard tests/sched_*_test.cpp)
+CHECKED_TEST_BIN := $(BUILD)/tests/rawrt_sched_tests
+CHECKED_TESTS ?= SchedStress*:SchedRun*:SchedChan*:SchedSync*:SchedDeadlock*
 TEST_DEFS := -DRAWRT_TEST_ARCH='"$(ARCH)"' -DRAWRT_TEST_BUILD_DIR='"$(abspath $(BUILD))"' \
              -DRAWRT_TEST_SOURCE_DIR='"$(CURDIR)"' -DRAWRT_TEST_RUNNER='"$(RUN_PREFIX)"' \
              -DRAWRT_TEST_NM='"$(NM)"' -DRAWRT_TEST_CXX='"$(CXX)"' \
@@ -96,14 +107,23 @@ TEST_DEFS := -DRAWRT_TEST_ARCH='"$(ARCH)"' -DRAWRT_TEST_BUILD_DIR='"$(abspath $(
 
 BENCH_SRCS := $(wildcard bench/*.cpp)
 BENCH_BIN := $(BUILD)/bench/rawrt_bench
+BENCH_FILTER ?= .
+# bench/go's programs: Debian's Go, standard library only. Its caches live in
+# the build tree (nothing written to $HOME), no user go env is read, and a
+# module download fails instead of happening.
+GO := /usr/lib/go-1.19/bin/go
+BENCH_GO_BIN := $(abspath $(BUILD_ROOT))/bench/go
+GO_ENV := GOENV=off GOFLAGS= GO111MODULE=on GOPROXY=off GOSUMDB=off CGO_ENABLED=0 \
+          GOCACHE=$(abspath $(BUILD_ROOT))/go/cache GOPATH=$(abspath $(BUILD_ROOT))/go/path \
+          GOMODCACHE=$(abspath $(BUILD_ROOT))/go/path/pkg/mod
 
 PACKAGES_BUILD := g++ make binutils linux-libc-dev
 PACKAGES_TEST := $(PACKAGES_BUILD) g++-aarch64-linux-gnu binutils-aarch64-linux-gnu \
                  linux-libc-dev-arm64-cross qemu-user libgtest-dev googletest pkgconf
-PACKAGES_BENCH := $(PACKAGES_BUILD) libbenchmark-dev libboost-context-dev
+PACKAGES_BENCH := $(PACKAGES_BUILD) libbenchmark-dev libboost-context-dev golang-1.19-go
 PACKAGES_FUZZ := $(PACKAGES_BUILD) clang
 
-.PHONY: all lib examples run test check bench fuzz fuzz-seeds install clean packages-build
+.PHONY: all lib examples run test check check-checked bench fuzz fuzz-seeds install clean packages-build
 .DEFAULT_GOAL := all
 
 all: packages-build
@@ -119,21 +139,42 @@ run: packages-build
 	$(MAKE) --no-print-directory ARCH=$(HOST_ARCH) examples
 	$(BUILD_ROOT)/$(HOST_ARCH)/examples/tour
 
-# Both architectures, one after the other; each prints "<arch>: N passed, M failed".
+# Both architectures, one after the other; each prints "<arch>: N passed, M
+# failed", then the checked build's scheduler tests "<arch>-checked: ...".
 test:
 	@$(ENSURE) $(PACKAGES_TEST)
 	$(MAKE) --no-print-directory ARCH=x86_64 check
 	$(MAKE) --no-print-directory ARCH=aarch64 check
+	$(MAKE) --no-print-directory ARCH=x86_64 check-checked
+	$(MAKE) --no-print-directory ARCH=aarch64 check-checked
 
-check: $(TEST_BIN) $(EXAMPLE_BINS) $(LIB)
+check: $(TEST_BIN) $(TEST_PROGRAMS) $(EXAMPLE_BINS) $(LIB)
 	$(RUN_PREFIX) $(TEST_BIN)
 
+ifdef CHECKED
+check-checked: $(CHECKED_TEST_BIN) $(TEST_PROGRAMS)
+	$(RUN_PREFIX) $(CHECKED_TEST_BIN) --gtest_filter='$(CHECKED_TESTS)'
+else
+check-checked:
+	$(MAKE) --no-print-directory CHECKED=1 check-checked
+endif
+
+# BENCH_FILTER: a regular expression over the names of both suites (Go's
+# are BM_go_<name>), e.g. BENCH_FILTER=gosched; the table marks the rest
+# "not run".
 bench:
 	@$(ENSURE) $(PACKAGES_BENCH)
 	$(MAKE) --no-print-directory ARCH=x86_64 $(BENCH_BIN)
 	mkdir -p $(BUILD_ROOT)/bench
-	$(BUILD_ROOT)/x86_64/bench/rawrt_bench --benchmark_out=$(BUILD_ROOT)/bench/rawrt.json \
+	$(BUILD_ROOT)/x86_64/bench/rawrt_bench --benchmark_filter='$(BENCH_FILTER)' \
+	    --benchmark_out=$(BUILD_ROOT)/bench/rawrt.json \
 	    --benchmark_out_format=json | tee $(BUILD_ROOT)/bench/rawrt.txt
+	cd bench/go && $(GO_ENV) $(GO) build -o $(BENCH_GO_BIN)/gobench ./gobench
+	cd bench/go && $(GO_ENV) $(GO) build -o $(BENCH_GO_BIN)/compare ./compare
+	$(BENCH_GO_BIN)/gobench -filter '$(BENCH_FILTER)' -out $(BUILD_ROOT)/bench/go.json \
+	    | tee $(BUILD_ROOT)/bench/go.txt
+	$(BENCH_GO_BIN)/compare -rawrt $(BUILD_ROOT)/bench/rawrt.json -go $(BUILD_ROOT)/bench/go.json \
+	    -md $(BUILD_ROOT)/bench/compare.md -json $(BUILD_ROOT)/bench/compare.json
 
 # New inputs go to the first corpus directory and crash files under the
 # artifact prefix, both in the build tree: fuzz/corpus (the seeds) is only
@@ -209,7 +250,7 @@ $(BUILD)/examples/%: $$(addprefix $(BUILD)/obj/,$$(addsuffix .o,$$(wildcard exam
 	@mkdir -p $(@D)
 	$(CXX) $(FREESTANDING_LDFLAGS) -o $@ $(CRT) $(filter %.cpp.o,$^) $(LIB)
 
-$(BUILD)/gtest/libgtest.a:
+$(BUILD_ROOT)/$(ARCH)/gtest/libgtest.a:
 	@mkdir -p $(@D)
 	$(CXX) -std=c++17 -O2 $(GTEST_INC) -I$(GTEST_SRC) -c -o $(@D)/gtest-all.o $(GTEST_SRC)/src/gtest-all.cc
 	$(AR) rcs $@ $(@D)/gtest-all.o
@@ -218,6 +259,14 @@ $(BUILD)/obj/tests/%.cpp.o: tests/%.cpp
 	@mkdir -p $(@D)
 	$(CXX) $(HOSTED_FLAGS) $(GTEST_INC) $(TEST_DEFS) -c -o $@ $<
 
+# Freestanding, like the examples (the shorter stem wins over the rule above).
+$(BUILD)/obj/tests/programs/%.cpp.o: tests/programs/%.cpp
+	@mkdir -p $(@D)
+	$(CXX) $(RT_FLAGS) -c -o $@ $<
+$(BUILD)/tests/programs/%: $(BUILD)/obj/tests/programs/%.cpp.o $(CRT) $(LIB)
+	@mkdir -p $(@D)
+	$(CXX) $(FREESTANDING_LDFLAGS) -o $@ $(CRT) $< $(LIB)
+
 $(TEST_MEMORY_OBJ): $(BUILD)/obj/sys/memory.cpp.o
 	@mkdir -p $(@D)
 	$(OBJCOPY) $(foreach f,$(MEMORY_SYMBOLS),--redefine-sym $(f)=librawrt_$(f)) $< $@
@@ -225,6 +274,10 @@ $(TEST_MEMORY_OBJ): $(BUILD)/obj/sys/memory.cpp.o
 $(TEST_BIN): $(TEST_OBJS) $(TEST_MEMORY_OBJ) $(LIB) $(if $(CROSS),$(GTEST_LIBS))
 	@mkdir -p $(@D)
 	$(CXX) $(HOSTED_LDFLAGS) -o $@ $(TEST_OBJS) $(TEST_MEMORY_OBJ) $(HOSTED_LIBS) $(GTEST_LIBS) -pthread
+
+$(CHECKED_TEST_BIN): $(CHECKED_TEST_SRCS:%=$(BUILD)/obj/%.o) $(LIB) $(if $(CROSS),$(GTEST_LIBS))
+	@mkdir -p $(@D)
+	$(CXX) $(HOSTED_LDFLAGS) -o $@ $(CHECKED_TEST_SRCS:%=$(BUILD)/obj/%.o) $(HOSTED_LIBS) $(GTEST_LIBS) -pthread
 
 $(BUILD)/obj/bench/%.cpp.o: bench/%.cpp
 	@mkdir -p $(@D)

@@ -17,8 +17,12 @@ class RatioReporter : public benchmark::ConsoleReporter {
 public:
     void ReportRuns(const std::vector<Run>& runs) override {
         for (const Run& run : runs)
-            if (run.run_type == Run::RT_Iteration && !run.error_occurred)
-                ns_per_iteration_[run.benchmark_name()] = run.GetAdjustedRealTime();
+            if (run.run_type == Run::RT_Iteration && !run.error_occurred) {
+                // UseManualTime appends "/manual_time": ratios use the registered name.
+                benchmark::BenchmarkName name = run.run_name;
+                name.time_type.clear();
+                ns_per_iteration_[name.str()] = run.GetAdjustedRealTime();
+            }
         ConsoleReporter::ReportRuns(runs);
     }
 

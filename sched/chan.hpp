@@ -317,7 +317,7 @@ int select(Cases&&... cases) {
     int argpos[kChans > 0 ? kChans : 1];
     uint16_t order[kChans > 0 ? 2 * kChans : 2];
     int nsend = 0, nrecv = 0, pos = 0, default_pos = -1;
-    auto place = [&](auto& cas) {
+    [[maybe_unused]] auto place = [&](auto& cas) {  // unused by an empty select
         constexpr Kind kind = std::decay_t<decltype(cas)>::kind;
         if constexpr (kind == Kind::send) {
             scases[nsend] = sched::scase{cas.c, cas.elem()};

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <optional>
+
 #include "tests/child_process.hpp"
 
 namespace {
@@ -11,6 +14,18 @@ namespace {
 using rawrt::test::build_path;
 using rawrt::test::run_command;
 using rawrt::test::run_program;
+
+// The integer printed right after `label` in `text` (spaces skipped), or
+// nothing when the label or the number is missing.
+std::optional<long long> number_after(const std::string& text, const std::string& label) {
+    const size_t at = text.find(label);
+    if (at == std::string::npos) return std::nullopt;
+    const char* start = text.c_str() + at + label.size();
+    char* end = nullptr;
+    const long long value = std::strtoll(start, &end, 10);
+    if (end == start) return std::nullopt;
+    return value;
+}
 
 class FreestandingBinary : public testing::TestWithParam<const char*> {
 protected:
@@ -77,5 +92,61 @@ TEST(Tour, PrintsItsFoundationSection) {
     EXPECT_NE(tour.output.find("getpid via stub"), std::string::npos) << tour.output;
     EXPECT_NE(tour.output.find("clock_gettime via syscall"), std::string::npos) << tour.output;
 }
+
+// The seed's scenario 1, run by the tour with 1 and with 2 Ps: Gs blocked on
+// a channel, a Mutex and timers are parked, not holding threads, while a
+// worker G keeps running; every one of them finishes once released.
+class TourScheduler : public testing::TestWithParam<int> {};
+
+TEST_P(TourScheduler, BlockedGsParkWhileTheWorkerRuns) {
+    const int procs = GetParam();
+    // timeout: a scheduler that let a parked G hold its M would hang here.
+    auto tour = run_command("RAWRT_MAXPROCS=" + std::to_string(procs) + " timeout 300 " + RAWRT_TEST_RUNNER + " " +
+                            build_path("examples/tour"));
+    const std::string& out = tour.output;
+    ASSERT_EQ(tour.exit_status, 0) << out;
+    ASSERT_LT(out.find("== 1."), out.find("== 2. scheduler")) << out;
+    auto num = [&](const char* label) {
+        auto v = number_after(out, label);
+        EXPECT_TRUE(v.has_value()) << "no number after \"" << label << "\" in:\n" << out;
+        return v.value_or(-1);
+    };
+    EXPECT_EQ(num("Ps:"), procs) << out;
+    const long long per_kind = num("Gs per kind:");
+    ASSERT_GT(per_kind, 0) << out;
+
+    // All of them were parked at once, each on what it blocked on.
+    EXPECT_EQ(num("parked on a channel:"), per_kind) << out;
+    EXPECT_EQ(num("parked on a mutex:"), per_kind) << out;
+    EXPECT_EQ(num("parked on a timer:"), per_kind) << out;
+    EXPECT_EQ(num("Gs parked in all:"), 3 * per_kind) << out;
+
+    // The worker made progress while the main G waited for the sleepers,
+    // which the channel and mutex Gs spent parked too.
+    EXPECT_GT(num("worker progress while they were parked:"), 0) << out;
+    EXPECT_EQ(num("woke from a timer:"), per_kind) << out;
+    EXPECT_EQ(num("still parked on a channel:"), per_kind) << out;
+    EXPECT_EQ(num(", on a mutex:"), per_kind) << out;
+
+    // Released, every one of them finished: each value went to one receiver.
+    EXPECT_EQ(num("received on the channel:"), per_kind) << out;
+    EXPECT_EQ(num("(sum"), per_kind * (per_kind + 1) / 2) << out;
+    EXPECT_EQ(num("took the mutex in turn:"), per_kind) << out;
+    EXPECT_EQ(num("Gs still parked:"), 0) << out;
+
+    // Threads did not grow with the parked Gs: at most one more M per P
+    // (and a monitor thread, as Go's sysmon) than before they started.
+    // Under qemu-user the counts include the emulator's own threads, which
+    // stay constant.
+    const long long before = num("OS threads before:");
+    const long long parked = num("OS threads while parked:");
+    const long long after = num("OS threads after:");
+    EXPECT_GE(before, 1) << out;
+    EXPECT_GE(parked, before) << out;
+    EXPECT_LE(parked, before + procs + 1) << out;
+    EXPECT_LE(after, before + procs + 1) << out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Procs, TourScheduler, testing::Values(1, 2));
 
 }  // namespace

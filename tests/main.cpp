@@ -5,11 +5,18 @@
 
 #include <cstdio>
 
+// The checked build (CHECKED=1) says so: "<arch>-checked: ...".
+#if RAWRT_CHECKED
+constexpr const char* kVariant = "-checked";
+#else
+constexpr const char* kVariant = "";
+#endif
+
 int main(int argc, char** argv) {
     testing::InitGoogleTest(&argc, argv);
     int status = RUN_ALL_TESTS();
     const testing::UnitTest& unit = *testing::UnitTest::GetInstance();
-    std::printf("%s: %d passed, %d failed\n", RAWRT_TEST_ARCH, unit.successful_test_count(),
+    std::printf("%s%s: %d passed, %d failed\n", RAWRT_TEST_ARCH, kVariant, unit.successful_test_count(),
                 unit.failed_test_count());
     return status;
 }

@@ -7,5 +7,6 @@
 int main() {
     rawrt::sys::fdprint(1, "rawrt tour\n");
     tour::foundation();
+    tour::scheduler();
     return 0;
 }

@@ -9,6 +9,10 @@ namespace tour {
 // Section 1: the syscall stubs and the vDSO (foundation).
 void foundation();
 
+// Section 2: Gs blocked on a channel, a Mutex and timers park while their M
+// keeps running other Gs (the seed's scenario 1).
+void scheduler();
+
 // Nanoseconds per call of fn, the best of a few rounds of `calls` calls:
 // the minimum is the figure least disturbed by a noisy machine.
 template <class Fn>

@@ -1,0 +1,396 @@
+// Command compare puts rawrt's benchmarks beside Go's: it reads the two
+// Google Benchmark JSON files of one `make bench` run (rawrt's suite and
+// bench/go/gobench) and prints one table, row by row, with the ratio
+// rawrt/Go and the target the issues set for it. Only ratios taken in one
+// run mean anything on a noisy machine, so nothing is ever asserted here: a
+// row whose benchmark did not run says so and the command still succeeds.
+//
+//	compare -rawrt rawrt.json -go go.json [-md compare.md] [-json compare.json]
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// side says where one column's figure comes from: a benchmark's real_time
+// in ns, or one of its user counters; minus, if set, is a benchmark of the
+// same file whose figure is subtracted (an overhead over a baseline).
+type side struct {
+	bench   string
+	counter string // "" = real_time, in ns
+	unit    string
+	minus   string
+}
+
+func ns(bench string) side { return side{bench: bench, unit: "ns"} }
+
+func overNS(bench, baseline string) side { return side{bench: bench, unit: "ns", minus: baseline} }
+
+func counter(bench, name, unit string) side { return side{bench: bench, counter: name, unit: unit} }
+
+// target is "≤ X" or "≥ X" on the ratio rawrt/Go (then the table says
+// whether this run met it), or any other text, shown as is.
+type row struct {
+	name   string
+	rawrt  side
+	golang side
+	target string
+}
+
+// One line per row: later issues add theirs here.
+var rows = []row{
+	{"getpid raw", ns("BM_getpid_stub"), ns("BM_go_getpid_RawSyscall"), "none set"},
+	{"getpid Syscall", ns("BM_getpid_blocking"), ns("BM_go_getpid_Syscall"), "none set"},
+	{"syscall enter+exit", overNS("BM_getpid_blocking", "BM_getpid_stub"), overNS("BM_go_getpid_Syscall", "BM_go_getpid_RawSyscall"), "≤ 0.25 (and ≤ 10 ns)"},
+	{"clock_gettime", ns("BM_clock_gettime_vdso"), ns("BM_go_time_Since"), "none set"},
+	{"clock nanotime", ns("BM_clock_gettime_vdso"), ns("BM_go_nanotime"), "none set"},
+	{"gosched", ns("BM_gosched_1p"), ns("BM_go_gosched_1p"), "≤ 0.5"},
+	{"chan 1p", ns("BM_chan_pingpong_1p"), ns("BM_go_chan_pingpong_1p"), "≤ 0.5"},
+	{"chan 2p", ns("BM_chan_pingpong_2p"), ns("BM_go_chan_pingpong_2p"), "≤ 0.5"},
+	{"spawn_join", ns("BM_spawn_join"), ns("BM_go_spawn_join"), "≤ 0.5"},
+	{"mutex_handoff", ns("BM_mutex_handoff"), ns("BM_go_mutex_handoff"), "none set"},
+	{"sleep_wakeup", ns("BM_sleep_wakeup"), ns("BM_go_sleep_wakeup"), "none set"},
+	{"alloc_small", ns("BM_alloc_small"), ns("BM_go_alloc_small"), "none set"},
+}
+
+// The fields of Google Benchmark's JSON that matter here; user counters are
+// extra top-level fields, so the whole object is kept too.
+type entry struct {
+	Name          string  `json:"name"`
+	RunName       string  `json:"run_name"`
+	RunType       string  `json:"run_type"`
+	AggregateName string  `json:"aggregate_name"`
+	ErrorOccurred bool    `json:"error_occurred"`
+	ErrorMessage  string  `json:"error_message"`
+	RealTime      float64 `json:"real_time"`
+	CPUTime       float64 `json:"cpu_time"`
+	TimeUnit      string  `json:"time_unit"`
+	fields        map[string]json.RawMessage
+}
+
+type results map[string]entry
+
+// UseManualTime and friends append "/manual_time" to the name; rows are
+// written with the name the benchmark was registered under.
+func baseName(name string) string {
+	for _, suffix := range []string{"/manual_time", "/real_time", "/process_time"} {
+		name = strings.TrimSuffix(name, suffix)
+	}
+	return name
+}
+
+// A missing or unreadable file is an empty result set: its rows print "not run".
+func load(path string) (results, error) {
+	res := results{}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return res, err
+	}
+	var doc struct {
+		Benchmarks []json.RawMessage `json:"benchmarks"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return res, err
+	}
+	for _, raw := range doc.Benchmarks {
+		var e entry
+		if json.Unmarshal(raw, &e) != nil || json.Unmarshal(raw, &e.fields) != nil {
+			continue
+		}
+		key := e.RunName
+		if key == "" {
+			key = e.Name
+		}
+		key = baseName(key)
+		// With repetitions, the median stands for the benchmark; otherwise
+		// the (single) iteration run does.
+		old, seen := res[key]
+		switch {
+		case e.RunType == "aggregate" && e.AggregateName == "median":
+			res[key] = e
+		case e.RunType == "aggregate":
+		case !seen || (old.RunType != "aggregate" && old.ErrorOccurred && !e.ErrorOccurred):
+			res[key] = e
+		}
+	}
+	return res, nil
+}
+
+var nsPerUnit = map[string]float64{"": 1, "ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}
+
+// The figure one side names, or why there is none ("not run", "error").
+func (r results) value(s side) (float64, string) {
+	one := func(name string) (float64, string) {
+		e, ok := r[name]
+		if !ok {
+			return 0, "not run"
+		}
+		if e.ErrorOccurred {
+			return 0, "error"
+		}
+		if s.counter == "" {
+			scale, ok := nsPerUnit[e.TimeUnit]
+			if !ok {
+				return 0, "error"
+			}
+			return e.RealTime * scale, ""
+		}
+		var v float64
+		if raw, ok := e.fields[s.counter]; !ok || json.Unmarshal(raw, &v) != nil {
+			return 0, "not run"
+		}
+		return v, ""
+	}
+	v, why := one(s.bench)
+	if why != "" || s.minus == "" {
+		return v, why
+	}
+	base, why := one(s.minus)
+	return v - base, why
+}
+
+// The process's CPU time per operation behind a time figure: the cpu_ns
+// counter where the benchmark keeps one (rawrt's manual-time benchmarks,
+// whose cpu_time is only the idle benchmark thread's), else cpu_time. On a
+// loaded machine the wall time also counts waiting for a CPU, the CPU time
+// does not. Counters have none.
+func (r results) cpu(s side) (float64, bool) {
+	if s.counter != "" {
+		return 0, false
+	}
+	one := func(name string) (float64, bool) {
+		e, ok := r[name]
+		if !ok || e.ErrorOccurred {
+			return 0, false
+		}
+		var v float64
+		if raw, ok := e.fields["cpu_ns"]; ok && json.Unmarshal(raw, &v) == nil {
+			return v, true
+		}
+		scale, ok := nsPerUnit[e.TimeUnit]
+		return e.CPUTime * scale, ok
+	}
+	v, ok := one(s.bench)
+	if !ok || s.minus == "" {
+		return v, ok
+	}
+	base, ok := one(s.minus)
+	return v - base, ok
+}
+
+func (s side) label() string {
+	name := s.bench
+	if s.minus != "" {
+		name += " − " + s.minus
+	}
+	if s.counter != "" {
+		name += " [" + s.counter + "]"
+	}
+	return name
+}
+
+// "yes"/"no" when the target is a bound on the ratio, "" otherwise.
+func met(target string, ratio float64) string {
+	fields := strings.Fields(target)
+	if len(fields) < 2 {
+		return ""
+	}
+	bound, err := strconv.ParseFloat(fields[1], 64)
+	if err != nil {
+		return ""
+	}
+	var ok bool
+	switch fields[0] {
+	case "≤", "<=":
+		ok = ratio <= bound
+	case "≥", ">=":
+		ok = ratio >= bound
+	default:
+		return ""
+	}
+	if ok {
+		return "yes"
+	}
+	return "no"
+}
+
+type outRow struct {
+	Row            string   `json:"row"`
+	RawrtBenchmark string   `json:"rawrt_benchmark"`
+	Rawrt          *float64 `json:"rawrt"`
+	GoBenchmark    string   `json:"go_benchmark"`
+	Go             *float64 `json:"go"`
+	Unit           string   `json:"unit"`
+	Ratio          *float64 `json:"ratio_rawrt_over_go"`
+	RawrtCPU       *float64 `json:"rawrt_cpu_ns,omitempty"`
+	GoCPU          *float64 `json:"go_cpu_ns,omitempty"`
+	CPURatio       *float64 `json:"cpu_ratio_rawrt_over_go,omitempty"`
+	Target         string   `json:"target"`
+	Met            string   `json:"met,omitempty"`
+	Status         string   `json:"status"` // "ok", "not run", "error"
+}
+
+func build(rawrt, golang results) []outRow {
+	var out []outRow
+	for _, r := range rows {
+		o := outRow{Row: r.name, RawrtBenchmark: r.rawrt.label(), GoBenchmark: r.golang.label(),
+			Unit: r.rawrt.unit, Target: r.target, Status: "ok"}
+		a, whyA := rawrt.value(r.rawrt)
+		b, whyB := golang.value(r.golang)
+		if whyA == "" {
+			o.Rawrt = &a
+		}
+		if whyB == "" {
+			o.Go = &b
+		}
+		switch {
+		case whyA != "":
+			o.Status = whyA
+		case whyB != "":
+			o.Status = whyB
+		}
+		// A difference of two noisy figures can come out at or below zero:
+		// no ratio then, rather than one that meets any bound.
+		if o.Rawrt != nil && o.Go != nil && a > 0 && b > 0 {
+			ratio := a / b
+			o.Ratio = &ratio
+			o.Met = met(r.target, ratio)
+		}
+		ca, okA := rawrt.cpu(r.rawrt)
+		cb, okB := golang.cpu(r.golang)
+		if okA && okB {
+			o.RawrtCPU, o.GoCPU = &ca, &cb
+			if ca > 0 && cb > 0 {
+				cpuRatio := ca / cb
+				o.CPURatio = &cpuRatio
+			}
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+func figure(v *float64, status string) string {
+	if v == nil {
+		return status
+	}
+	if math.Abs(*v) >= 100 {
+		return strconv.FormatFloat(*v, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(*v, 'f', 1, 64)
+}
+
+// Why a side has no figure: its own status when the other side has one.
+func missing(v *float64, o outRow) string {
+	if v != nil {
+		return ""
+	}
+	if o.Status == "ok" {
+		return "not run"
+	}
+	return o.Status
+}
+
+func table(out []outRow) [][]string {
+	cells := [][]string{{"row", "rawrt benchmark", "rawrt", "Go benchmark", "Go", "unit", "rawrt/Go", "target", "met", "CPU rawrt/Go"}}
+	ratio := func(v *float64) string {
+		if v == nil {
+			return "—"
+		}
+		return strconv.FormatFloat(*v, 'f', 3, 64)
+	}
+	for _, o := range out {
+		cells = append(cells, []string{o.Row, o.RawrtBenchmark, figure(o.Rawrt, missing(o.Rawrt, o)),
+			o.GoBenchmark, figure(o.Go, missing(o.Go, o)), o.Unit, ratio(o.Ratio), o.Target, o.Met, ratio(o.CPURatio)})
+	}
+	return cells
+}
+
+// Markdown that also reads well as plain text: padded columns, figures
+// right-aligned.
+func writeMarkdown(w io.Writer, cells [][]string) {
+	numeric := map[int]bool{2: true, 4: true, 6: true, 9: true}
+	width := make([]int, len(cells[0]))
+	for _, line := range cells {
+		for i, c := range line {
+			if n := len([]rune(c)); n > width[i] {
+				width[i] = n
+			}
+		}
+	}
+	pad := func(s string, i int) string {
+		gap := strings.Repeat(" ", width[i]-len([]rune(s)))
+		if numeric[i] {
+			return gap + s
+		}
+		return s + gap
+	}
+	for li, line := range cells {
+		parts := make([]string, len(line))
+		for i, c := range line {
+			parts[i] = pad(c, i)
+		}
+		fmt.Fprintf(w, "| %s |\n", strings.Join(parts, " | "))
+		if li == 0 {
+			for i := range parts {
+				dashes := strings.Repeat("-", width[i])
+				if numeric[i] {
+					dashes = dashes[:len(dashes)-1] + ":"
+				}
+				parts[i] = dashes
+			}
+			fmt.Fprintf(w, "| %s |\n", strings.Join(parts, " | "))
+		}
+	}
+}
+
+func main() {
+	rawrtPath := flag.String("rawrt", "build/bench/rawrt.json", "rawrt's Google Benchmark JSON")
+	goPath := flag.String("go", "build/bench/go.json", "bench/go/gobench's JSON")
+	mdPath := flag.String("md", "", "also write the table here (markdown)")
+	jsonPath := flag.String("json", "", "also write the rows here (JSON)")
+	flag.Parse()
+
+	rawrt, err := load(*rawrtPath)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "compare: rawrt results:", err)
+	}
+	golang, err := load(*goPath)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "compare: Go results:", err)
+	}
+	out := build(rawrt, golang)
+	cells := table(out)
+
+	var md strings.Builder
+	fmt.Fprintf(&md, "# rawrt against Go, one run\n\nrawrt: `%s`; Go: `%s`. Ratio = rawrt/Go; "+
+		"for times, lower is faster. Targets are from the issues and apply to the wall-time ratio; "+
+		"nothing here is asserted. CPU rawrt/Go: the same ratio over the process's CPU time per operation, "+
+		"which does not count waiting for a CPU on a loaded machine.\n\n", *rawrtPath, *goPath)
+	writeMarkdown(&md, cells)
+	fmt.Print(md.String())
+
+	if *mdPath != "" {
+		if err := os.WriteFile(*mdPath, []byte(md.String()), 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, "compare:", err)
+			os.Exit(1)
+		}
+	}
+	if *jsonPath != "" {
+		data, err := json.MarshalIndent(map[string]any{"rawrt": *rawrtPath, "go": *goPath, "rows": out}, "", "  ")
+		if err == nil {
+			err = os.WriteFile(*jsonPath, append(data, '\n'), 0o644)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "compare:", err)
+			os.Exit(1)
+		}
+	}
+}

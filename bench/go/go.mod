@@ -1,0 +1,3 @@
+module rawrt/bench/go
+
+go 1.19
