@@ -35,8 +35,10 @@ func overNS(bench, baseline string) side { return side{bench: bench, unit: "ns",
 
 func counter(bench, name, unit string) side { return side{bench: bench, counter: name, unit: unit} }
 
-// target is "≤ X" or "≥ X" on the ratio rawrt/Go (then the table says
-// whether this run met it), or any other text, shown as is.
+// target is "≤ X" or "≥ X" on the ratio rawrt/Go, or "rawrt ≤ X" on
+// rawrt's own figure (in the row's unit), or several of them joined by
+// ", "; the table says whether this run met them all. Other text is shown
+// as is (a clause that is neither is only read).
 type row struct {
 	name   string
 	rawrt  side
@@ -48,7 +50,9 @@ type row struct {
 var rows = []row{
 	{"getpid raw", ns("BM_getpid_stub"), ns("BM_go_getpid_RawSyscall"), "none set"},
 	{"getpid Syscall", ns("BM_getpid_blocking"), ns("BM_go_getpid_Syscall"), "none set"},
-	{"syscall enter+exit", overNS("BM_getpid_blocking", "BM_getpid_stub"), overNS("BM_go_getpid_Syscall", "BM_go_getpid_RawSyscall"), "≤ 0.25 (and ≤ 10 ns)"},
+	{"syscall enter+exit", overNS("BM_getpid_blocking", "BM_getpid_stub"), overNS("BM_go_getpid_Syscall", "BM_go_getpid_RawSyscall"), "≤ 0.25, rawrt ≤ 10 ns"},
+	{"syscall enter+exit, interleaved", counter("BM_getpid_interleaved", "enter_exit_ns", "ns"), counter("BM_go_getpid_interleaved", "enter_exit_ns", "ns"), "≤ 0.25, rawrt ≤ 10 ns"},
+	{"enter+exit alone", ns("BM_entersyscall_exitsyscall"), ns("BM_go_entersyscall_exitsyscall"), "≤ 0.25, rawrt ≤ 10 ns"},
 	{"clock_gettime", ns("BM_clock_gettime_vdso"), ns("BM_go_time_Since"), "none set"},
 	{"clock nanotime", ns("BM_clock_gettime_vdso"), ns("BM_go_nanotime"), "none set"},
 	{"gosched", ns("BM_gosched_1p"), ns("BM_go_gosched_1p"), "≤ 0.5"},
@@ -58,6 +62,13 @@ var rows = []row{
 	{"mutex_handoff", ns("BM_mutex_handoff"), ns("BM_go_mutex_handoff"), "none set"},
 	{"sleep_wakeup", ns("BM_sleep_wakeup"), ns("BM_go_sleep_wakeup"), "none set"},
 	{"alloc_small", ns("BM_alloc_small"), ns("BM_go_alloc_small"), "none set"},
+	// Issue 4's retake latency (bench/bench_retake.cpp, bench/go/gobench/retake.go).
+	{"retake warm median", counter("BM_retake_latency_warm", "median_us", "µs"), counter("BM_go_retake_latency_warm", "median_us", "µs"), "≤ 0.25"},
+	{"retake warm p90", counter("BM_retake_latency_warm", "p90_us", "µs"), counter("BM_go_retake_latency_warm", "p90_us", "µs"), "none set"},
+	{"retake backed off median", counter("BM_retake_latency_backedoff", "median_us", "µs"), counter("BM_go_retake_latency_backedoff", "median_us", "µs"), "rawrt ≤ 1000 µs"},
+	{"retake backed off p90", counter("BM_retake_latency_backedoff", "p90_us", "µs"), counter("BM_go_retake_latency_backedoff", "p90_us", "µs"), "rawrt ≤ 1000 µs"},
+	{"retake backed off, Go's way, median", counter("BM_retake_latency_backedoff_goway", "median_us", "µs"), counter("BM_go_retake_latency_backedoff", "median_us", "µs"), "none set (sysmonprompt=0: ≈ Go)"},
+	{"retake backed off, Go's way, p90", counter("BM_retake_latency_backedoff_goway", "p90_us", "µs"), counter("BM_go_retake_latency_backedoff", "p90_us", "µs"), "none set (sysmonprompt=0: ≈ Go)"},
 }
 
 // The fields of Google Benchmark's JSON that matter here; user counters are
@@ -79,9 +90,18 @@ type results map[string]entry
 
 // UseManualTime and friends append "/manual_time" to the name; rows are
 // written with the name the benchmark was registered under.
+// Likewise a fixed iteration count (->Iterations(n)) adds "/iterations:n".
 func baseName(name string) string {
 	for _, suffix := range []string{"/manual_time", "/real_time", "/process_time"} {
 		name = strings.TrimSuffix(name, suffix)
+	}
+	if i := strings.Index(name, "/iterations:"); i >= 0 {
+		rest := name[i+len("/iterations:"):]
+		end := strings.IndexByte(rest, '/')
+		if end < 0 {
+			end = len(rest)
+		}
+		name = name[:i] + rest[end:]
 	}
 	return name
 }
@@ -196,29 +216,41 @@ func (s side) label() string {
 	return name
 }
 
-// "yes"/"no" when the target is a bound on the ratio, "" otherwise.
-func met(target string, ratio float64) string {
-	fields := strings.Fields(target)
-	if len(fields) < 2 {
-		return ""
+// "yes"/"no" when the target holds bounds (on the ratio, or on rawrt's
+// figure), "" when it holds none.
+func met(target string, ratio, rawrt float64) string {
+	bounds, ok := 0, true
+	for _, clause := range strings.Split(target, ",") {
+		fields := strings.Fields(clause)
+		value := ratio
+		if len(fields) >= 1 && fields[0] == "rawrt" {
+			value, fields = rawrt, fields[1:]
+		}
+		if len(fields) < 2 {
+			continue
+		}
+		bound, err := strconv.ParseFloat(fields[1], 64)
+		if err != nil {
+			continue
+		}
+		switch fields[0] {
+		case "≤", "<=":
+			ok = ok && value <= bound
+		case "≥", ">=":
+			ok = ok && value >= bound
+		default:
+			continue
+		}
+		bounds++
 	}
-	bound, err := strconv.ParseFloat(fields[1], 64)
-	if err != nil {
+	switch {
+	case bounds == 0:
 		return ""
-	}
-	var ok bool
-	switch fields[0] {
-	case "≤", "<=":
-		ok = ratio <= bound
-	case "≥", ">=":
-		ok = ratio >= bound
-	default:
-		return ""
-	}
-	if ok {
+	case ok:
 		return "yes"
+	default:
+		return "no"
 	}
-	return "no"
 }
 
 type outRow struct {
@@ -261,7 +293,7 @@ func build(rawrt, golang results) []outRow {
 		if o.Rawrt != nil && o.Go != nil && a > 0 && b > 0 {
 			ratio := a / b
 			o.Ratio = &ratio
-			o.Met = met(r.target, ratio)
+			o.Met = met(r.target, ratio, a)
 		}
 		ca, okA := rawrt.cpu(r.rawrt)
 		cb, okB := golang.cpu(r.golang)

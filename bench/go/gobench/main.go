@@ -40,12 +40,19 @@ type benchmark struct {
 	// run performs about n operations (it may round up) and reports how
 	// many it timed.
 	run func(n int64) result
+	// An experiment of a fixed number of trials (rawrt's side: a benchmark
+	// with ->Iterations(trials)): run once with n = trials, whatever it lasts.
+	trials int64
 }
 
 var benchmarks []benchmark
 
 func register(name string, procs int, run func(n int64) result) {
-	benchmarks = append(benchmarks, benchmark{name, procs, run})
+	benchmarks = append(benchmarks, benchmark{name: name, procs: procs, run: run})
+}
+
+func registerTrials(name string, procs int, trials int64, run func(n int64) result) {
+	benchmarks = append(benchmarks, benchmark{name: name, procs: procs, run: run, trials: trials})
 }
 
 // Process CPU time read the way rawrt reads it, so cpu_ns means the same on
@@ -75,6 +82,10 @@ func (s stopwatch) stop(ops int64) result {
 func measure(b benchmark, minTime time.Duration) result {
 	if b.procs > 0 {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(b.procs))
+	}
+	if b.trials > 0 {
+		runtime.GC()
+		return b.run(b.trials)
 	}
 	n := int64(1)
 	for {
@@ -152,7 +163,16 @@ func main() {
 			row[k] = v
 		}
 		rows = append(rows, row)
-		fmt.Printf("%-32s %9.1f ns %9.1f ns %12d\n", b.name, float64(r.wall)/ops, float64(r.cpu)/ops, r.ops)
+		fmt.Printf("%-32s %9.1f ns %9.1f ns %12d", b.name, float64(r.wall)/ops, float64(r.cpu)/ops, r.ops)
+		names := make([]string, 0, len(r.counters))
+		for k := range r.counters {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		for _, k := range names {
+			fmt.Printf("  %s=%.3f", k, r.counters[k])
+		}
+		fmt.Println()
 	}
 	report["benchmarks"] = rows
 
