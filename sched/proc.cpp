@@ -58,7 +58,7 @@ namespace {
 // Go: resetspinning. A spinning M found work: stop counting it, and if it
 // was the last one, let another look for the rest.
 void resetspinning() {
-    M* mp = getm();
+    M* mp = thism();
     mp->spinning = false;
     if (sched.nmspinning.fetch_sub(1, std::memory_order_acq_rel) - 1 < 0)
         sys::fatal("findrunnable: negative nmspinning");
@@ -94,7 +94,7 @@ G* stealWork(P* pp, int64_t* now) {
 // Go: findRunnable. Local queue, global queue, [poller: later layer], steal;
 // with nothing anywhere, give up the P and park the M.
 G* findRunnable(bool* inherit_time) {
-    M* mp = getm();
+    M* mp = thism();
 top:
     if (sched.exiting) mexit();
     P* pp = mp->p;
@@ -179,7 +179,7 @@ top:
 
 // Go: execute. Runs gp on the current M; never returns.
 [[noreturn]] void execute(G* gp, bool inherit_time) {
-    M* mp = getm();
+    M* mp = thism();
     mp->curg = gp;
     gp->m = mp;
     casgstatus(gp, _Grunnable, _Grunning);
@@ -190,7 +190,7 @@ top:
 
 // Go: schedule. One round of the scheduler, on g0; never returns.
 [[noreturn]] void schedule() {
-    M* mp = getm();
+    M* mp = thism();
     // An M locked to a G runs that G or nothing: it waits for it with its P
     // handed off (Go: stoplockedm).
     if (mp->lockedg != nullptr) {
@@ -253,7 +253,7 @@ void allgadd(G* gp) {
 }
 
 void dropg() {
-    M* mp = getm();
+    M* mp = thism();
     mp->curg->m = nullptr;
     mp->curg = nullptr;
 }
@@ -263,7 +263,7 @@ namespace {
 // Go: goexit0, on g0: the G is dead; reuse it and schedule something else.
 void goexit0(void* arg) {
     G* gp = static_cast<G*>(arg);
-    M* mp = getm();
+    M* mp = thism();
     casgstatus(gp, _Grunning, _Gdead);
     dropg();
     gp->preempt.store(false, std::memory_order_relaxed);
@@ -289,7 +289,7 @@ void goexit0(void* arg) {
 // Go: park_m, on g0.
 void park_m(void* arg) {
     G* gp = static_cast<G*>(arg);
-    M* mp = getm();
+    M* mp = thism();
     casgstatus(gp, _Grunning, _Gwaiting);
     dropg();
     if (auto fn = mp->waitunlockf) {
@@ -316,6 +316,27 @@ void gosched_m(void* arg) {
     schedule();
 }
 
+namespace {
+
+// Go: goyield_m. Like gosched_m, but to the tail of this P's own queue: no
+// lock, and the G stays with the P whose caches hold its state. The global
+// queue (and so the 61-tick fairness check) still sees the queue's overflow.
+void goyield_m(void* arg) {
+    G* gp = static_cast<G*>(arg);
+    P* pp = thism()->p;
+    casgstatus(gp, _Grunning, _Grunnable);
+    dropg();
+    runqput(pp, gp, false);
+    schedule();
+}
+
+}  // namespace
+
+void gopreempt() {
+    thism()->curg->preempt.store(false, std::memory_order_relaxed);
+    mcall(gosched_m);
+}
+
 // Where every G starts (through context_start): its body, then goexit.
 void goroutine_start(void* arg) {
     G* gp = static_cast<G*>(arg);
@@ -327,7 +348,7 @@ void goroutine_start(void* arg) {
 // Go: mcall. Saves the current G and runs fn(gp) on the M's g0 stack, from
 // its top; fn never returns (it ends in schedule or execute).
 void mcall(void (*fn)(void*)) {
-    M* mp = getm();
+    M* mp = thism();
     G* gp = mp->curg;
     setg(mp->g0);
     rawrt_mcall(&gp->sched, reinterpret_cast<void*>(mp->g0->stack.hi), fn, gp);
@@ -337,7 +358,7 @@ void mcall(void (*fn)(void*)) {
 void goexit1() { mcall(goexit0); }
 
 void gopark(bool (*unlockf)(G*, void*), void* lock_arg, WaitReason reason) {
-    M* mp = getm();
+    M* mp = thism();
     G* gp = mp->curg;
     mp->waitunlockf = unlockf;
     mp->waitlock = lock_arg;
@@ -347,7 +368,7 @@ void gopark(bool (*unlockf)(G*, void*), void* lock_arg, WaitReason reason) {
 
 void ready(G* gp, bool next) {
     casgstatus(gp, _Gwaiting, _Grunnable);
-    runqput(getm()->p, gp, next);
+    runqput(thism()->p, gp, next);
     wakep();
 }
 
@@ -388,12 +409,13 @@ void yield() {
         return;
     }
     mp->curg->preempt.store(false, std::memory_order_relaxed);
-    sched::mcall(sched::gosched_m);
+    sched::mcall(sched::goyield_m);
 }
 
 void preempt_point() {
     sched::M* mp = sched::getm();
-    if (mp != nullptr && mp->curg != nullptr && mp->curg->preempt.load(std::memory_order_relaxed)) yield();
+    if (mp != nullptr && mp->curg != nullptr && mp->curg->preempt.load(std::memory_order_relaxed))
+        sched::gopreempt();
 }
 
 // Go: LockOSThread / dolockOSThread. Only the M's own fields change: the

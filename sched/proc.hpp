@@ -29,8 +29,11 @@ void goready(G* gp);
 // Go: ready. next false: to the tail of the local queue, after what is there.
 void ready(G* gp, bool next);
 
-// Gosched on g0: gp goes to the global queue's tail (yield, preemption).
+// Gosched on g0: gp goes to the global queue's tail.
 void gosched_m(void* gp);
+// Go: gopreempt_m's caller. The current G honours a preemption request: it
+// goes to the global queue, where any P may pick it up.
+void gopreempt();
 // Go: dropg. The M stops running its current G (on g0, with the G saved).
 void dropg();
 

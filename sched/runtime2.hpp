@@ -252,6 +252,9 @@ inline G* getg() {
     sys::ThreadControlBlock* tcb = sys::current_runtime_tcb();
     return tcb != nullptr ? static_cast<G*>(tcb->g) : nullptr;
 }
+// The same without the check, for the scheduler's own paths, which only
+// ever run on an M (mcall, schedule, execute and what they call).
+inline M* thism() { return static_cast<M*>(reinterpret_cast<sys::ThreadControlBlock*>(arch::thread_pointer())->m); }
 // Only on an M (the thread pointer is its TCB).
 inline void setg(G* gp) { reinterpret_cast<sys::ThreadControlBlock*>(arch::thread_pointer())->g = gp; }
 

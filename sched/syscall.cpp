@@ -16,7 +16,6 @@
 
 #include "sched/syscall.hpp"
 
-#include "sched/go.hpp"
 #include "sched/proc.hpp"
 #include "sched/runq.hpp"
 #include "sched/sysmon.hpp"
@@ -149,7 +148,7 @@ void exitsyscall() {
         ++mp->p->syscalltick;
         casgstatus(gp, _Gsyscall, _Grunning);
         gp->syscallsp = 0;
-        if (gp->preempt.load(std::memory_order_relaxed)) rawrt::yield();
+        if (gp->preempt.load(std::memory_order_relaxed)) gopreempt();
         return;
     }
     mcall(exitsyscall0);
