@@ -1,7 +1,6 @@
 #include "sched/time.hpp"
 
-#include <linux/mman.h>
-
+#include "sched/malloc.hpp"
 #include "sched/proc.hpp"
 #include "sched/runtime2.hpp"
 #include "sys/calls.hpp"
@@ -13,10 +12,8 @@ namespace {
 
 void grow(Timers* ts) {
     uint32_t cap = ts->cap != 0 ? ts->cap * 2 : 512;
-    auto mem = sys::raw::mmap(nullptr, cap * sizeof(Timer*), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                              -1, 0);
-    if (!mem.ok()) sys::fatal("timers: out of memory (", mem.error(), ")");
-    auto** heap = static_cast<Timer**>(mem.value());
+    auto** heap = static_cast<Timer**>(mallocgc(cap * sizeof(Timer*), current_mcache()));
+    if (heap == nullptr) sys::fatal("timers: out of memory (", cap, " timers)");
     for (uint32_t i = 0; i < ts->len; ++i) heap[i] = ts->heap[i];
     freeTimers(ts);
     ts->heap = heap;
@@ -102,7 +99,7 @@ int64_t earliestTimer() {
 }
 
 void freeTimers(Timers* ts) {
-    if (ts->heap != nullptr) (void)sys::raw::munmap(ts->heap, ts->cap * sizeof(Timer*));
+    mfree(ts->heap, current_mcache());
     ts->heap = nullptr;
 }
 
