@@ -20,27 +20,17 @@
 
 #include <benchmark/benchmark.h>
 
-#include <time.h>
-
 #include <cstdint>
 
+#include "bench/on_g.hpp"
 #include "sched/chan.hpp"
 #include "sched/go.hpp"
 #include "vdso/vdso.hpp"
 
 namespace {
 
-int64_t process_cpu_ns() {
-    timespec ts{};
-    (void)rawrt::vdso::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return ts.tv_sec * 1'000'000'000 + ts.tv_nsec;
-}
-
-struct Timing {
-    int64_t wall_ns = 0;
-    int64_t cpu_ns = 0;
-    bool ok = false;
-};
+using rawrt::bench::process_cpu_ns;
+using rawrt::bench::Timing;
 
 // How long `handoffs` one-way handoffs took on `procs` Ps.
 Timing time_pingpong(int32_t procs, int64_t handoffs) {

@@ -26,6 +26,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "bench/on_g.hpp"
 #include "bench/ratio_reporter.hpp"
 #include "sched/chan.hpp"
 #include "sched/go.hpp"
@@ -35,36 +36,8 @@
 
 namespace {
 
-int64_t process_cpu_ns() {
-    timespec ts{};
-    (void)rawrt::vdso::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return ts.tv_sec * 1'000'000'000 + ts.tv_nsec;
-}
-
-struct Timing {
-    int64_t wall_ns = 0;
-    int64_t cpu_ns = 0;
-    int64_t operations = 0;  // what wall_ns and cpu_ns are divided by
-    bool ok = false;
-};
-
-// Read on a G, so only rawrt's clock.
-class Stopwatch {
-public:
-    void start() {
-        cpu0_ = process_cpu_ns();
-        wall0_ = rawrt::vdso::nanotime();
-    }
-    void stop(Timing& t, int64_t operations) {
-        t.wall_ns = rawrt::vdso::nanotime() - wall0_;
-        t.cpu_ns = process_cpu_ns() - cpu0_;
-        t.operations = operations;
-    }
-
-private:
-    int64_t wall0_ = 0;
-    int64_t cpu0_ = 0;
-};
+using rawrt::bench::Stopwatch;
+using rawrt::bench::Timing;
 
 // The operations are split between two Gs, so an odd count gets one more.
 int64_t half_up(int64_t n) { return (n + 1) / 2; }

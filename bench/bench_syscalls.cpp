@@ -40,15 +40,12 @@
 #include "sched/stats.hpp"
 #include "sched/syscall.hpp"
 #include "sys/calls.hpp"
+#include "bench/on_g.hpp"
 #include "vdso/vdso.hpp"
 
 namespace {
 
-int64_t process_cpu_ns() {
-    timespec ts{};
-    (void)rawrt::vdso::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return ts.tv_sec * 1'000'000'000 + ts.tv_nsec;
-}
+using rawrt::bench::process_cpu_ns;
 
 struct OnG {
     int64_t wall_ns = 0;
