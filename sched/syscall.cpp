@@ -92,13 +92,14 @@ void exitsyscall0(void* arg) {
         // Read before the unlock publishes gp to whoever takes it next.
         locked = gp->lockedm != nullptr;
     }
+    // Counted before the unlock publishes gp: once it runs elsewhere, its
+    // syscall must already show as ended in stats().
+    MStats::inc(pp != nullptr ? mp->stats.exit_idle_p : mp->stats.exit_slow);
     unlock(&sched.lock);
     if (pp != nullptr) {
-        MStats::inc(mp->stats.exit_idle_p);
         acquirep(pp);
         execute(gp, false);
     }
-    MStats::inc(mp->stats.exit_slow);
     if (locked) {
         stoplockedm();  // until some M finds gp and hands this one a P
         execute(gp, false);

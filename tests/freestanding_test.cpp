@@ -149,4 +149,108 @@ TEST_P(TourScheduler, BlockedGsParkWhileTheWorkerRuns) {
 
 INSTANTIATE_TEST_SUITE_P(Procs, TourScheduler, testing::Values(1, 2));
 
+// The tour's section 3, the seed's decision tree, with 1 and with 2 Ps:
+// each way a G blocks, checked through the counters the tour prints for it
+// (rawrt::stats() deltas, and a look taken while the G was blocked).
+// Counts only; steps 3 and 4 hold every other P with a spinning G, so what
+// waits behind the blocked G can run only once its P is handed off.
+class TourSyscalls : public testing::TestWithParam<int> {};
+
+TEST_P(TourSyscalls, EachWayOfBlockingShowsItsHandoff) {
+    const int procs = GetParam();
+    auto tour = run_command("RAWRT_MAXPROCS=" + std::to_string(procs) + " timeout 300 " + RAWRT_TEST_RUNNER + " " +
+                            build_path("examples/tour"));
+    ASSERT_EQ(tour.exit_status, 0) << tour.output;
+    const size_t at = tour.output.find("== 3. syscalls");
+    ASSERT_NE(at, std::string::npos) << tour.output;
+    ASSERT_LT(tour.output.find("== 2."), at) << tour.output;
+    const std::string out = tour.output.substr(at);
+    auto num = [&](const std::string& text, const std::string& label) {
+        auto v = number_after(text, label);
+        EXPECT_TRUE(v.has_value()) << "no number after \"" << label << "\" in:\n" << out;
+        return v.value_or(-1);
+    };
+    // The rest of the line from `marker` on; step("long"): the "[long]
+    // key=N ..." line of that step.
+    auto line = [&](const std::string& marker) {
+        const size_t from = out.find(marker);
+        EXPECT_NE(from, std::string::npos) << "no \"" << marker << "\" in:\n" << out;
+        if (from == std::string::npos) return std::string();
+        return out.substr(from, out.find('\n', from) - from);
+    };
+    auto step = [&](const std::string& tag) { return line("[" + tag + "]"); };
+    EXPECT_EQ(num(out, "Ps:"), procs) << out;
+
+    // (1) Parked on a channel, a Mutex, a timer: no M went into the kernel
+    // for them, nothing was handed off.
+    const long long per_kind = num(out, "(1)");
+    ASSERT_GT(per_kind, 0) << out;
+    const std::string parked = line("parked:");
+    EXPECT_EQ(num(parked, "parked:"), per_kind) << out;        // on a channel
+    EXPECT_EQ(num(parked, "on a channel,"), per_kind) << out;  // on a Mutex
+    EXPECT_EQ(num(parked, "on a Mutex,"), per_kind) << out;    // on a timer
+    const std::string park = step("park");
+    EXPECT_EQ(num(park, "parked="), 3 * per_kind) << out;
+    EXPECT_EQ(num(park, "in_syscall="), 0) << out;
+    EXPECT_EQ(num(park, "syscalls="), 0) << out;
+    EXPECT_EQ(num(park, "handoffs="), 0) << out;
+    EXPECT_EQ(num(park, "retakes="), 0) << out;
+
+    // (2) Short syscalls: each came back on the fast path. Every exit that
+    // was not fast is a retake (the thread descheduled inside a getpid for
+    // a whole sysmon tick): with 1 P rare; with 2, one P is idle, and then
+    // only a syscall of 10 ms is retaken.
+    const long long calls = num(out, "getpid x");
+    ASSERT_GT(calls, 0) << out;
+    const std::string short_calls = step("short");
+    EXPECT_EQ(num(short_calls, "syscalls="), calls) << out;
+    EXPECT_EQ(num(short_calls, "fast=") + num(short_calls, "retakes="), calls) << out;
+    if (procs == 1) {
+        EXPECT_LE(num(short_calls, "retakes="), calls / 20) << out;
+    } else {
+        EXPECT_EQ(num(short_calls, "retakes="), 0) << out;
+    }
+    EXPECT_EQ(num(short_calls, "handoffs="), 0) << out;
+    EXPECT_EQ(num(short_calls, "in_syscall="), 0) << out;
+
+    // Steps 3 and 4 ran with every other P held.
+    if (procs > 1) {
+        EXPECT_EQ(num(out, "run a G that spins:"), procs - 1) << out;
+    }
+
+    // (3) A long read with Gs queued: sysmon took the P while the read was
+    // still in the kernel, and another thread ran every queued G.
+    const long long queued = num(out, "read on an empty pipe,");
+    ASSERT_GT(queued, 0) << out;
+    EXPECT_EQ(num(out, "ran while the read blocked:"), queued) << out;
+    EXPECT_EQ(num(out, "on another thread than the reader's:"), queued) << out;
+    const std::string long_call = step("long");
+    EXPECT_EQ(num(long_call, "syscalls="), 1) << out;
+    EXPECT_GE(num(long_call, "retakes="), 1) << out;
+    EXPECT_EQ(num(long_call, "fast="), 0) << out;  // it came back to find its P gone
+    EXPECT_EQ(num(long_call, "handoffs="), 0) << out;
+    EXPECT_EQ(num(long_call, "in_syscall="), 1) << out;
+
+    // (4) A wait known to block: the P left before the call, no retake
+    // needed (the P never sat in _Psyscall, so no fast exit either).
+    EXPECT_EQ(num(out, "ran while the wait was in the kernel:"), 1) << out;
+    const std::string block = step("block");
+    EXPECT_GE(num(block, "handoffs="), 1) << out;
+    EXPECT_EQ(num(block, "handoffs="), num(block, "syscalls=")) << out;
+    EXPECT_EQ(num(block, "retakes="), 0) << out;
+    EXPECT_EQ(num(block, "fast="), 0) << out;
+    EXPECT_EQ(num(block, "in_syscall="), 1) << out;
+
+    // blocking_call: released as for a syscall, and retaken by sysmon.
+    EXPECT_EQ(num(out, "ran while the call was in progress:"), 1) << out;
+    const std::string foreign = step("foreign");
+    EXPECT_EQ(num(foreign, "blocking_calls="), 1) << out;
+    EXPECT_EQ(num(foreign, "syscalls="), 1) << out;
+    EXPECT_GE(num(foreign, "retakes="), 1) << out;
+    EXPECT_EQ(num(foreign, "fast="), 0) << out;
+    EXPECT_EQ(num(foreign, "handoffs="), 0) << out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Procs, TourSyscalls, testing::Values(1, 2));
+
 }  // namespace

@@ -44,7 +44,7 @@ void show_costs() {
     fdprint(1, "costs, ns per call (best of 5 rounds of ", kCalls, "):\n");
     fdprint(1, "  getpid via stub (raw, Go's RawSyscall)          ", Padded{stub, 6}, "\n");
     fdprint(1, "  getpid via blocking wrapper (Go's Syscall)      ", Padded{blocking, 6},
-            "   no scheduler hooks installed\n");
+            "   + entersyscall/exitsyscall: the tour runs as the main G\n");
     fdprint(1, "  clock_gettime via ", rawrt::vdso::uses_vdso(rawrt::vdso::Function::clock_gettime)
                                          ? "vDSO                        "
                                          : "vDSO (absent: syscall)      ",

@@ -8,5 +8,6 @@ int main() {
     rawrt::sys::fdprint(1, "rawrt tour\n");
     tour::foundation();
     tour::scheduler();
+    tour::syscalls();
     return 0;
 }

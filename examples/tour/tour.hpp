@@ -13,6 +13,10 @@ void foundation();
 // keeps running other Gs (the seed's scenario 1).
 void scheduler();
 
+// Section 3: the seed's decision tree, the four ways a G blocks, each with
+// what the scheduler did (Ms, syscall exits, handoffs, retakes, Gs parked).
+void syscalls();
+
 // Nanoseconds per call of fn, the best of a few rounds of `calls` calls:
 // the minimum is the figure least disturbed by a noisy machine.
 template <class Fn>

@@ -1,0 +1,322 @@
+// Tour section 3: the seed's decision tree, live. Four ways a G blocks, one
+// after another, each followed by what the scheduler did about it, read from
+// rawrt::stats() (deltas over the step) and from the G list:
+//
+//   (1) it parks on a channel, a Mutex, a timer: gopark, its M runs others;
+//   (2) a short syscall: entersyscall / exitsyscall, the P taken back by CAS;
+//   (3) a long syscall with Gs queued behind it: sysmon retakes the P and
+//       another M runs them while the first one sits in the kernel;
+//   (4) a call known to block: entersyscallblock hands the P off at once;
+//       and a long foreign call (blocking_call, Go's cgocall), whose P is
+//       released as for any syscall.
+//
+// Steps 3 and 4 first put a spinning G on every other P (holders): then the
+// Gs queued behind the blocked one have nowhere to go but the P it leaves,
+// and with 1 P or 64 the tour shows the same thing.
+// docs/syscall-scheduling.md tells the protocol behind each line.
+
+#include <atomic>
+#include <cstdint>
+
+#include <linux/fcntl.h>
+#include <linux/futex.h>
+
+#include "examples/tour/tour.hpp"
+#include "sched/chan.hpp"
+#include "sched/go.hpp"
+#include "sched/runtime2.hpp"
+#include "sched/stats.hpp"
+#include "sched/sync.hpp"
+#include "sched/syscall.hpp"
+#include "sched/time.hpp"
+#include "sys/calls.hpp"
+#include "sys/print.hpp"
+#include "vdso/vdso.hpp"
+
+namespace tour {
+namespace {
+
+namespace sys = rawrt::sys;
+using sys::fdprint;
+
+constexpr int kPerKind = 10;               // step 1: Gs parked on each of the three
+constexpr int64_t kSleepNs = 100'000'000;  // long enough to count them asleep, under qemu too
+constexpr int kShortCalls = 1000;          // step 2
+constexpr int kQueued = 8;                 // step 3: Gs behind the blocked reader
+
+void cpu_relax() {
+#if defined(__x86_64__)
+    __builtin_ia32_pause();
+#else
+    asm volatile("yield");
+#endif
+}
+
+bool same(const char* a, const char* b) {
+    if (a == nullptr || b == nullptr) return a == b;
+    while (*a != '\0' && *a == *b) ++a, ++b;
+    return *a == *b;
+}
+
+struct Parked {
+    int64_t chan = 0, mutex = 0, timer = 0, all = 0;
+};
+
+// Gs in _Gwaiting, by wait reason: what Go's goroutine dump would list.
+Parked count_parked() {
+    namespace s = rawrt::sched;
+    Parked p;
+    s::lock(&s::sched.lock);
+    for (s::G* gp = s::sched.allgs; gp != nullptr; gp = gp->alllink) {
+        if (gp->atomicstatus.load(std::memory_order_acquire) != s::_Gwaiting) continue;
+        ++p.all;
+        if (same(gp->waitreason, "chan receive")) ++p.chan;
+        else if (same(gp->waitreason, "semacquire")) ++p.mutex;
+        else if (same(gp->waitreason, "sleep")) ++p.timer;
+    }
+    s::unlock(&s::sched.lock);
+    return p;
+}
+
+int tid() { return sys::raw::gettid().value_or(-1); }
+
+// One step's figures: counters from its start, and a look at the moment
+// the G is blocked (taken by whichever G can see it then).
+struct Step {
+    rawrt::SchedStats start = rawrt::stats();
+    int32_t ms = 0;          // Ms alive (sysmon's included)
+    int32_t in_syscall = 0;  // Ms in a syscall
+    int64_t parked = 0;      // Gs in _Gwaiting
+
+    void look() {
+        const auto s = rawrt::stats();
+        ms = s.threads;
+        in_syscall = s.in_syscall;
+        parked = count_parked().all;
+    }
+
+    void report(const char* tag) const {
+        const auto end = rawrt::stats();
+        fdprint(1, "    [", tag, "] Ms=", ms, " in_syscall=", in_syscall, " parked=", parked,
+                " syscalls=", end.syscalls - start.syscalls, " fast=", end.exit_fast - start.exit_fast,
+                " idle_p=", end.exit_idle_p - start.exit_idle_p, " slow=", end.exit_slow - start.exit_slow,
+                " handoffs=", end.handoff_block - start.handoff_block,
+                " blocking_calls=", end.blocking_calls - start.blocking_calls, " retakes=", end.retakes - start.retakes,
+                " new_Ms=", end.threads_created - start.threads_created, "\n");
+    }
+};
+
+// ------------------------------------------------------------ (1) park
+
+void park_step() {
+    fdprint(1, "(1) ", kPerKind, " Gs each wait on a channel, a Mutex, a timer: the scheduler parks them (gopark),\n"
+               "    no M blocks\n");
+    struct Shared {
+        rawrt::Chan<int> values;
+        rawrt::Mutex mu;
+        rawrt::WaitGroup done;
+    } sh;
+    Step step;
+    sh.mu.lock();
+    sh.done.add(3 * kPerKind);
+    Shared* s = &sh;
+    for (int i = 0; i < kPerKind; ++i) {
+        rawrt::go([s] {
+            (void)s->values.recv();
+            s->done.done();
+        });
+        rawrt::go([s] {
+            s->mu.lock();
+            s->mu.unlock();
+            s->done.done();
+        });
+        rawrt::go([s] {
+            rawrt::sleep(kSleepNs);
+            s->done.done();
+        });
+    }
+    Parked p;
+    for (int round = 0; round < 100'000; ++round) {
+        p = count_parked();
+        if (p.chan == kPerKind && p.mutex == kPerKind && p.timer == kPerKind) break;
+        rawrt::yield();
+    }
+    step.look();
+    fdprint(1, "    parked: ", p.chan, " on a channel, ", p.mutex, " on a Mutex, ", p.timer,
+            " on a timer; the main G runs on, and no M is in the kernel for them\n");
+    for (int v = 1; v <= kPerKind; ++v) sh.values.send(v);
+    sh.mu.unlock();
+    sh.done.wait();  // the main G parks too, until the sleepers wake
+    step.report("park");
+}
+
+// ------------------------------------------------------------ (2) short syscall
+
+void short_step() {
+    fdprint(1, "(2) a short syscall, getpid x", kShortCalls,
+            ": entersyscall leaves the P in _Psyscall, exitsyscall takes it back by CAS\n");
+    Step step;
+    for (int i = 0; i < kShortCalls; ++i) {
+        (void)sys::getpid();
+        // Rescheduling now and then: sysmon retakes at once the P of a G in a
+        // syscall that has run 10 ms without rescheduling.
+        if (i % 100 == 99) rawrt::yield();
+    }
+    step.look();
+    fdprint(1, "    each call is over long before sysmon looks twice (a retake here would mean this thread\n"
+               "    was descheduled inside a getpid for a whole sysmon tick)\n");
+    step.report("short");
+}
+
+// ------------------------------------------------------------ holding the other Ps
+
+// A G spinning on every P but the caller's, so that nothing queued on the
+// caller's P can be stolen: only a P taken from the blocked G runs it. The
+// caller spins too, without yielding, so it keeps its own P meanwhile.
+struct Holders {
+    std::atomic<int> running{0};
+    std::atomic<bool> release{false};
+    rawrt::WaitGroup done;
+    int n = 0;
+
+    void start() {
+        n = rawrt::sched::sched.gomaxprocs - 1;
+        done.add(n);
+        for (int i = 0; i < n; ++i)
+            rawrt::go([this] {
+                running.fetch_add(1);
+                while (!release.load(std::memory_order_acquire)) cpu_relax();
+                done.done();
+            });
+        // Idle Ps' spinning Ms steal them. Bounded: a scheduler that failed
+        // to would show in the counters below rather than hang the tour.
+        const int64_t deadline = rawrt::vdso::nanotime() + 10'000'000'000;
+        while (running.load() < n && rawrt::vdso::nanotime() < deadline) cpu_relax();
+        if (n > 0)
+            fdprint(1, "(for steps 3 and 4, the other Ps each run a G that spins: ", running.load(), " of ", n,
+                    ";\n what waits behind a blocked G can only run on the P that G leaves)\n");
+    }
+
+    void stop() {
+        release.store(true, std::memory_order_release);
+        done.wait();
+    }
+};
+
+// ------------------------------------------------------------ (3) long syscall
+
+void long_step() {
+    fdprint(1, "(3) a long syscall, read on an empty pipe, ", kQueued,
+            " Gs queued behind it: sysmon retakes the P, another M runs them\n");
+    struct Shared {
+        int fds[2] = {-1, -1};
+        int reader_tid = 0;
+        std::atomic<bool> read_done{false};
+        std::atomic<int> ran{0}, during{0}, elsewhere{0};
+        Step* step = nullptr;
+    } sh;
+    if (!sys::raw::pipe2(sh.fds, O_CLOEXEC).ok()) {
+        fdprint(1, "    pipe2 failed\n");
+        return;
+    }
+    Step step;
+    sh.step = &step;
+    sh.reader_tid = tid();
+    Shared* s = &sh;
+    for (int i = 0; i < kQueued; ++i)
+        rawrt::go([s] {
+            if (!s->read_done.load()) s->during.fetch_add(1);
+            if (tid() != s->reader_tid) s->elsewhere.fetch_add(1);
+            if (s->ran.fetch_add(1) + 1 != kQueued) return;
+            // The last of them: look, then end the read (raw: a write to a
+            // pipe with room does not block).
+            s->step->look();
+            (void)sys::raw::write(s->fds[1], "x", 1);
+        });
+    char c;
+    (void)sys::read(sh.fds[0], &c, 1);
+    sh.read_done.store(true);
+    fdprint(1, "    queued Gs that ran while the read blocked: ", sh.during.load(), " of ", kQueued,
+            "; on another thread than the reader's: ", sh.elsewhere.load(), "\n");
+    step.report("long");
+    (void)sys::raw::close(sh.fds[0]);
+    (void)sys::raw::close(sh.fds[1]);
+}
+
+// ------------------------------------------------------------ (4) known to block
+
+void block_step() {
+    fdprint(1, "(4) a call known to block, FUTEX_WAIT with no timeout: entersyscallblock hands the P off\n"
+               "    at once, before the call (Go does so for its own long waits)\n");
+    struct Shared {
+        alignas(4) uint32_t word = 0;
+        std::atomic<bool> wait_done{false};
+        std::atomic<int> during{0};
+        Step* step = nullptr;
+    } sh;
+    Step step;
+    sh.step = &step;
+    Shared* s = &sh;
+    rawrt::go([s] {
+        if (!s->wait_done.load()) s->during.fetch_add(1);
+        s->step->look();
+        __atomic_store_n(&s->word, 1, __ATOMIC_SEQ_CST);
+        (void)sys::raw::futex(&s->word, FUTEX_WAKE_PRIVATE, 1);
+    });
+    // At least once: even if the waker were first, the wait is where the
+    // P goes (the kernel then answers EAGAIN at once).
+    do (void)sys::futex(&sh.word, FUTEX_WAIT_PRIVATE, 0);
+    while (__atomic_load_n(&sh.word, __ATOMIC_SEQ_CST) == 0);
+    sh.wait_done.store(true);
+    fdprint(1, "    the waking G ran while the wait was in the kernel: ", sh.during.load(), " (sysmon not involved)\n");
+    step.report("block");
+}
+
+void foreign_step() {
+    fdprint(1, "    a long foreign call, rawrt::blocking_call (Go's cgocall): its P is released as for a\n"
+               "    syscall and, with a G queued behind it, retaken by sysmon\n");
+    struct Shared {
+        alignas(4) uint32_t word = 0;
+        std::atomic<bool> call_done{false};
+        std::atomic<int> during{0};
+        Step* step = nullptr;
+    } sh;
+    Step step;
+    sh.step = &step;
+    Shared* s = &sh;
+    rawrt::go([s] {
+        if (!s->call_done.load()) s->during.fetch_add(1);
+        s->step->look();
+        __atomic_store_n(&s->word, 1, __ATOMIC_SEQ_CST);
+        (void)sys::raw::futex(&s->word, FUTEX_WAKE_PRIVATE, 1);
+    });
+    // Stands for a C library call that takes a while: on the M's own stack,
+    // with no scheduler call inside (the raw flavour, as C would make it).
+    rawrt::blocking_call([s] {
+        while (__atomic_load_n(&s->word, __ATOMIC_SEQ_CST) == 0)
+            (void)sys::raw::futex(&s->word, FUTEX_WAIT_PRIVATE, 0);
+    });
+    sh.call_done.store(true);
+    fdprint(1, "    the queued G ran while the call was in progress: ", sh.during.load(), "\n");
+    step.report("foreign");
+}
+
+}  // namespace
+
+void syscalls() {
+    fdprint(1, "\n== 3. syscalls: the four ways a G blocks, one after another (the seed's decision tree) ==\n");
+    fdprint(1, "Ps: ", rawrt::sched::sched.gomaxprocs, ". Each [step] line: Ms alive, Ms in a syscall and Gs parked\n"
+               "while the G is blocked; then, from rawrt::stats() over the step: syscalls entered and how they\n"
+               "ended (fast: took its own P back; idle_p: took an idle P; slow: no P, G queued, M parked),\n"
+               "entersyscallblock handoffs, blocking_calls, sysmon retakes, Ms created\n");
+    park_step();
+    short_step();
+    Holders holders;
+    holders.start();
+    long_step();
+    block_step();
+    foreign_step();
+    holders.stop();
+}
+
+}  // namespace tour
