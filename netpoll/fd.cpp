@@ -1,0 +1,274 @@
+// The fd layer, after Go's internal/poll (fd_unix.go, fd_mutex.go,
+// fd_poll_runtime.go).
+
+#include "netpoll/fd.hpp"
+
+#include <linux/fcntl.h>
+
+#include "netpoll/poll_desc.hpp"
+#include "sched/sema.hpp"
+#include "sys/calls.hpp"
+#include "vdso/vdso.hpp"
+
+namespace rawrt::fd {
+namespace {
+
+using netpoll::PollError;
+
+// Go: maxRW. Larger reads and writes are split: some kernels and file
+// systems mishandle counts near 2 GiB.
+constexpr size_t kMaxRW = size_t{1} << 30;
+
+constexpr unsigned kEfdSemaphore = 1;  // EFD_SEMAPHORE
+
+// Go: convertErr.
+sys::Errno convert(PollError e) {
+    switch (e) {
+        case netpoll::pollErrClosing: return kErrClosed;
+        case netpoll::pollErrTimeout: return kErrTimeout;
+        default: return kErrNotPollable;
+    }
+}
+
+}  // namespace
+
+FD::~FD() {
+    if ((state_.load() & kClosed) == 0) (void)close();
+}
+
+sys::Result<void> FD::init(int sysfd, bool already_nonblocking) {
+    if (sysfd < 0) return sys::Errno(EBADF);
+    if (sysfd_ != -1) return sys::Errno(EBUSY);
+    auto opened = netpoll::poll_runtime_pollOpen(sysfd);
+    netpoll::pollDesc* pd = nullptr;
+    if (opened.ok()) {
+        pd = opened.value();
+        if (!already_nonblocking) {
+            auto flags = sys::raw::fcntl(sysfd, F_GETFL);
+            sys::Result<long> set = flags.ok() ? sys::raw::fcntl(sysfd, F_SETFL, flags.value() | O_NONBLOCK) : flags;
+            if (!set.ok()) {
+                netpoll::poll_runtime_pollUnblock(pd);
+                netpoll::poll_runtime_pollClose(pd);
+                return set.error();
+            }
+        }
+    } else if (opened.error() != sys::Errno(EPERM)) {
+        return opened.error();
+    }
+    // (EPERM: not pollable; stays as it is, blocking.)
+    pd_ = pd;
+    sysfd_ = sysfd;
+    close_errno_ = 0;
+    csema_ = 0;
+    state_.store(0);
+    return {};
+}
+
+bool FD::incref() {
+    uint64_t s = state_.load();
+    do {
+        if ((s & kClosed) != 0) return false;
+    } while (!state_.compare_exchange_weak(s, s + kRef));
+    return true;
+}
+
+bool FD::increfAndClose() {
+    uint64_t s = state_.load();
+    do {
+        if ((s & kClosed) != 0) return false;
+    } while (!state_.compare_exchange_weak(s, (s | kClosed) + kRef));
+    return true;
+}
+
+void FD::decref() {
+    if (state_.fetch_sub(kRef) - kRef == kClosed) destroy();
+}
+
+// Go: fdMutex's rwlock, for reads; a closed FD (even one closed while this
+// G waited for the lock) refuses.
+bool FD::readLock() {
+    if (!incref()) return false;
+    rmu_.lock();
+    if ((state_.load() & kClosed) != 0) {
+        readUnlock();
+        return false;
+    }
+    return true;
+}
+void FD::readUnlock() {
+    rmu_.unlock();
+    decref();
+}
+bool FD::writeLock() {
+    if (!incref()) return false;
+    wmu_.lock();
+    if ((state_.load() & kClosed) != 0) {
+        writeUnlock();
+        return false;
+    }
+    return true;
+}
+void FD::writeUnlock() {
+    wmu_.unlock();
+    decref();
+}
+
+// Go: FD.destroy. The last reference is gone: nobody can be parked on pd.
+void FD::destroy() {
+    if (pd_ != nullptr) netpoll::poll_runtime_pollClose(pd_);
+    pd_ = nullptr;
+    auto r = sys::close(sysfd_);
+    close_errno_ = r.ok() ? 0 : r.error().code();
+    sysfd_ = -1;
+    sched::semrelease(&csema_);
+}
+
+sys::Result<void> FD::close() {
+    if (!increfAndClose()) return kErrClosed;
+    // Go: pd.evict. Parked readers and writers wake up with EBADF and drop
+    // their references; the last one out destroys.
+    const bool pollable = pd_ != nullptr;
+    if (pollable) netpoll::poll_runtime_pollUnblock(pd_);
+    decref();
+    // In blocking mode a reader may sit in read(2) for good: do not wait
+    // for it (Go does not either); the descriptor closes when it returns.
+    if (!pollable) return {};
+    sched::semacquire(&csema_);
+    if (close_errno_ != 0) return sys::Errno(close_errno_);
+    return {};
+}
+
+sys::Result<size_t> FD::read(void* buf, size_t n) {
+    if (!readLock()) return kErrClosed;
+    sys::Result<size_t> result = size_t{0};
+    if (n > kMaxRW) n = kMaxRW;
+    if (n == 0) {  // Go: a zero-byte read returns at once
+        readUnlock();
+        return result;
+    }
+    bool event_error = false;
+    // Go: pd.prepareRead. A readiness notice from before this read is moot:
+    // the read itself finds out.
+    if (pd_ != nullptr) {
+        if (PollError e = netpoll::poll_runtime_pollReset(pd_, netpoll::kModeRead); e != netpoll::pollNoError) {
+            readUnlock();
+            return convert(e);
+        }
+    }
+    for (;;) {
+        result = sys::read(sysfd_, buf, n);
+        if (result.ok()) break;
+        if (result.error() == sys::Errno(EINTR)) continue;
+        if (result.error() != sys::Errno(EAGAIN) || pd_ == nullptr) break;
+        if (event_error) {  // epoll said error, and read(2) will not say which
+            result = kErrNotPollable;
+            break;
+        }
+        const PollError e = netpoll::poll_runtime_pollWait(pd_, netpoll::kModeRead);
+        if (e == netpoll::pollErrNotPollable) {
+            event_error = true;  // one more read(2), for a precise error
+            continue;
+        }
+        if (e != netpoll::pollNoError) {
+            result = convert(e);
+            break;
+        }
+    }
+    readUnlock();
+    return result;
+}
+
+sys::Result<size_t> FD::write(const void* buf, size_t n, size_t* written) {
+    if (written != nullptr) *written = 0;
+    if (!writeLock()) return kErrClosed;
+    if (pd_ != nullptr) {
+        if (PollError e = netpoll::poll_runtime_pollReset(pd_, netpoll::kModeWrite); e != netpoll::pollNoError) {
+            writeUnlock();
+            return convert(e);
+        }
+    }
+    const auto* p = static_cast<const unsigned char*>(buf);
+    size_t nn = 0;
+    sys::Result<size_t> result = size_t{0};
+    for (;;) {
+        size_t chunk = n - nn;
+        if (chunk > kMaxRW) chunk = kMaxRW;
+        auto r = sys::write(sysfd_, p + nn, chunk);
+        if (r.ok()) {
+            nn += r.value();
+            if (nn == n) {
+                result = nn;
+                break;
+            }
+            if (r.value() == 0) {  // no progress and no error: give up, do not spin
+                result = sys::Errno(EIO);
+                break;
+            }
+            continue;
+        }
+        if (r.error() == sys::Errno(EINTR)) continue;
+        if (r.error() == sys::Errno(EAGAIN) && pd_ != nullptr) {
+            const PollError e = netpoll::poll_runtime_pollWait(pd_, netpoll::kModeWrite);
+            if (e == netpoll::pollNoError) continue;
+            result = convert(e);
+            break;
+        }
+        result = r.error();
+        break;
+    }
+    if (written != nullptr) *written = nn;
+    writeUnlock();
+    return result;
+}
+
+sys::Result<void> FD::set_deadline_mode(int64_t when, int32_t mode) {
+    if (!incref()) return kErrClosed;
+    if (pd_ == nullptr) {  // Go: ErrNoDeadline
+        decref();
+        return sys::Errno(ENOTSUP);
+    }
+    // The runtime's d: 0 none, < 0 passed, > 0 from now.
+    int64_t d = 0;
+    if (when != 0) {
+        d = when - vdso::nanotime();
+        if (d == 0) d = -1;  // "now" has passed by the time anyone waits
+    }
+    netpoll::poll_runtime_pollSetDeadline(pd_, d, mode);
+    decref();
+    return {};
+}
+
+sys::Result<void> FD::set_read_deadline(int64_t when) { return set_deadline_mode(when, netpoll::kModeRead); }
+sys::Result<void> FD::set_write_deadline(int64_t when) { return set_deadline_mode(when, netpoll::kModeWrite); }
+sys::Result<void> FD::set_deadline(int64_t when) { return set_deadline_mode(when, netpoll::kModeReadWrite); }
+
+sys::Result<void> pipe(FD* read_end, FD* write_end) {
+    if (read_end->sysfd() != -1 || write_end->sysfd() != -1) return sys::Errno(EBUSY);
+    int fds[2];
+    if (auto r = sys::raw::pipe2(fds, O_NONBLOCK | O_CLOEXEC); !r.ok()) return r;
+    if (auto r = read_end->init(fds[0], true); !r.ok()) {
+        (void)sys::raw::close(fds[0]);
+        (void)sys::raw::close(fds[1]);
+        return r;
+    }
+    if (auto r = write_end->init(fds[1], true); !r.ok()) {
+        (void)read_end->close();
+        (void)sys::raw::close(fds[1]);
+        return r;
+    }
+    return {};
+}
+
+sys::Result<void> eventfd(FD* out, unsigned initval, int flags) {
+    if ((static_cast<unsigned>(flags) & ~kEfdSemaphore) != 0) return sys::Errno(EINVAL);
+    if (out->sysfd() != -1) return sys::Errno(EBUSY);
+    auto efd = sys::raw::eventfd2(initval, flags | O_NONBLOCK | O_CLOEXEC);  // EFD_NONBLOCK, EFD_CLOEXEC
+    if (!efd.ok()) return efd.error();
+    if (auto r = out->init(efd.value(), true); !r.ok()) {
+        (void)sys::raw::close(efd.value());
+        return r;
+    }
+    return {};
+}
+
+}  // namespace rawrt::fd

@@ -1,0 +1,122 @@
+// Non-blocking file descriptors whose waits park the G, not the M (Go's
+// internal/poll.FD, first cut: pipes and eventfds; sockets come next).
+//
+//   rawrt::fd::FD r, w;
+//   if (auto e = rawrt::fd::pipe(&r, &w); !e.ok()) ...;
+//   rawrt::go([&] { (void)w.write("hi", 2); });
+//   char buf[2];
+//   auto n = r.read(buf, sizeof buf);  // EAGAIN parks this G until the pipe
+//                                      // is readable; its M runs other Gs
+//   r.close(); w.close();
+//
+// Every read and write tries the syscall first (the Syscall flavour, through
+// entersyscall); only EAGAIN makes the G wait, on the fd's pollDesc
+// (netpoll/poll_desc.hpp), until epoll reports the fd ready. Reads of one FD
+// are serialised among Gs, and so are writes; a read and a write run at once.
+//
+// STOP-GAP: until the scheduler polls by itself, something must call
+// netpoll for a parked G to wake: run rawrt::netpoll::start_poller()
+// (netpoll/inject.hpp) first.
+//
+// Only on a G (the methods may park). Errors beyond the syscalls' own:
+//   EBADF      the FD is closed, or was closed while the call waited
+//   ETIMEDOUT  its deadline for that direction has passed (the FD stays usable)
+//   EIO        epoll reported an error on the fd and the syscall did not say which
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "sched/sync.hpp"
+#include "sys/result.hpp"
+
+namespace rawrt::netpoll {
+struct pollDesc;
+}
+
+namespace rawrt::fd {
+
+inline constexpr sys::Errno kErrClosed{EBADF};
+inline constexpr sys::Errno kErrTimeout{ETIMEDOUT};
+inline constexpr sys::Errno kErrNotPollable{EIO};
+
+class FD {
+public:
+    FD() = default;
+    // Closes the descriptor if it is still open. No G may be using it.
+    ~FD();
+    FD(const FD&) = delete;
+    FD& operator=(const FD&) = delete;
+
+    // Takes sysfd over: registers it with the poller and makes it
+    // non-blocking (already_nonblocking: it is, skip the fcntl). An fd that
+    // epoll refuses (EPERM: a regular file, a directory) is kept in blocking
+    // mode, where its calls block the M as plain syscalls do. Any other
+    // error leaves sysfd open and the caller's. EBUSY: this FD holds one.
+    sys::Result<void> init(int sysfd, bool already_nonblocking = false);
+
+    // Go: FD.Read. Up to n bytes (at most 1 GiB per call); 0 is end of file
+    // (or n == 0).
+    sys::Result<size_t> read(void* buf, size_t n);
+    // Go: FD.Write. All n bytes, in as many write(2)s as it takes (parking
+    // whenever the fd is full). On an error, *written (if given) says how
+    // many bytes went out before it.
+    sys::Result<size_t> write(const void* buf, size_t n, size_t* written = nullptr);
+    // Go: FD.Close. Wakes every G parked on the FD (their calls return
+    // EBADF), waits for them to leave, then unregisters and closes the
+    // descriptor; returns close(2)'s result. EBADF if already closed.
+    sys::Result<void> close();
+
+    // Go: SetReadDeadline / SetWriteDeadline / SetDeadline. when: a
+    // vdso::nanotime() instant; 0 removes the deadline. A deadline at or
+    // before now fails waits of that direction with ETIMEDOUT (and wakes the
+    // Gs parked in them); moving it later makes the FD usable again.
+    // LIMITATION: a future deadline is recorded but fires only once timers
+    // can call functions (see poll_runtime_pollSetDeadline): until then a G
+    // that parks before it passes is not woken when it does.
+    sys::Result<void> set_read_deadline(int64_t when);
+    sys::Result<void> set_write_deadline(int64_t when);
+    sys::Result<void> set_deadline(int64_t when);
+
+    // The descriptor (-1 when none); it stays owned by the FD.
+    int sysfd() const { return sysfd_; }
+    // Registered with the poller (false: blocking mode, or no descriptor).
+    bool pollable() const { return pd_ != nullptr; }
+    netpoll::pollDesc* polldesc() const { return pd_; }
+
+private:
+    // Go: fdMutex, reduced: a reference count (in units of kRef) and a
+    // closed bit; the last reference dropped after close destroys.
+    static constexpr uint64_t kClosed = 1;
+    static constexpr uint64_t kRef = 2;
+
+    bool incref();
+    bool increfAndClose();
+    void decref();
+    bool readLock();
+    void readUnlock();
+    bool writeLock();
+    void writeUnlock();
+    void destroy();
+    sys::Result<void> set_deadline_mode(int64_t when, int32_t mode);
+
+    std::atomic<uint64_t> state_{kClosed};  // closed until init
+    Mutex rmu_;                             // one reader at a time
+    Mutex wmu_;                             // one writer at a time
+    uint32_t csema_ = 0;                    // destroy -> close: the descriptor is gone
+    int sysfd_ = -1;
+    int close_errno_ = 0;
+    netpoll::pollDesc* pd_ = nullptr;
+};
+
+// A pipe, both ends non-blocking and close-on-exec, as two FDs (which must
+// be empty). Errors: pipe2's, or the poller's.
+sys::Result<void> pipe(FD* read_end, FD* write_end);
+
+// An eventfd (eventfd2 with EFD_NONBLOCK | EFD_CLOEXEC) as an FD. flags may
+// add EFD_SEMAPHORE (1); anything else is EINVAL. Reads and writes move
+// 8-byte counters, as with the raw eventfd.
+sys::Result<void> eventfd(FD* out, unsigned initval = 0, int flags = 0);
+
+}  // namespace rawrt::fd
