@@ -60,7 +60,8 @@ TEST_P(FreestandingBinary, CarriesTheBranchProtectionNote) {
 #endif
 }
 
-INSTANTIATE_TEST_SUITE_P(Examples, FreestandingBinary, testing::Values("hello", "tour"));
+INSTANTIATE_TEST_SUITE_P(Examples, FreestandingBinary,
+                         testing::Values("hello", "tour", "retake", "fastpath", "threadcount", "lockstarve"));
 
 TEST(Hello, PrintsItsLineAndExitsZero) {
     auto hello = run_program(build_path("examples/hello"));

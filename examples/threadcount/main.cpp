@@ -1,0 +1,63 @@
+// The seed's "Thread Count Prediction for Real Workloads", run: for each
+// workload, the OS threads rawrt needed (rawrt::stats() and the kernel's
+// /proc/self/status, sampled every millisecond while it runs) against what
+// the seed predicts for Go.
+//
+//   threadcount [workload [n]]
+//
+//   workload  A, B, C, D, E or all (the default)
+//   n         the workload's size: A and B, Gs parked (5 000); C, foreign
+//             calls (1 000); D, locked Gs (100); E, syscalls per burst (64)
+//
+// Ms, once made, are never ended (Go's are not either; only a G that exits
+// locked takes its thread with it), so a workload's peak includes the idle
+// Ms that the ones before it left: `all` runs them from the fewest threads
+// to the most (A, B, C bounded, E, D, C unbounded), and a single letter
+// runs one workload in a fresh process.
+
+#include <cstdint>
+
+#include "examples/threadcount/workloads.hpp"
+#include "sched/stats.hpp"
+#include "sys/print.hpp"
+
+namespace {
+
+using rawrt::sys::fdprint;
+
+int64_t positive_arg(const char* s, int64_t fallback) {
+    if (s == nullptr || *s == '\0') return fallback;
+    int64_t v = 0;
+    for (; *s != '\0'; ++s) {
+        if (*s < '0' || *s > '9' || v > 1'000'000'000) return fallback;
+        v = v * 10 + (*s - '0');
+    }
+    return v > 0 ? v : fallback;
+}
+
+bool is(const char* s, const char* word) {
+    while (*word != '\0' && (*s == *word || *s == *word - 'A' + 'a')) ++s, ++word;
+    return *word == '\0' && *s == '\0';
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const char* which = argc > 1 ? argv[1] : "all";
+    const char* size = argc > 2 ? argv[2] : nullptr;
+    const bool all = is(which, "ALL");
+    if (!all && !is(which, "A") && !is(which, "B") && !is(which, "C") && !is(which, "D") && !is(which, "E")) {
+        fdprint(2, "usage: threadcount [A|B|C|D|E|all [n]]\n");
+        return 2;
+    }
+    fdprint(1, "threadcount: the seed's workloads; Ps: ", rawrt::stats().procs,
+            " (the seed's GOMAXPROCS)\nthreads: rawrt's Ms, sysmon's included; /proc/self/status counts the "
+            "process's first thread too (it only waits for the run to end)\n");
+    if (all || is(which, "A")) threadcount::workload_a(positive_arg(size, 5000));
+    if (all || is(which, "B")) threadcount::workload_b(positive_arg(size, 5000));
+    if (all || is(which, "C")) threadcount::workload_c_bounded(positive_arg(size, 1000));
+    if (all || is(which, "E")) threadcount::workload_e(positive_arg(size, 64));
+    if (all || is(which, "D")) threadcount::workload_d(positive_arg(size, 100));
+    if (all || is(which, "C")) threadcount::workload_c_unbounded(positive_arg(size, 1000));
+    return 0;
+}

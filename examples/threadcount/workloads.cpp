@@ -1,0 +1,243 @@
+#include "examples/threadcount/workloads.hpp"
+
+#include <atomic>
+
+#include <linux/fcntl.h>
+
+#include "examples/threadcount/observe.hpp"
+#include "sched/chan.hpp"
+#include "sched/go.hpp"
+#include "sched/sync.hpp"
+#include "sched/syscall.hpp"
+#include "sched/time.hpp"
+#include "sys/calls.hpp"
+#include "sys/print.hpp"
+
+namespace threadcount {
+namespace {
+
+using rawrt::sys::fdprint;
+
+constexpr int64_t kMs = 1'000'000;
+constexpr int64_t kForeignCallNs = 50 * kMs;  // the seed's 50 ms cgo call
+constexpr uint32_t kCallBound = 32;           // the seed's semaphore
+constexpr int64_t kFileBytes = 10 * 1024;     // the seed's 10 KB file
+constexpr int64_t kLockedSleepNs = 300 * kMs; // the seed says 1 s; any time they all sleep at once will do
+constexpr int kBursts = 3;
+constexpr int64_t kBurstSyscallNs = 5 * kMs;
+constexpr int64_t kIdleNs = 200 * kMs;
+
+// The workload's one line: what was observed, then what the seed predicts.
+void report(const char* label, const Watch& w, const char* prediction) {
+    fdprint(1, label, ": threads at peak: ", w.peak_threads(), " (/proc/self/status: ", w.peak_os_threads(),
+            "; Ms made: ", w.made(), "; threads_max: ", w.after().threads_max, ")   seed predicts: ", prediction,
+            "\n");
+}
+
+// What a workload did to the syscall machinery, indented under its line.
+void syscall_counts(const Watch& w) {
+    const rawrt::SchedStats& a = w.after();
+    const rawrt::SchedStats& b = w.before();
+    fdprint(1, "    syscalls ", a.syscalls - b.syscalls, " (fast ", a.exit_fast - b.exit_fast, ", idle P ",
+            a.exit_idle_p - b.exit_idle_p, ", slow ", a.exit_slow - b.exit_slow, "), retakes ", a.retakes - b.retakes,
+            ", blocking calls ", a.blocking_calls - b.blocking_calls, "\n");
+}
+
+// n Gs parked until release(): half receiving on a channel nobody sends
+// on, half asleep on timers (waking every 50 ms to go back to sleep).
+class Parked {
+public:
+    void start(int64_t n) {
+        done_.add(static_cast<int32_t>(n));
+        for (int64_t i = 0; i < n; ++i) {
+            if (i % 2 == 0)
+                rawrt::go([this] {
+                    parked_.fetch_add(1);
+                    (void)gate_.recv();  // returns once the gate is closed
+                    done_.done();
+                });
+            else
+                rawrt::go([this] {
+                    parked_.fetch_add(1);
+                    while (!released_.load()) rawrt::sleep(50 * kMs);
+                    done_.done();
+                });
+        }
+        // Every one of them has started; a moment more and all are parked.
+        while (parked_.load() < n) rawrt::sleep(kMs);
+        rawrt::sleep(10 * kMs);
+    }
+    void release() {
+        released_.store(true);
+        gate_.close();
+        done_.wait();
+    }
+
+private:
+    rawrt::Chan<int> gate_;
+    std::atomic<bool> released_{false};
+    std::atomic<int64_t> parked_{0};
+    rawrt::WaitGroup done_;
+};
+
+}  // namespace
+
+void workload_a(int64_t n) {
+    Parked parked;
+    Watch w;
+    w.start();
+    parked.start(n);
+    w.stop();
+    parked.release();
+    fdprint(1, "A  ", n, " Gs parked, half on a channel, half on timers\n");
+    report("A", w, "10-20 (GOMAXPROCS Ms doing work, 1-2 idle, sysmon, GC)");
+}
+
+void workload_b(int64_t n) {
+    Parked parked;
+    Watch w;
+    w.start();
+    parked.start(n);
+    rawrt::WaitGroup requests;
+    std::atomic<int64_t> bytes{0};
+    requests.add(static_cast<int32_t>(n));
+    for (int64_t i = 0; i < n; ++i)
+        rawrt::go([&] {
+            // The blocking-capable wrappers: each is a syscall the scheduler
+            // hears about (Go's os.ReadFile).
+            namespace sys = rawrt::sys;
+            char buf[kFileBytes];
+            auto fd = sys::openat(AT_FDCWD, "/proc/self/exe", O_RDONLY | O_CLOEXEC);
+            if (fd.ok()) {
+                auto r = sys::read(fd.value(), buf, sizeof buf);
+                if (r.ok()) bytes.fetch_add(static_cast<int64_t>(r.value()));
+                (void)sys::close(fd.value());
+            }
+            requests.done();
+        });
+    requests.wait();
+    w.stop();
+    parked.release();
+    fdprint(1, "B  ", n, " Gs parked as in A, and ", n, " requests each reading ", kFileBytes / 1024,
+            " KB of a file (", bytes.load() / 1024, " KB in all)\n");
+    report("B", w, "15-25 (A plus ~5 Ms in reads of ~1 ms each)");
+    syscall_counts(w);
+}
+
+namespace {
+
+struct Calls {
+    rawrt::WaitGroup done;
+    std::atomic<int64_t> in_flight{0};
+    std::atomic<int64_t> in_flight_max{0};
+};
+
+// A foreign call: the P is released for its whole length, and it runs on
+// the M's own stack, so it must stay out of the scheduler: a raw nanosleep
+// and atomics only.
+void foreign_call(Calls* c) {
+    rawrt::blocking_call([c] {
+        raise_max(&c->in_flight_max, c->in_flight.fetch_add(1) + 1);
+        const rawrt::sys::KernelTimespec ts = {0, kForeignCallNs};
+        (void)rawrt::sys::raw::nanosleep(rawrt::sys::as_timespec(&ts), nullptr);
+        c->in_flight.fetch_sub(1);
+    });
+}
+
+}  // namespace
+
+void workload_c_unbounded(int64_t n) {
+    Calls calls;
+    Watch w;
+    w.start();
+    calls.done.add(static_cast<int32_t>(n));
+    for (int64_t i = 0; i < n; ++i)
+        rawrt::go([&calls] {
+            foreign_call(&calls);
+            calls.done.done();
+        });
+    calls.done.wait();
+    w.stop();
+    fdprint(1, "C  ", n, " foreign calls of 50 ms (blocking_call), all at once; most in flight at once: ",
+            calls.in_flight_max.load(), "\n");
+    report("C unbounded", w, "hundreds to thousands (one M per call in flight)");
+    syscall_counts(w);
+}
+
+void workload_c_bounded(int64_t n) {
+    Calls calls;
+    rawrt::Semaphore bound(kCallBound);
+    Watch w;
+    w.start();
+    calls.done.add(static_cast<int32_t>(n));
+    for (int64_t i = 0; i < n; ++i)
+        rawrt::go([&calls, &bound] {
+            bound.acquire();  // parks the G, not its M
+            foreign_call(&calls);
+            bound.release();
+            calls.done.done();
+        });
+    calls.done.wait();
+    w.stop();
+    fdprint(1, "C  ", n, " foreign calls of 50 ms, at most ", kCallBound,
+            " at once (a Semaphore); most in flight at once: ", calls.in_flight_max.load(), "\n");
+    report("C bounded by 32", w, "40-60 (<= 32 Ms in calls, GOMAXPROCS, idle)");
+    syscall_counts(w);
+}
+
+void workload_d(int64_t n) {
+    rawrt::WaitGroup done;
+    std::atomic<int64_t> locked{0};
+    Watch w;
+    w.start();
+    done.add(static_cast<int32_t>(n));
+    for (int64_t i = 0; i < n; ++i)
+        rawrt::go([&] {
+            rawrt::LockOSThread();
+            locked.fetch_add(1);
+            rawrt::sleep(kLockedSleepNs);
+            // Asleep until every one of them is (thread creation can be
+            // slow, e.g. under qemu): then all n were parked at once.
+            while (locked.load() < n) rawrt::sleep(10 * kMs);
+            // Ends still locked: as in Go, the thread ends with the G.
+            done.done();
+        });
+    done.wait();
+    w.stop();
+    // The locked Gs' threads exit right after them: give them a moment.
+    rawrt::sleep(50 * kMs);
+    fdprint(1, "D  ", locked.load(), " Gs locked to their threads (LockOSThread), asleep ", kLockedSleepNs / kMs,
+            " ms or more, all at once; threads once they ended (still locked): ", rawrt::stats().threads, "\n");
+    report("D", w, "100+ (one parked M per locked G)");
+}
+
+void workload_e(int64_t n) {
+    Watch w;
+    w.start();
+    int64_t made[kBursts] = {};
+    for (int burst = 0; burst < kBursts; ++burst) {
+        const int64_t created = rawrt::stats().threads_created;
+        rawrt::WaitGroup done;
+        done.add(static_cast<int32_t>(n));
+        for (int64_t i = 0; i < n; ++i)
+            rawrt::go([&done] {
+                const rawrt::sys::KernelTimespec ts = {0, kBurstSyscallNs};
+                (void)rawrt::sys::nanosleep(rawrt::sys::as_timespec(&ts), nullptr);  // Go's Syscall
+                done.done();
+            });
+        done.wait();
+        made[burst] = rawrt::stats().threads_created - created;
+        rawrt::sleep(kIdleNs);  // every P idle
+    }
+    w.stop();
+    const rawrt::SchedStats& idle = w.after();
+    fdprint(1, "E  ", kBursts, " bursts of ", n, " syscalls of ", kBurstSyscallNs / kMs, " ms, ", kIdleNs / kMs,
+            " ms idle after each; Ms made per burst:");
+    for (int64_t m : made) fdprint(1, " ", m);
+    fdprint(1, "; after the idle time: ", idle.threads, " threads, ", idle.idle_threads,
+            " of them parked in the idle pool (neither Go nor rawrt ends idle Ms)\n");
+    report("E", w, "bursty 30-100, steady state 5-10 (the seed: threads shrink when idle)");
+    syscall_counts(w);
+}
+
+}  // namespace threadcount

@@ -1,0 +1,25 @@
+// The seed's "Thread Count Prediction" workloads, each run on rawrt and
+// reported in one line: the OS threads observed against the prediction.
+#pragma once
+
+#include <cstdint>
+
+namespace threadcount {
+
+// A: n Gs parked, half on a channel, half on timers (the seed's 5 000 idle
+// connections: Gs that wait cost no thread).
+void workload_a(int64_t n);
+// B: the same n parked Gs, plus n requests that each read 10 KB of a file
+// (short blocking syscalls: the page cache answers, the fast path wins).
+void workload_b(int64_t n);
+// C: n foreign calls of 50 ms each (rawrt::blocking_call, Go's cgocall,
+// around a raw nanosleep), all at once: each call in flight holds an M.
+void workload_c_unbounded(int64_t n);
+// C with a Semaphore of 32 around each call: at most 32 Ms in calls.
+void workload_c_bounded(int64_t n);
+// D: n Gs that LockOSThread and sleep: each parks holding its own thread.
+void workload_d(int64_t n);
+// E: bursts of n short blocking syscalls with idle time between.
+void workload_e(int64_t n);
+
+}  // namespace threadcount

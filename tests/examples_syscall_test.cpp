@@ -1,0 +1,260 @@
+// The seeds' experiments (examples/retake, fastpath, threadcount,
+// lockstarve) run as real programs, under qemu on aarch64: each must exit 0
+// and print the counts that prove its point. Never a duration: the
+// latencies and speeds they print are for people to read.
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "tests/child_process.hpp"
+
+namespace {
+
+using rawrt::test::build_path;
+using rawrt::test::ChildResult;
+using rawrt::test::run_command;
+
+bool emulated() { return std::string(RAWRT_TEST_RUNNER).find("qemu") != std::string::npos; }
+
+// Runs examples/<name_and_args> with `env` set and RAWRT_DEBUG cleared (the
+// test's own environment must not change the program's behaviour). The
+// timeout turns a scheduler that never ran the queued Gs into a failure
+// instead of a hang.
+ChildResult run_example(const std::string& env, const std::string& name_and_args) {
+    return run_command("env -u RAWRT_DEBUG " + env + " timeout 300 " + RAWRT_TEST_RUNNER + " " +
+                       build_path("examples/" + name_and_args));
+}
+
+// The line of `text` that starts with `prefix` (without its newline), or "".
+std::string line_starting(const std::string& text, const std::string& prefix) {
+    size_t at = 0;
+    while (at < text.size()) {
+        const size_t end = text.find('\n', at);
+        const std::string line = text.substr(at, end == std::string::npos ? std::string::npos : end - at);
+        if (line.compare(0, prefix.size(), prefix) == 0) return line;
+        if (end == std::string::npos) break;
+        at = end + 1;
+    }
+    return "";
+}
+
+// The integer right after `label` in `text` (spaces skipped).
+std::optional<long long> number_after(const std::string& text, const std::string& label) {
+    const size_t at = text.find(label);
+    if (at == std::string::npos) return std::nullopt;
+    const char* start = text.c_str() + at + label.size();
+    char* end = nullptr;
+    const long long value = std::strtoll(start, &end, 10);
+    if (end == start) return std::nullopt;
+    return value;
+}
+
+// "N/M" right after `label`.
+std::optional<std::pair<long long, long long>> fraction_after(const std::string& text, const std::string& label) {
+    const size_t at = text.find(label);
+    if (at == std::string::npos) return std::nullopt;
+    const char* start = text.c_str() + at + label.size();
+    char* slash = nullptr;
+    const long long n = std::strtoll(start, &slash, 10);
+    if (slash == start || *slash != '/') return std::nullopt;
+    char* end = nullptr;
+    const long long m = std::strtoll(slash + 1, &end, 10);
+    if (end == slash + 1) return std::nullopt;
+    return std::make_pair(n, m);
+}
+
+// Asserting helpers: a missing number fails the test and reads as -1.
+long long num(const std::string& text, const std::string& label, const std::string& whole) {
+    auto v = number_after(text, label);
+    EXPECT_TRUE(v.has_value()) << "no number after \"" << label << "\" in:\n" << whole;
+    return v.value_or(-1);
+}
+
+std::pair<long long, long long> frac(const std::string& text, const std::string& label, const std::string& whole) {
+    auto v = fraction_after(text, label);
+    EXPECT_TRUE(v.has_value()) << "no N/M after \"" << label << "\" in:\n" << whole;
+    return v.value_or(std::make_pair(-1LL, -2LL));
+}
+
+// --- retake: scenario 3
+
+TEST(ExampleRetake, TheQueuedGsRunWhileTheOnlyPsGBlocksInRead) {
+    const int warm = emulated() ? 20 : 40, backedoff = emulated() ? 4 : 8;
+    auto r = run_example("RAWRT_MAXPROCS=1", "retake " + std::to_string(warm) + " " + std::to_string(backedoff));
+    const std::string& out = r.output;
+    ASSERT_EQ(r.exit_status, 0) << out;
+    const struct {
+        std::string label;
+        int trials;
+    } cases[] = {{"warm", warm}, {"backed off", backedoff}, {"backed off, sysmonprompt=0 (Go's way)", backedoff}};
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.label);
+        // Every trial: each queued G ran while the read was still blocked,
+        // which with one P only a retake makes possible.
+        EXPECT_EQ(frac(out, c.label + ": other Gs ran while the read blocked:", out), std::make_pair(1LL * c.trials, 1LL * c.trials));
+        const std::string counts = line_starting(out, c.label + ": retakes ");
+        EXPECT_EQ(num(counts, ": retakes", out), c.trials);  // one per read, none elsewhere
+        EXPECT_EQ(num(counts, "syscalls", out), c.trials);
+        EXPECT_EQ(num(counts, "exits fast", out), 0);        // every read came back to find its P gone
+        EXPECT_EQ(num(counts, "idle P", out) + num(counts, "slow", out), c.trials);
+    }
+    // sysmon had backed off to its longest sleep before each backed-off read.
+    for (const char* label : {"backed off: sysmon backed off to", "backed off, sysmonprompt=0 (Go's way): sysmon backed off to"}) {
+        const std::string line = line_starting(out, label);
+        EXPECT_EQ(frac(line, "before the read:", out), std::make_pair(1LL * backedoff, 1LL * backedoff)) << label;
+    }
+    // rawrt's addition: a backed-off sysmon is woken for each of them.
+    EXPECT_GE(num(line_starting(out, "backed off: retakes "), "sysmon woken early", out), backedoff) << out;
+}
+
+TEST(ExampleRetake, WithMoreThanOnePItRunsItselfWithOneOrSaysWhy) {
+    // Natively it re-executes itself with RAWRT_MAXPROCS=1; under qemu-user
+    // (no binfmt_misc here) the exec fails and it says what to do.
+    auto r = run_example("RAWRT_MAXPROCS=2", "retake 2 1");
+    if (r.exit_status == 0) {
+        EXPECT_EQ(frac(r.output, "warm: other Gs ran while the read blocked:", r.output), std::make_pair(2LL, 2LL));
+    } else {
+        EXPECT_EQ(r.exit_status, 2) << r.output;
+        EXPECT_NE(r.output.find("run it with RAWRT_MAXPROCS=1"), std::string::npos) << r.output;
+    }
+    if (!emulated()) {
+        EXPECT_EQ(r.exit_status, 0) << r.output;
+    }
+}
+
+// --- fastpath: short syscalls never hand off
+
+TEST(ExampleFastpath, EveryGetpidTakesTheFastPath) {
+    const long long calls = emulated() ? 20'000 : 200'000;
+    // Two Ps, so one is idle: nothing waits behind the syscalls. The retake
+    // and preemption thresholds are set far out: on a loaded machine a
+    // thread descheduled for 10 ms in the middle of a getpid would
+    // otherwise be retaken, as Go would too.
+    auto r = run_example("RAWRT_MAXPROCS=2 RAWRT_DEBUG=retake=100000000,preempt=100000000",
+                         "fastpath " + std::to_string(calls));
+    const std::string& out = r.output;
+    ASSERT_EQ(r.exit_status, 0) << out;
+    EXPECT_EQ(num(out, "syscalls entered:", out), calls);
+    EXPECT_EQ(num(out, "exit_fast (its own P back):", out), calls);
+    EXPECT_EQ(num(out, "exit_idle_p (P gone, took an idle one):", out), 0);
+    EXPECT_EQ(num(out, "exit_slow (no P: G queued, M parked):", out), 0);
+    EXPECT_EQ(num(out, "retakes:", out), 0);
+    EXPECT_EQ(num(out, "handoffs by entersyscallblock:", out), 0);
+}
+
+// --- threadcount: the seed's workloads A-E
+
+constexpr int kProcs = 2;
+const std::string kTwoPs = "RAWRT_MAXPROCS=" + std::to_string(kProcs);
+
+TEST(ExampleThreadcount, ParkedGsCostNoThreads) {
+    const int n = emulated() ? 500 : 2000;
+    auto r = run_example(kTwoPs, "threadcount A " + std::to_string(n));
+    const std::string& out = r.output;
+    ASSERT_EQ(r.exit_status, 0) << out;
+    EXPECT_NE(out.find("A  " + std::to_string(n) + " Gs parked"), std::string::npos) << out;
+    // An M per P and sysmon: the parked Gs hold none.
+    const std::string line = line_starting(out, "A: ");
+    EXPECT_GE(num(line, "threads at peak:", out), 2);
+    EXPECT_LE(num(line, "threads at peak:", out), kProcs + 3) << out;
+    EXPECT_LE(num(line, "threads_max:", out), kProcs + 3) << out;
+}
+
+TEST(ExampleThreadcount, ShortFileReadsAreSyscallsTheBooksBalance) {
+    const int n = emulated() ? 300 : 2000;
+    auto r = run_example(kTwoPs, "threadcount B " + std::to_string(n));
+    const std::string& out = r.output;
+    ASSERT_EQ(r.exit_status, 0) << out;
+    // openat, read and close for each request, each through the scheduler.
+    const std::string counts = line_starting(out, "    syscalls ");
+    const long long syscalls = num(counts, "syscalls", out);
+    EXPECT_EQ(syscalls, 3LL * n) << out;
+    EXPECT_EQ(num(counts, "fast", out) + num(counts, "idle P", out) + num(counts, "slow", out), syscalls) << out;
+    EXPECT_EQ(num(out, "KB of a file (", out), 10LL * n) << out;
+}
+
+TEST(ExampleThreadcount, EachForeignCallInFlightHoldsAThreadUnlessBounded) {
+    const int n = emulated() ? 200 : 1000;
+    auto r = run_example(kTwoPs, "threadcount C " + std::to_string(n));
+    const std::string& out = r.output;
+    ASSERT_EQ(r.exit_status, 0) << out;
+    const std::string bounded_calls = line_starting(out, "C  " + std::to_string(n) + " foreign calls of 50 ms, at most 32");
+    const std::string unbounded_calls = line_starting(out, "C  " + std::to_string(n) + " foreign calls of 50 ms (blocking_call)");
+    const long long bounded_in_flight = num(bounded_calls, "most in flight at once:", out);
+    const long long unbounded_in_flight = num(unbounded_calls, "most in flight at once:", out);
+    EXPECT_GE(bounded_in_flight, 1);
+    EXPECT_LE(bounded_in_flight, 32);
+    EXPECT_GT(unbounded_in_flight, 32) << out;
+
+    const std::string bounded = line_starting(out, "C bounded by 32: ");
+    const std::string unbounded = line_starting(out, "C unbounded: ");
+    // The bounded half runs first, in a fresh process: its threads_max is
+    // its own. Each call in flight held an M (sysmon has one more).
+    EXPECT_GE(num(bounded, "threads_max:", out), bounded_in_flight + 1) << out;
+    EXPECT_LE(num(bounded, "threads at peak:", out), 32 + kProcs + 10) << out;
+    EXPECT_GE(num(unbounded, "threads_max:", out), unbounded_in_flight + 1) << out;
+    EXPECT_GT(num(unbounded, "threads at peak:", out), num(bounded, "threads at peak:", out)) << out;
+    // Both halves: every call went through blocking_call.
+    const size_t second = out.find("C unbounded: ");
+    ASSERT_NE(second, std::string::npos) << out;
+    EXPECT_EQ(num(line_starting(out, "    syscalls "), "blocking calls", out), n) << out;
+    EXPECT_EQ(num(line_starting(out.substr(second), "    syscalls "), "blocking calls", out), n) << out;
+}
+
+TEST(ExampleThreadcount, EveryLockedGHoldsItsOwnThread) {
+    auto r = run_example(kTwoPs, "threadcount D 100");
+    const std::string& out = r.output;
+    ASSERT_EQ(r.exit_status, 0) << out;
+    EXPECT_NE(out.find("D  100 Gs locked to their threads"), std::string::npos) << out;
+    // 100 locked Ms asleep at once, and sysmon.
+    EXPECT_GE(num(line_starting(out, "D: "), "threads_max:", out), 101) << out;
+}
+
+TEST(ExampleThreadcount, BurstsOfSyscallsBalanceTheBooks) {
+    const int n = emulated() ? 32 : 64;
+    auto r = run_example(kTwoPs, "threadcount E " + std::to_string(n));
+    const std::string& out = r.output;
+    ASSERT_EQ(r.exit_status, 0) << out;
+    const std::string counts = line_starting(out, "    syscalls ");
+    const long long syscalls = num(counts, "syscalls", out);
+    EXPECT_EQ(syscalls, 3LL * n) << out;  // three bursts of n
+    EXPECT_EQ(num(counts, "fast", out) + num(counts, "idle P", out) + num(counts, "slow", out), syscalls) << out;
+}
+
+TEST(ExampleThreadcount, AllWorkloadsRunInOneProcess) {
+    auto r = run_example(kTwoPs, "threadcount all 64");
+    const std::string& out = r.output;
+    ASSERT_EQ(r.exit_status, 0) << out;
+    for (const char* line : {"A: ", "B: ", "C bounded by 32: ", "E: ", "D: ", "C unbounded: "})
+        EXPECT_NE(line_starting(out, line), "") << line << " missing in:\n" << out;
+}
+
+// --- lockstarve: every P's G locked and in a slow syscall
+
+class ExampleLockstarve : public testing::TestWithParam<int> {};
+
+TEST_P(ExampleLockstarve, TheOtherGsRunWhileEveryLockedGIsBlocked) {
+    const int procs = GetParam();
+    auto r = run_example("RAWRT_MAXPROCS=" + std::to_string(procs), "lockstarve 100");
+    const std::string& out = r.output;
+    ASSERT_EQ(r.exit_status, 0) << out;
+    EXPECT_EQ(num(out, "locked Gs:", out), procs);
+    EXPECT_EQ(frac(out, "other Gs that started while every locked G was in its read:", out), std::make_pair(100LL, 100LL));
+    EXPECT_EQ(frac(out, "other Gs that finished while every locked G was in its read:", out), std::make_pair(100LL, 100LL));
+    EXPECT_EQ(frac(out, "locked Gs in read when the last had finished:", out), std::make_pair(1LL * procs, 1LL * procs));
+    // The locked Ms kept their threads (in the kernel), and at least one
+    // more M ran the others; sysmon is one more.
+    const std::string blocked = line_starting(out, "while blocked:");
+    EXPECT_EQ(num(blocked, "in a syscall", out), procs) << out;
+    EXPECT_GE(num(blocked, "threads", out), procs + 2) << out;
+    EXPECT_GE(num(blocked, "retakes", out), 1) << out;
+    EXPECT_EQ(frac(out, "locked Gs back on their own threads:", out), std::make_pair(1LL * procs, 1LL * procs));
+}
+
+INSTANTIATE_TEST_SUITE_P(Procs, ExampleLockstarve, testing::Values(1, 2));
+
+}  // namespace
