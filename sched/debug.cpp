@@ -1,6 +1,7 @@
 #include "sched/debug.hpp"
 
 #include "sys/calls.hpp"
+#include "sys/parse.hpp"
 #include "sys/print.hpp"
 #include "sys/process.hpp"
 
@@ -16,19 +17,8 @@ bool same(const char* a, const char* a_end, const char* b) {
     return *b == '\0';
 }
 
-// A decimal number in [s, end), or -1.
-int64_t number(const char* s, const char* end) {
-    if (s == end) return -1;
-    int64_t n = 0;
-    for (; s != end; ++s) {
-        if (*s < '0' || *s > '9' || n > 1'000'000'000'000) return -1;
-        n = n * 10 + (*s - '0');
-    }
-    return n;
-}
-
 void apply(const char* name, const char* name_end, const char* value, const char* end) {
-    const int64_t n = number(value, end);
+    const int64_t n = sys::parse_decimal(value, end, 1'000'000'000'000);
     struct Setting {
         const char* name;
         int64_t min;

@@ -24,6 +24,7 @@
 #include "sched/sysmon.hpp"
 #include "sys/calls.hpp"
 #include "sys/fatal.hpp"
+#include "sys/parse.hpp"
 #include "sys/process.hpp"
 
 namespace rawrt::sched {
@@ -47,16 +48,10 @@ void call_main(void* closure) {
     body->fn(body->arg);
 }
 
-// RAWRT_MAXPROCS, if it is a positive number.
+// RAWRT_MAXPROCS, if it is a positive number (schedinit caps it at kMaxProcs).
 int32_t procs_from_environment() {
-    const char* s = sys::getenv("RAWRT_MAXPROCS");
-    if (s == nullptr || *s == '\0') return 0;
-    int32_t n = 0;
-    for (; *s != '\0'; ++s) {
-        if (*s < '0' || *s > '9' || n > kMaxProcs) return 0;
-        n = n * 10 + (*s - '0');
-    }
-    return n;
+    const int64_t n = sys::parse_decimal(sys::getenv("RAWRT_MAXPROCS"), nullptr, INT32_MAX);
+    return n > 0 ? static_cast<int32_t>(n) : 0;
 }
 
 // Go: schedinit + procresize, for a fresh run.

@@ -27,6 +27,9 @@ SchedStats collect() {
     for (M* mp = allm; mp != nullptr; mp = mp->alllink) {
         add(s, mp->stats);
         if (mp->curg != nullptr && readgstatus(mp->curg) == _Gsyscall) ++s.in_syscall;
+        // From the Ms themselves: sched.nmidlelocked is held one low while
+        // retake hands a P off (Go's incidlelocked(-1)).
+        if (mp->lockedpark) ++s.idle_threads;
     }
     const SysmonStats sm = sysmonstats();
     s.retakes = sm.retakes;
@@ -37,7 +40,7 @@ SchedStats collect() {
     s.threads = mcount();
     s.threads_max = sched.mmax;
     s.threads_created = sched.mnext;
-    s.idle_threads = sched.nmidle + sched.nmidlelocked;
+    s.idle_threads += sched.nmidle;
     s.procs = sched.gomaxprocs;
     s.idle_procs = sched.npidle.load(std::memory_order_relaxed);
     return s;

@@ -27,11 +27,13 @@ namespace {
 
 // The calling G when it is a user G on an M, else nullptr (a glibc thread,
 // or g0: the runtime's own calls never hand anything off).
+// One check of the thread pointer: this runs around every syscall.
 G* syscaller(M** mpp) {
-    M* mp = getm();
-    if (mp == nullptr) return nullptr;
+    const sys::ThreadControlBlock* tcb = sys::current_runtime_tcb();
+    if (tcb == nullptr || tcb->m == nullptr) return nullptr;
+    M* mp = static_cast<M*>(tcb->m);
     G* gp = mp->curg;
-    if (gp == nullptr || getg() != gp) return nullptr;
+    if (gp == nullptr || tcb->g != gp) return nullptr;
     *mpp = mp;
     return gp;
 }

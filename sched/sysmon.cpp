@@ -180,9 +180,13 @@ void sysmon() {
             counters.delay_ns.store(delay, std::memory_order_relaxed);
             woken = sysmon_sleep(delay > debug.sysmon_min_ns ? kSysmonLong : kSysmonAwake, delay);
         }
+        // Woken because something is at stake: look again one minimum tick
+        // from now (Go resets delay the same way), so that a retake still
+        // waits out a full tick of the same syscall.
         if (woken) {
             bump(counters.wakes);
             idle = 0;
+            delay = debug.sysmon_min_ns;
         }
         bump(counters.passes);
         const int64_t now = vdso::nanotime();

@@ -8,6 +8,8 @@
 
 #include <array>
 #include <cstdio>
+#include <cstdlib>
+#include <optional>
 #include <string>
 
 namespace rawrt::test {
@@ -40,6 +42,22 @@ inline ChildResult run_program(const std::string& path_and_args) {
 
 inline std::string build_path(const std::string& relative) {
     return std::string(RAWRT_TEST_BUILD_DIR) + "/" + relative;
+}
+
+// Whether the tests (and their children) run under qemu-user: sizes shrink
+// there, and a few kernel behaviours differ.
+inline bool under_qemu() { return std::string(RAWRT_TEST_RUNNER).find("qemu") != std::string::npos; }
+
+// The integer printed right after `label` in a child's output (spaces
+// skipped), or nothing when the label or the number is missing.
+inline std::optional<long long> number_after(const std::string& text, const std::string& label) {
+    const size_t at = text.find(label);
+    if (at == std::string::npos) return std::nullopt;
+    const char* start = text.c_str() + at + label.size();
+    char* end = nullptr;
+    const long long value = std::strtoll(start, &end, 10);
+    if (end == start) return std::nullopt;
+    return value;
 }
 
 }  // namespace rawrt::test

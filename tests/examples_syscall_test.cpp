@@ -18,7 +18,8 @@ using rawrt::test::build_path;
 using rawrt::test::ChildResult;
 using rawrt::test::run_command;
 
-bool emulated() { return std::string(RAWRT_TEST_RUNNER).find("qemu") != std::string::npos; }
+using rawrt::test::number_after;
+using rawrt::test::under_qemu;
 
 // Runs examples/<name_and_args> with `env` set and RAWRT_DEBUG cleared (the
 // test's own environment must not change the program's behaviour). The
@@ -40,17 +41,6 @@ std::string line_starting(const std::string& text, const std::string& prefix) {
         at = end + 1;
     }
     return "";
-}
-
-// The integer right after `label` in `text` (spaces skipped).
-std::optional<long long> number_after(const std::string& text, const std::string& label) {
-    const size_t at = text.find(label);
-    if (at == std::string::npos) return std::nullopt;
-    const char* start = text.c_str() + at + label.size();
-    char* end = nullptr;
-    const long long value = std::strtoll(start, &end, 10);
-    if (end == start) return std::nullopt;
-    return value;
 }
 
 // "N/M" right after `label`.
@@ -83,7 +73,7 @@ std::pair<long long, long long> frac(const std::string& text, const std::string&
 // --- retake: scenario 3
 
 TEST(ExampleRetake, TheQueuedGsRunWhileTheOnlyPsGBlocksInRead) {
-    const int warm = emulated() ? 20 : 40, backedoff = emulated() ? 4 : 8;
+    const int warm = under_qemu() ? 20 : 40, backedoff = under_qemu() ? 4 : 8;
     auto r = run_example("RAWRT_MAXPROCS=1", "retake " + std::to_string(warm) + " " + std::to_string(backedoff));
     const std::string& out = r.output;
     ASSERT_EQ(r.exit_status, 0) << out;
@@ -121,7 +111,7 @@ TEST(ExampleRetake, WithMoreThanOnePItRunsItselfWithOneOrSaysWhy) {
         EXPECT_EQ(r.exit_status, 2) << r.output;
         EXPECT_NE(r.output.find("run it with RAWRT_MAXPROCS=1"), std::string::npos) << r.output;
     }
-    if (!emulated()) {
+    if (!under_qemu()) {
         EXPECT_EQ(r.exit_status, 0) << r.output;
     }
 }
@@ -129,7 +119,7 @@ TEST(ExampleRetake, WithMoreThanOnePItRunsItselfWithOneOrSaysWhy) {
 // --- fastpath: short syscalls never hand off
 
 TEST(ExampleFastpath, EveryGetpidTakesTheFastPath) {
-    const long long calls = emulated() ? 20'000 : 200'000;
+    const long long calls = under_qemu() ? 20'000 : 200'000;
     // Two Ps, so one is idle: nothing waits behind the syscalls. The retake
     // and preemption thresholds are set far out: on a loaded machine a
     // thread descheduled for 10 ms in the middle of a getpid would
@@ -152,7 +142,7 @@ constexpr int kProcs = 2;
 const std::string kTwoPs = "RAWRT_MAXPROCS=" + std::to_string(kProcs);
 
 TEST(ExampleThreadcount, ParkedGsCostNoThreads) {
-    const int n = emulated() ? 500 : 2000;
+    const int n = under_qemu() ? 500 : 2000;
     auto r = run_example(kTwoPs, "threadcount A " + std::to_string(n));
     const std::string& out = r.output;
     ASSERT_EQ(r.exit_status, 0) << out;
@@ -165,7 +155,7 @@ TEST(ExampleThreadcount, ParkedGsCostNoThreads) {
 }
 
 TEST(ExampleThreadcount, ShortFileReadsAreSyscallsTheBooksBalance) {
-    const int n = emulated() ? 300 : 2000;
+    const int n = under_qemu() ? 300 : 2000;
     auto r = run_example(kTwoPs, "threadcount B " + std::to_string(n));
     const std::string& out = r.output;
     ASSERT_EQ(r.exit_status, 0) << out;
@@ -178,7 +168,7 @@ TEST(ExampleThreadcount, ShortFileReadsAreSyscallsTheBooksBalance) {
 }
 
 TEST(ExampleThreadcount, EachForeignCallInFlightHoldsAThreadUnlessBounded) {
-    const int n = emulated() ? 200 : 1000;
+    const int n = under_qemu() ? 200 : 1000;
     auto r = run_example(kTwoPs, "threadcount C " + std::to_string(n));
     const std::string& out = r.output;
     ASSERT_EQ(r.exit_status, 0) << out;
@@ -215,7 +205,7 @@ TEST(ExampleThreadcount, EveryLockedGHoldsItsOwnThread) {
 }
 
 TEST(ExampleThreadcount, BurstsOfSyscallsBalanceTheBooks) {
-    const int n = emulated() ? 32 : 64;
+    const int n = under_qemu() ? 32 : 64;
     auto r = run_example(kTwoPs, "threadcount E " + std::to_string(n));
     const std::string& out = r.output;
     ASSERT_EQ(r.exit_status, 0) << out;

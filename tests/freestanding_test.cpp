@@ -12,20 +12,9 @@
 namespace {
 
 using rawrt::test::build_path;
+using rawrt::test::number_after;
 using rawrt::test::run_command;
 using rawrt::test::run_program;
-
-// The integer printed right after `label` in `text` (spaces skipped), or
-// nothing when the label or the number is missing.
-std::optional<long long> number_after(const std::string& text, const std::string& label) {
-    const size_t at = text.find(label);
-    if (at == std::string::npos) return std::nullopt;
-    const char* start = text.c_str() + at + label.size();
-    char* end = nullptr;
-    const long long value = std::strtoll(start, &end, 10);
-    if (end == start) return std::nullopt;
-    return value;
-}
 
 class FreestandingBinary : public testing::TestWithParam<const char*> {
 protected:

@@ -36,6 +36,8 @@
 #include "sched/sync.hpp"
 #include "sched/time.hpp"
 #include "sys/calls.hpp"
+#include "tests/child_process.hpp"
+#include "tests/eventually.hpp"
 #include "tests/proc_self.hpp"
 #include "vdso/vdso.hpp"
 
@@ -43,29 +45,9 @@ namespace {
 
 namespace np = rawrt::netpoll;
 using rawrt::fd::FD;
-
-bool under_qemu() { return std::string(RAWRT_TEST_RUNNER).find("qemu") != std::string::npos; }
-
-template <class Cond>
-bool eventually(Cond cond, std::chrono::seconds limit = std::chrono::seconds(30)) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (!cond()) {
-        if (std::chrono::steady_clock::now() > end) return false;
-        std::this_thread::sleep_for(std::chrono::microseconds(200));
-    }
-    return true;
-}
-
-// The same on a G, on rawrt's clock (no libc on runtime threads).
-template <class Cond>
-bool eventually_on_g(Cond cond, int64_t limit_ns = 30'000'000'000) {
-    const int64_t end = rawrt::vdso::nanotime() + limit_ns;
-    while (!cond()) {
-        if (rawrt::vdso::nanotime() > end) return false;
-        rawrt::sleep(50'000);
-    }
-    return true;
-}
+using rawrt::test::eventually;
+using rawrt::test::eventually_on_g;
+using rawrt::test::under_qemu;
 
 // The state letter of a thread in /proc ('S': asleep in the kernel).
 char thread_state(pid_t tid) {

@@ -10,6 +10,7 @@
 
 #include "sched/go.hpp"
 #include "sched/proc.hpp"
+#include "tests/child_process.hpp"
 #include "tests/proc_self.hpp"
 
 namespace {
@@ -42,7 +43,7 @@ TEST(SchedRun, HundredThousandGsAllRunOnce) {
         // Under qemu-user stack guards are mprotect'd (two VMAs each, about
         // 32 000 live stacks at most): there the Gs are started 10 000 at a
         // time, each batch finishing before the next (finished Gs are reused).
-        const int batch = std::string(RAWRT_TEST_RUNNER).find("qemu") != std::string::npos ? 10000 : kGs;
+        const int batch = rawrt::test::under_qemu() ? 10000 : kGs;
         std::atomic<int> ran{0};
         auto r = rawrt::run({.procs = procs}, [&] {
             for (int i = 0; i < kGs; ++i) {

@@ -29,6 +29,7 @@
 #include "sched/signal_unix.hpp"
 #include "sched/stack.hpp"
 #include "sys/calls.hpp"
+#include "tests/child_process.hpp"
 #include "tests/proc_self.hpp"
 
 #ifndef AT_MINSIGSTKSZ
@@ -45,7 +46,7 @@ using rawrt::sched::StackGuardKind;
 // kernel's siginfo, which glibc's siginfo_t mirrors.
 static_assert(offsetof(siginfo_t, si_addr) == 16);
 
-bool under_qemu() { return std::string(RAWRT_TEST_RUNNER).find("qemu") != std::string::npos; }
+using rawrt::test::under_qemu;
 
 // The running kernel is at least major.minor (qemu-user reports the host's).
 bool kernel_at_least(int major, int minor) {

@@ -22,14 +22,15 @@
 #include "sched/go.hpp"
 #include "sched/sync.hpp"
 #include "sched/time.hpp"
+#include "tests/child_process.hpp"
 
 namespace {
 
 using rawrt::Chan;
 
 // Under qemu-user every switch and futex costs far more: smaller loads there.
-bool emulated() { return std::string_view(RAWRT_TEST_RUNNER).find("qemu") != std::string_view::npos; }
-int scaled(int native, int under_qemu) { return emulated() ? under_qemu : native; }
+using rawrt::test::under_qemu;
+int scaled(int native, int emulated) { return under_qemu() ? emulated : native; }
 
 // More Ps than this machine's cores too: hand-offs and steals between Ms
 // that the kernel preempts.

@@ -26,9 +26,15 @@
 #include "sched/syscall.hpp"
 #include "sched/time.hpp"
 #include "sys/calls.hpp"
+#include "tests/child_process.hpp"
+#include "tests/eventually.hpp"
 #include "vdso/vdso.hpp"
 
 namespace {
+
+using rawrt::test::eventually;
+using rawrt::test::eventually_on_g;
+using rawrt::test::under_qemu;
 
 struct Pipe {
     int r = -1, w = -1;
@@ -44,28 +50,6 @@ struct Pipe {
     }
     void poke() const { EXPECT_EQ(::write(w, "x", 1), 1); }
 };
-
-// Waits (bounded) on a hosted thread until cond() holds; false on timeout.
-template <class Cond>
-bool eventually(Cond cond, std::chrono::seconds limit = std::chrono::seconds(30)) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (!cond()) {
-        if (std::chrono::steady_clock::now() > end) return false;
-        std::this_thread::sleep_for(std::chrono::microseconds(200));
-    }
-    return true;
-}
-
-// The same on a G: polls with rawrt::sleep, bounded by rawrt's clock.
-template <class Cond>
-bool eventually_on_g(Cond cond, int64_t limit_ns = 30'000'000'000) {
-    const int64_t end = rawrt::vdso::nanotime() + limit_ns;
-    while (!cond()) {
-        if (rawrt::vdso::nanotime() > end) return false;
-        rawrt::sleep(100'000);
-    }
-    return true;
-}
 
 uint64_t passes() { return rawrt::stats().sysmon_passes; }
 
@@ -465,8 +449,7 @@ TEST(SchedSyscallDeathTest, AnUnknownDebugSettingIsReportedAndIgnored) {
 // sysmon runs at its shortest period and never backs off, so that
 // exitsyscallfast races retake all the time. The books must balance exactly.
 TEST(SchedStressSyscall, ShortSyscallsRaceRetakeAndTheCountsBalance) {
-    const bool emulated = std::string(RAWRT_TEST_RUNNER).find("qemu") != std::string::npos;
-    const int kGs = 64, kCalls = emulated ? 500 : 8000;
+    const int kGs = 64, kCalls = under_qemu() ? 500 : 8000;
     std::atomic<long> made{0};
     auto r = rawrt::run({.procs = 4, .debug = "sysmonmin=1,sysmonidle=1000000000,retake=0"}, [&] {
         rawrt::WaitGroup wg;

@@ -21,6 +21,7 @@
 #include <utility>
 
 #include "sys/calls.hpp"
+#include "tests/child_process.hpp"
 
 // glibc keeps SA_RESTORER to itself; the kernel's value (asm/signal.h, the
 // same on x86_64 and arm64), which cannot be included beside <signal.h>.
@@ -189,9 +190,5 @@ private:
     int sig_;
     struct sigaction old_ {};
 };
-
-// Whether the test binary runs under qemu-user (aarch64 on an x86_64 host):
-// some kernel features are then emulated or missing.
-inline bool under_qemu() { return std::string(RAWRT_TEST_RUNNER).find("qemu") != std::string::npos; }
 
 }  // namespace rawrt::test

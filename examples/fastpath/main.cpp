@@ -13,6 +13,7 @@
 
 #include <cstdint>
 
+#include "examples/common/process.hpp"
 #include "sched/go.hpp"
 #include "sched/stats.hpp"
 #include "sys/calls.hpp"
@@ -21,19 +22,10 @@
 
 namespace {
 
+using examples::positive_arg;
 using rawrt::sys::fdprint;
 
 constexpr int64_t kYieldEvery = 1000;
-
-int64_t positive_arg(const char* s, int64_t fallback) {
-    if (s == nullptr || *s == '\0') return fallback;
-    int64_t v = 0;
-    for (; *s != '\0'; ++s) {
-        if (*s < '0' || *s > '9' || v > 1'000'000'000'000) return fallback;
-        v = v * 10 + (*s - '0');
-    }
-    return v > 0 ? v : fallback;
-}
 
 // Nanoseconds per call of a getpid loop (best of three rounds: the figure
 // least disturbed by a noisy machine).

@@ -14,6 +14,7 @@
 
 #include <linux/fcntl.h>
 
+#include "examples/common/process.hpp"
 #include "sched/go.hpp"
 #include "sched/stats.hpp"
 #include "sched/sync.hpp"
@@ -23,17 +24,8 @@
 
 namespace {
 
+using examples::positive_arg;
 using rawrt::sys::fdprint;
-
-int64_t positive_arg(const char* s, int64_t fallback) {
-    if (s == nullptr || *s == '\0') return fallback;
-    int64_t v = 0;
-    for (; *s != '\0'; ++s) {
-        if (*s < '0' || *s > '9' || v > 1'000'000) return fallback;
-        v = v * 10 + (*s - '0');
-    }
-    return v > 0 ? v : fallback;
-}
 
 // What the Gs share (each captures a pointer).
 struct Shared {

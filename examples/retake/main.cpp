@@ -26,6 +26,7 @@
 
 #include <linux/fcntl.h>
 
+#include "examples/common/process.hpp"
 #include "examples/retake/report.hpp"
 #include "sched/debug.hpp"
 #include "sched/go.hpp"
@@ -194,8 +195,8 @@ void reexec_with_one_p(char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    const int64_t warm_trials = retake::positive_arg(argc > 1 ? argv[1] : nullptr, 200);
-    const int64_t backedoff_trials = retake::positive_arg(argc > 2 ? argv[2] : nullptr, 40);
+    const int64_t warm_trials = examples::positive_arg(argc > 1 ? argv[1] : nullptr, 200);
+    const int64_t backedoff_trials = examples::positive_arg(argc > 2 ? argv[2] : nullptr, 40);
     if (rawrt::stats().procs != 1) {
         const char* env = rawrt::sys::getenv("RAWRT_MAXPROCS");
         if (env == nullptr || !equals(env, "1")) reexec_with_one_p(argv);

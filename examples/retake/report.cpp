@@ -52,14 +52,4 @@ int64_t percentile(int64_t* samples, size_t n, int percent) {
     return samples[rank - 1];
 }
 
-int64_t positive_arg(const char* s, int64_t fallback) {
-    if (s == nullptr || *s == '\0') return fallback;
-    int64_t v = 0;
-    for (; *s != '\0'; ++s) {
-        if (*s < '0' || *s > '9' || v > 1'000'000'000) return fallback;
-        v = v * 10 + (*s - '0');
-    }
-    return v > 0 ? v : fallback;
-}
-
 }  // namespace retake

@@ -16,7 +16,4 @@ Duration duration(int64_t ns);
 // Sorts samples in place and returns the value at `percent` (nearest rank).
 int64_t percentile(int64_t* samples, size_t n, int percent);
 
-// A positive decimal number (argv), or `fallback` when missing or malformed.
-int64_t positive_arg(const char* s, int64_t fallback);
-
 }  // namespace retake

@@ -17,23 +17,15 @@
 
 #include <cstdint>
 
+#include "examples/common/process.hpp"
 #include "examples/threadcount/workloads.hpp"
 #include "sched/stats.hpp"
 #include "sys/print.hpp"
 
 namespace {
 
+using examples::positive_arg;
 using rawrt::sys::fdprint;
-
-int64_t positive_arg(const char* s, int64_t fallback) {
-    if (s == nullptr || *s == '\0') return fallback;
-    int64_t v = 0;
-    for (; *s != '\0'; ++s) {
-        if (*s < '0' || *s > '9' || v > 1'000'000'000) return fallback;
-        v = v * 10 + (*s - '0');
-    }
-    return v > 0 ? v : fallback;
-}
 
 bool is(const char* s, const char* word) {
     while (*word != '\0' && (*s == *word || *s == *word - 'A' + 'a')) ++s, ++word;

@@ -12,10 +12,6 @@
 
 namespace threadcount {
 
-// The process's OS threads according to the kernel. Under qemu-user that
-// includes the emulator's own threads, a constant few.
-int64_t os_threads();
-
 class Watch {
 public:
     // Starts the sampling G and takes the counters' starting point.

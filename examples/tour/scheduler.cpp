@@ -10,6 +10,8 @@
 
 #include <linux/fcntl.h>
 
+#include "examples/common/process.hpp"
+#include "examples/tour/parked.hpp"
 #include "examples/tour/tour.hpp"
 #include "sched/chan.hpp"
 #include "sched/go.hpp"
@@ -24,73 +26,12 @@ namespace {
 
 using rawrt::sys::fdprint;
 using rawrt::sys::Padded;
+using examples::os_threads;
 
 constexpr int kPerKind = 100;               // Gs blocked on each of the three
 // Long enough that the sleepers are still asleep when they are counted,
 // even under qemu; the main G waits for them, so nothing else depends on it.
 constexpr int64_t kSleepNs = 300'000'000;
-
-struct Parked {
-    int64_t chan = 0;   // wait reason "chan receive"
-    int64_t mutex = 0;  // "semacquire": Mutex parks through the runtime semaphore
-    int64_t timer = 0;  // "sleep"
-    int64_t all = 0;    // every _Gwaiting G, whatever it waits for
-};
-
-bool same(const char* a, const char* b) {
-    if (a == nullptr || b == nullptr) return a == b;
-    while (*a != '\0' && *a == *b) ++a, ++b;
-    return *a == *b;
-}
-
-// What Go's goroutine dump prints for each G ("goroutine 7 [chan receive]"),
-// read from the same place: the list of every G, its status and wait reason.
-// A peek into the scheduler's own structures, as runtime.Stack(all) does.
-Parked count_parked() {
-    namespace s = rawrt::sched;
-    Parked p;
-    s::lock(&s::sched.lock);
-    for (s::G* gp = s::sched.allgs; gp != nullptr; gp = gp->alllink) {
-        if (gp->atomicstatus.load(std::memory_order_acquire) != s::_Gwaiting) continue;
-        ++p.all;
-        if (same(gp->waitreason, "chan receive")) ++p.chan;
-        else if (same(gp->waitreason, "semacquire")) ++p.mutex;
-        else if (same(gp->waitreason, "sleep")) ++p.timer;
-    }
-    s::unlock(&s::sched.lock);
-    return p;
-}
-
-// The process's OS threads: the "Threads:" line of /proc/self/status. Under
-// qemu-user that is the emulator's threads, a constant few more than the
-// program's own. The raw flavour: reading it must not disturb the count.
-int64_t os_threads() {
-    namespace sys = rawrt::sys;
-    auto fd = sys::raw::openat(AT_FDCWD, "/proc/self/status", O_RDONLY | O_CLOEXEC);
-    if (!fd.ok()) return -1;
-    char text[4096];
-    size_t have = 0;
-    while (have < sizeof text - 1) {
-        auto r = sys::raw::read(fd.value(), text + have, sizeof text - 1 - have);
-        if (!r.ok() && r.error() == sys::Errno(EINTR)) continue;
-        if (!r.ok() || r.value() == 0) break;
-        have += r.value();
-    }
-    (void)sys::raw::close(fd.value());
-    text[have] = '\0';
-    static const char kKey[] = "\nThreads:";
-    for (const char* line = text; *line != '\0'; ++line) {
-        const char* k = kKey;
-        const char* t = line;
-        while (*k != '\0' && *t == *k) ++k, ++t;
-        if (*k != '\0') continue;
-        while (*t == ' ' || *t == '\t') ++t;
-        int64_t n = 0;
-        for (; *t >= '0' && *t <= '9'; ++t) n = n * 10 + (*t - '0');
-        return n;
-    }
-    return -1;
-}
 
 // Everything the Gs share; they capture only a pointer to it (a G's closure
 // holds at most rawrt::sched::kClosureBytes).

@@ -21,6 +21,8 @@
 #include <linux/fcntl.h>
 #include <linux/futex.h>
 
+#include "arch/cpu_relax.hpp"
+#include "examples/tour/parked.hpp"
 #include "examples/tour/tour.hpp"
 #include "sched/chan.hpp"
 #include "sched/go.hpp"
@@ -43,40 +45,6 @@ constexpr int kPerKind = 10;               // step 1: Gs parked on each of the t
 constexpr int64_t kSleepNs = 100'000'000;  // long enough to count them asleep, under qemu too
 constexpr int kShortCalls = 1000;          // step 2
 constexpr int kQueued = 8;                 // step 3: Gs behind the blocked reader
-
-void cpu_relax() {
-#if defined(__x86_64__)
-    __builtin_ia32_pause();
-#else
-    asm volatile("yield");
-#endif
-}
-
-bool same(const char* a, const char* b) {
-    if (a == nullptr || b == nullptr) return a == b;
-    while (*a != '\0' && *a == *b) ++a, ++b;
-    return *a == *b;
-}
-
-struct Parked {
-    int64_t chan = 0, mutex = 0, timer = 0, all = 0;
-};
-
-// Gs in _Gwaiting, by wait reason: what Go's goroutine dump would list.
-Parked count_parked() {
-    namespace s = rawrt::sched;
-    Parked p;
-    s::lock(&s::sched.lock);
-    for (s::G* gp = s::sched.allgs; gp != nullptr; gp = gp->alllink) {
-        if (gp->atomicstatus.load(std::memory_order_acquire) != s::_Gwaiting) continue;
-        ++p.all;
-        if (same(gp->waitreason, "chan receive")) ++p.chan;
-        else if (same(gp->waitreason, "semacquire")) ++p.mutex;
-        else if (same(gp->waitreason, "sleep")) ++p.timer;
-    }
-    s::unlock(&s::sched.lock);
-    return p;
-}
 
 int tid() { return sys::raw::gettid().value_or(-1); }
 
@@ -185,13 +153,13 @@ struct Holders {
         for (int i = 0; i < n; ++i)
             rawrt::go([this] {
                 running.fetch_add(1);
-                while (!release.load(std::memory_order_acquire)) cpu_relax();
+                while (!release.load(std::memory_order_acquire)) rawrt::arch::cpu_relax();
                 done.done();
             });
         // Idle Ps' spinning Ms steal them. Bounded: a scheduler that failed
         // to would show in the counters below rather than hang the tour.
         const int64_t deadline = rawrt::vdso::nanotime() + 10'000'000'000;
-        while (running.load() < n && rawrt::vdso::nanotime() < deadline) cpu_relax();
+        while (running.load() < n && rawrt::vdso::nanotime() < deadline) rawrt::arch::cpu_relax();
         if (n > 0)
             fdprint(1, "(for steps 3 and 4, the other Ps each run a G that spins: ", running.load(), " of ", n,
                     ";\n what waits behind a blocked G can only run on the P that G leaves)\n");
@@ -245,60 +213,55 @@ void long_step() {
 
 // ------------------------------------------------------------ (4) known to block
 
+// A G queued behind a blocked one: it notes whether it ran while the wait
+// was still on, looks at the step, then ends the wait (a raw FUTEX_WAKE on
+// word). Steps (4) and (5) block on word in two different ways.
+struct Waker {
+    alignas(4) uint32_t word = 0;
+    std::atomic<bool> wait_done{false};
+    std::atomic<int> during{0};
+    Step step;
+
+    void start() {
+        Waker* w = this;
+        rawrt::go([w] {
+            if (!w->wait_done.load()) w->during.fetch_add(1);
+            w->step.look();
+            __atomic_store_n(&w->word, 1, __ATOMIC_SEQ_CST);
+            (void)sys::raw::futex(&w->word, FUTEX_WAKE_PRIVATE, 1);
+        });
+    }
+    bool woken() const { return __atomic_load_n(&word, __ATOMIC_SEQ_CST) != 0; }
+};
+
 void block_step() {
     fdprint(1, "(4) a call known to block, FUTEX_WAIT with no timeout: entersyscallblock hands the P off\n"
                "    at once, before the call (Go does so for its own long waits)\n");
-    struct Shared {
-        alignas(4) uint32_t word = 0;
-        std::atomic<bool> wait_done{false};
-        std::atomic<int> during{0};
-        Step* step = nullptr;
-    } sh;
-    Step step;
-    sh.step = &step;
-    Shared* s = &sh;
-    rawrt::go([s] {
-        if (!s->wait_done.load()) s->during.fetch_add(1);
-        s->step->look();
-        __atomic_store_n(&s->word, 1, __ATOMIC_SEQ_CST);
-        (void)sys::raw::futex(&s->word, FUTEX_WAKE_PRIVATE, 1);
-    });
+    Waker w;
+    w.start();
     // At least once: even if the waker were first, the wait is where the
     // P goes (the kernel then answers EAGAIN at once).
-    do (void)sys::futex(&sh.word, FUTEX_WAIT_PRIVATE, 0);
-    while (__atomic_load_n(&sh.word, __ATOMIC_SEQ_CST) == 0);
-    sh.wait_done.store(true);
-    fdprint(1, "    the waking G ran while the wait was in the kernel: ", sh.during.load(), " (sysmon not involved)\n");
-    step.report("block");
+    do (void)sys::futex(&w.word, FUTEX_WAIT_PRIVATE, 0);
+    while (!w.woken());
+    w.wait_done.store(true);
+    fdprint(1, "    the waking G ran while the wait was in the kernel: ", w.during.load(), " (sysmon not involved)\n");
+    w.step.report("block");
 }
 
 void foreign_step() {
     fdprint(1, "    a long foreign call, rawrt::blocking_call (Go's cgocall): its P is released as for a\n"
                "    syscall and, with a G queued behind it, retaken by sysmon\n");
-    struct Shared {
-        alignas(4) uint32_t word = 0;
-        std::atomic<bool> call_done{false};
-        std::atomic<int> during{0};
-        Step* step = nullptr;
-    } sh;
-    Step step;
-    sh.step = &step;
-    Shared* s = &sh;
-    rawrt::go([s] {
-        if (!s->call_done.load()) s->during.fetch_add(1);
-        s->step->look();
-        __atomic_store_n(&s->word, 1, __ATOMIC_SEQ_CST);
-        (void)sys::raw::futex(&s->word, FUTEX_WAKE_PRIVATE, 1);
-    });
+    Waker w;
+    w.start();
     // Stands for a C library call that takes a while: on the M's own stack,
     // with no scheduler call inside (the raw flavour, as C would make it).
-    rawrt::blocking_call([s] {
-        while (__atomic_load_n(&s->word, __ATOMIC_SEQ_CST) == 0)
-            (void)sys::raw::futex(&s->word, FUTEX_WAIT_PRIVATE, 0);
+    Waker* pw = &w;
+    rawrt::blocking_call([pw] {
+        while (!pw->woken()) (void)sys::raw::futex(&pw->word, FUTEX_WAIT_PRIVATE, 0);
     });
-    sh.call_done.store(true);
-    fdprint(1, "    the queued G ran while the call was in progress: ", sh.during.load(), "\n");
-    step.report("foreign");
+    w.wait_done.store(true);
+    fdprint(1, "    the queued G ran while the call was in progress: ", w.during.load(), "\n");
+    w.step.report("foreign");
 }
 
 }  // namespace
