@@ -106,16 +106,16 @@ void netpolldeadlineimpl(pollDesc* pd, uintptr_t seq, bool read, bool write) {
     G* rg = nullptr;
     G* wg = nullptr;
     if (read) {
-        if (pd->rd <= 0 || !pd->rtimer) sys::fatal("runtime: inconsistent read deadline");
+        if (pd->rd <= 0 || pd->rt.f == nullptr) sys::fatal("runtime: inconsistent read deadline");
         pd->rd = -1;
-        pd->rtimer = false;
+        pd->rt.f = nullptr;
         pd->publishInfo();
         rg = netpollunblock(pd, kModeRead, false, &delta);
     }
     if (write) {
-        if (pd->wd <= 0 || (!pd->wtimer && !read)) sys::fatal("runtime: inconsistent write deadline");
+        if (pd->wd <= 0 || (pd->wt.f == nullptr && !read)) sys::fatal("runtime: inconsistent write deadline");
         pd->wd = -1;
-        pd->wtimer = false;
+        pd->wt.f = nullptr;
         pd->publishInfo();
         wg = netpollunblock(pd, kModeWrite, false, &delta);
     }
@@ -123,6 +123,26 @@ void netpolldeadlineimpl(pollDesc* pd, uintptr_t seq, bool read, bool write) {
     if (rg != nullptr) netpollgoready(rg);
     if (wg != nullptr) netpollgoready(wg);
     netpollAdjustWaiters(delta);
+}
+
+void deadlineRead(void* pd, uintptr_t seq) { netpollReadDeadline(static_cast<pollDesc*>(pd), seq); }
+void deadlineWrite(void* pd, uintptr_t seq) { netpollWriteDeadline(static_cast<pollDesc*>(pd), seq); }
+void deadlineBoth(void* pd, uintptr_t seq) { netpollDeadline(static_cast<pollDesc*>(pd), seq); }
+
+// Go: timer.modify / timer.stop on pd.rt and pd.wt, under pd->lock.
+void arm(sched::Timer* t, int64_t when, void (*f)(void*, uintptr_t), pollDesc* pd, uintptr_t seq) {
+    (void)sched::deltimer(t);
+    t->when = when;
+    t->f = f;
+    t->arg = pd;
+    t->seq = seq;
+    sched::addtimer(t);
+}
+
+void disarm(sched::Timer* t) {
+    if (t->f == nullptr) return;
+    (void)sched::deltimer(t);
+    t->f = nullptr;
 }
 
 }  // namespace
@@ -176,7 +196,6 @@ sys::Result<pollDesc*> poll_runtime_pollOpen(int fd) {
     ++pd->wseq;
     pd->wg.store(pdNil);
     pd->wd = 0;
-    pd->rtimer = pd->wtimer = false;
     pd->publishInfo();
     sched::unlock(&pd->lock);
 
@@ -230,8 +249,8 @@ void poll_runtime_pollUnblock(pollDesc* pd) {
     int32_t delta = 0;
     G* rg = netpollunblock(pd, kModeRead, false, &delta);
     G* wg = netpollunblock(pd, kModeWrite, false, &delta);
-    // HOOK for timers: stop the deadline timers here.
-    pd->rtimer = pd->wtimer = false;
+    disarm(&pd->rt);
+    disarm(&pd->wt);
     sched::unlock(&pd->lock);
     if (rg != nullptr) netpollgoready(rg);
     if (wg != nullptr) netpollgoready(wg);
@@ -254,24 +273,22 @@ void poll_runtime_pollSetDeadline(pollDesc* pd, int64_t d, int32_t mode) {
     if (mode == kModeWrite || mode == kModeReadWrite) pd->wd = d;
     const bool combo = pd->rd > 0 && pd->rd == pd->wd;
 
-    // HOOK for timers. Go keeps one timer per side (one for both when the
-    // deadlines are equal: combo) and arms, moves or stops it here. rtimer
-    // and wtimer record what Go's rt.f/wt.f would; the seq bumps are what
-    // make an older timer's firing harmless. Where a line says "arm", a
-    // timer layer would start (or move) a timer for rd/wd calling
-    // netpollDeadline (combo) / netpollReadDeadline / netpollWriteDeadline
-    // with the seq of that moment; "stop" would delete it.
-    if (!pd->rtimer) {
-        if (pd->rd > 0) pd->rtimer = true;  // arm(rd, rseq)
+    // One timer per side, one for both when the deadlines are equal
+    // (combo). Bumping a seq makes a timer already firing for the old
+    // setting do nothing.
+    if (pd->rt.f == nullptr) {
+        if (pd->rd > 0) arm(&pd->rt, pd->rd, combo ? deadlineBoth : deadlineRead, pd, pd->rseq);
     } else if (pd->rd != rd0 || combo != combo0) {
         ++pd->rseq;
-        if (pd->rd <= 0) pd->rtimer = false;  // else: re-arm(rd, rseq); here: stop
+        if (pd->rd > 0) arm(&pd->rt, pd->rd, combo ? deadlineBoth : deadlineRead, pd, pd->rseq);
+        else disarm(&pd->rt);
     }
-    if (!pd->wtimer) {
-        if (pd->wd > 0 && !combo) pd->wtimer = true;  // arm(wd, wseq)
+    if (pd->wt.f == nullptr) {
+        if (pd->wd > 0 && !combo) arm(&pd->wt, pd->wd, deadlineWrite, pd, pd->wseq);
     } else if (pd->wd != wd0 || combo != combo0) {
         ++pd->wseq;
-        if (pd->wd <= 0 || combo) pd->wtimer = false;  // else: re-arm(wd, wseq); here: stop
+        if (pd->wd > 0 && !combo) arm(&pd->wt, pd->wd, deadlineWrite, pd, pd->wseq);
+        else disarm(&pd->wt);
     }
     pd->publishInfo();
 

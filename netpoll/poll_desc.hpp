@@ -30,6 +30,7 @@
 
 #include "sched/lock_futex.hpp"
 #include "sched/runtime2.hpp"
+#include "sched/time.hpp"
 #include "sys/result.hpp"
 
 namespace rawrt::netpoll {
@@ -108,11 +109,10 @@ struct alignas(64) pollDesc {
     int64_t rd = 0;
     uintptr_t wseq = 0;
     int64_t wd = 0;
-    // Whether a deadline timer is meant to be running for each side (Go:
-    // rt.f != nil, wt.f != nil). See poll_runtime_pollSetDeadline.
-    bool rtimer = false;
-    bool wtimer = false;
-
+    // Go: rt, wt. The deadline timers: f != nullptr while one is meant to
+    // run (rt alone serves both sides when rd == wd: Go's combo).
+    sched::Timer rt;
+    sched::Timer wt;
     // Go: pollDesc.info / publishInfo / setEventErr.
     uint32_t info() const { return atomicInfo.load(std::memory_order_acquire); }
     void publishInfo();  // with lock held
@@ -142,14 +142,9 @@ void poll_runtime_pollUnblock(pollDesc* pd);
 // > 0 that many nanoseconds from now; mode 'r', 'w' or 'r' + 'w'. A passed
 // deadline takes effect at once: parked Gs of that side are readied and
 // return pollErrTimeout, and later waits fail the same way until the
-// deadline is changed.
-//
-// HOOK for timers: a future deadline is recorded in rd/wd (with rseq/wseq
-// bumped) but nothing fires it yet, because sched/time.hpp's timers only
-// wake sleeping Gs. When timers can run a function, arm one per side here
-// (one for both when rd == wd) that calls netpollReadDeadline,
-// netpollWriteDeadline or netpollDeadline(pd, seq) with the seq current at
-// arming, and stop it where rtimer/wtimer are cleared.
+// deadline is changed. A future one arms a timer (on the caller's P) that
+// does the same when it passes; changing the deadline moves or stops it.
+// Only on a G.
 void poll_runtime_pollSetDeadline(pollDesc* pd, int64_t d, int32_t mode);
 // Go: netpollReadDeadline / netpollWriteDeadline / netpollDeadline: what a
 // deadline timer runs when it fires. A seq that is no longer pd's current

@@ -33,6 +33,7 @@ void apply(const char* name, const char* name_end, const char* value, const char
         {"sysmonprompt", 0, [](int64_t v) { debug.sysmon_prompt = v != 0; }},
         {"retake", 0, [](int64_t v) { debug.retake_ns = v * 1000; }},
         {"preempt", 1, [](int64_t v) { debug.forcepreempt_ns = v * 1000; }},
+        {"netpoll", 1, [](int64_t v) { debug.netpoll_ns = v * 1000; }},
     };
     for (const Setting& s : settings) {
         if (!same(name, name_end, s.name)) continue;

@@ -13,6 +13,8 @@
 //   retake=US         a P in a syscall with nothing queued and help at
 //                     hand is retaken after this long anyway (Go: 10 ms)
 //   preempt=US        a G that ran this long is asked to yield (Go: 10 ms)
+//   netpoll=US        sysmon polls the network when nobody has for this
+//                     long (Go: 10 ms)
 //
 // RunConfig::debug takes the same string and overrides the environment.
 // An unknown name or a bad number is reported on fd 2 and ignored.
@@ -31,6 +33,7 @@ struct DebugVars {
     bool sysmon_prompt = true;
     int64_t retake_ns = 10'000'000;      // Go: the 10 ms in retake
     int64_t forcepreempt_ns = 10'000'000;  // Go: forcePreemptNS
+    int64_t netpoll_ns = 10'000'000;       // Go: the 10 ms of sysmon's poll
 };
 
 extern DebugVars debug;

@@ -5,6 +5,9 @@
 
 #include "sched/proc.hpp"
 
+#include "netpoll/netpoll.hpp"
+#include "netpoll/poll_desc.hpp"
+
 #include "sched/go.hpp"
 #include "sched/malloc.hpp"
 #include "sched/rand.hpp"
@@ -91,8 +94,42 @@ G* stealWork(P* pp, int64_t* now) {
     return nullptr;
 }
 
-// Go: findRunnable. Local queue, global queue, [poller: later layer], steal;
-// with nothing anywhere, give up the P and park the M.
+// findRunnable's blocking poll: this M, P-less and not spinning, sleeps in
+// epoll until an fd is ready, pollUntil (0: none) or a break. Returns a G to
+// run on the P it then took, or nullptr to look again (with a P or parked).
+G* pollidle(int64_t pollUntil) {
+    sched.pollUntil.store(pollUntil, std::memory_order_release);
+    int64_t delay = -1;
+    if (pollUntil != 0) {
+        delay = pollUntil - vdso::nanotime();
+        if (delay < 0) delay = 0;
+    }
+    GList list;
+    const int32_t delta = netpoll::netpoll(delay, &list);
+    sched.pollUntil.store(0, std::memory_order_relaxed);
+    sched.lastpoll.store(vdso::nanotime(), std::memory_order_release);
+    if (sched.exiting) mexit();
+    lock(&sched.lock);
+    P* pp = pidleget();
+    unlock(&sched.lock);
+    if (pp == nullptr) {
+        // Every P is busy: they take the Gs (and their own timers).
+        injectglist(&list);
+        netpoll::netpollAdjustWaiters(delta);
+        stopm();
+        return nullptr;
+    }
+    acquirep(pp);
+    G* gp = list.pop();
+    if (gp == nullptr) return nullptr;
+    injectglist(&list);
+    netpoll::netpollAdjustWaiters(delta);
+    casgstatus(gp, _Gwaiting, _Grunnable);
+    return gp;
+}
+
+// Go: findRunnable. Timers, local queue, global queue, the network, steal;
+// with nothing anywhere, give up the P and wait: in the poller or parked.
 G* findRunnable(bool* inherit_time) {
     M* mp = thism();
 top:
@@ -117,6 +154,21 @@ top:
         G* gp = globrunqget(pp, 0);
         unlock(&sched.lock);
         if (gp != nullptr) {
+            *inherit_time = false;
+            return gp;
+        }
+    }
+    // The network, without blocking, before stealing: a G made ready by I/O
+    // is as good as any (Go's fast path; skipped while another M is blocked
+    // in netpoll, which will hand out what it finds).
+    if (netpoll::netpollinited() && netpoll::netpollAnyWaiters() &&
+        sched.lastpoll.load(std::memory_order_relaxed) != 0) {
+        GList list;
+        const int32_t delta = netpoll::netpoll(0, &list);
+        if (G* gp = list.pop()) {
+            injectglist(&list);
+            netpoll::netpollAdjustWaiters(delta);
+            casgstatus(gp, _Gwaiting, _Grunnable);
             *inherit_time = false;
             return gp;
         }
@@ -171,7 +223,28 @@ top:
             break;
         }
     }
-    stopm(earliestTimer());
+    // One idle M waits in the poller, for I/O and for the earliest timer of
+    // every P at once; the others park without a deadline (Go's rule). A
+    // poller that sleeps past a timer we know of is woken to recompute.
+    const int64_t pollUntil = earliestTimer();
+    if (netpoll::netpollinited()) {
+        if ((netpoll::netpollAnyWaiters() || pollUntil != 0) &&
+            sched.lastpoll.exchange(0, std::memory_order_acq_rel) != 0) {
+            if (G* gp = pollidle(pollUntil)) {
+                *inherit_time = false;
+                return gp;
+            }
+            goto top;
+        }
+        if (pollUntil != 0) {
+            const int64_t pollerUntil = sched.pollUntil.load(std::memory_order_acquire);
+            if (pollerUntil == 0 || pollerUntil > pollUntil) netpoll::netpollBreak();
+        }
+        stopm();
+        goto top;
+    }
+    // No poller yet: the M sleeps on its note until the earliest timer.
+    stopm(pollUntil);
     goto top;
 }
 
@@ -373,6 +446,49 @@ void ready(G* gp, bool next) {
 }
 
 void goready(G* gp) { ready(gp, true); }
+
+void injectglist(GList* glist) {
+    if (glist->empty()) return;
+    GQueue q;
+    int32_t qsize = 0;
+    while (G* gp = glist->pop()) {
+        casgstatus(gp, _Gwaiting, _Grunnable);
+        q.push_back(gp);
+        ++qsize;
+    }
+    // An M for each idle P that will find one of them on the global queue.
+    auto startIdle = [](int32_t n) {
+        for (int32_t i = 0; i < n; ++i) {
+            lock(&sched.lock);
+            P* pp = sched.exiting ? nullptr : pidleget();
+            unlock(&sched.lock);
+            if (pp == nullptr) break;
+            startm(pp, false);
+        }
+    };
+    M* mp = getm();
+    P* pp = mp != nullptr ? mp->p : nullptr;
+    if (pp == nullptr) {
+        lock(&sched.lock);
+        globrunqputbatch(&q, qsize);
+        unlock(&sched.lock);
+        startIdle(qsize);
+        return;
+    }
+    // As many as there are idle Ps go global, for them; the rest stay here.
+    const int32_t npidle = sched.npidle.load(std::memory_order_relaxed);
+    GQueue globq;
+    int32_t n = 0;
+    for (; n < npidle && !q.empty(); ++n) globq.push_back(q.pop());
+    if (n > 0) {
+        lock(&sched.lock);
+        globrunqputbatch(&globq, n);
+        unlock(&sched.lock);
+        startIdle(n);
+    }
+    while (G* gp = q.pop()) runqput(pp, gp, false);
+    wakep();
+}
 
 void newproc(void (*fn)(void*), void (*destroy)(void*), void (*move_into)(void* from, void* to), void* callable) {
     M* mp = getm();

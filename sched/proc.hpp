@@ -28,6 +28,10 @@ void gopark(bool (*unlockf)(G* gp, void* lock), void* lock, WaitReason reason);
 void goready(G* gp);
 // Go: ready. next false: to the tail of the local queue, after what is there.
 void ready(G* gp, bool next);
+// Go: injectglist. Makes every G of glist (all _Gwaiting) runnable: on the
+// global queue with an M started for each idle P that can take one, the
+// rest on the caller's P if it has one. Empties glist.
+void injectglist(GList* glist);
 
 // Gosched on g0: gp goes to the global queue's tail.
 void gosched_m(void* gp);

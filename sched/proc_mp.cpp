@@ -8,6 +8,7 @@
 
 #include <linux/sched.h>
 
+#include "netpoll/netpoll.hpp"
 #include "sched/os_linux.hpp"
 #include "sched/proc.hpp"
 #include "sched/runq.hpp"
@@ -123,6 +124,7 @@ void begin_exit() {
     if (sched.exiting) return;
     sched.exiting = true;
     wake_all_idle();
+    netpoll::netpollBreak();  // the M blocked in epoll, if any
     sysmonexit();
     notewakeup(&sched.done);
 }

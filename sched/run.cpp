@@ -11,6 +11,7 @@
 #include <linux/futex.h>
 #include <linux/mman.h>
 
+#include "netpoll/netpoll.hpp"
 #include "sched/debug.hpp"
 #include "sched/go.hpp"
 #include "sched/malloc.hpp"
@@ -26,6 +27,7 @@
 #include "sys/fatal.hpp"
 #include "sys/parse.hpp"
 #include "sys/process.hpp"
+#include "vdso/vdso.hpp"
 
 namespace rawrt::sched {
 
@@ -66,6 +68,7 @@ sys::Result<void> schedinit(const RunConfig& config) {
     stack_size = config.stack_size != 0 ? config.stack_size : kDefaultStackSize;
     sched.maxmcount = config.max_threads != 0 ? config.max_threads : 10000;
     parsedebugvars(config.debug);
+    sched.lastpoll.store(vdso::nanotime(), std::memory_order_relaxed);
 
     pstorage_bytes = (sizeof(P) * procs + 4095) & ~size_t{4095};
     auto mem = sys::raw::mmap(nullptr, pstorage_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -106,6 +109,7 @@ void teardown() {
     for (M* mp = allm; mp != nullptr; mp = mp->alllink) join(mp);
     for (M* mp = sched.freem; mp != nullptr; mp = mp->alllink) join(mp);
     installsyscallhooks(false);
+    netpoll::netpolldestroy();  // every M is gone: nobody polls or holds a pollDesc
     finalstats();
     deinitsig();
     for (int32_t i = 0; i < sched.gomaxprocs; ++i) {

@@ -222,6 +222,12 @@ struct Schedt {
     std::atomic<int32_t> npidle{0};
     std::atomic<int32_t> nmspinning{0};
 
+    // Go: lastpoll, pollUntil. When the network was last polled (0 while
+    // an M is blocked in netpoll: only one ever is), and until when that
+    // M sleeps there (0: until woken).
+    std::atomic<int64_t> lastpoll{1};
+    std::atomic<int64_t> pollUntil{0};
+
     GQueue runq;                     // the global run queue
     int32_t runqsize = 0;
 

@@ -1,5 +1,8 @@
 #include "sched/sysmon.hpp"
 
+#include "netpoll/netpoll.hpp"
+#include "netpoll/poll_desc.hpp"
+#include "sched/debug.hpp"
 #include "sched/os_linux.hpp"
 #include "sched/proc.hpp"
 #include "sched/stats.hpp"
@@ -17,6 +20,7 @@ struct Counters {
     std::atomic<uint64_t> wakes{0};
     std::atomic<uint64_t> retakes{0};
     std::atomic<uint64_t> preempts{0};
+    std::atomic<uint64_t> polls{0};
     std::atomic<int64_t> delay_ns{0};
 } counters;
 
@@ -150,6 +154,25 @@ void sysmonexit() {
     futexwakeup(&sysmon_state, 1);
 }
 
+namespace {
+
+// Go: sysmon's "poll network if not polled for more than 10ms". The Ms
+// poll the network only when they run out of work; a process whose Ps stay
+// busy would leave Gs readied by I/O waiting for ever without this.
+void sysmonpoll(int64_t now) {
+    int64_t lastpoll = sched.lastpoll.load(std::memory_order_acquire);
+    if (!netpoll::netpollinited() || lastpoll == 0 || lastpoll + debug.netpoll_ns >= now) return;
+    sched.lastpoll.compare_exchange_strong(lastpoll, now, std::memory_order_acq_rel);
+    GList list;
+    const int32_t delta = netpoll::netpoll(0, &list);
+    if (list.empty()) return;
+    bump(counters.polls);
+    injectglist(&list);
+    netpoll::netpollAdjustWaiters(delta);
+}
+
+}  // namespace
+
 void sysmon() {
     lock(&sched.lock);
     ++sched.nmsys;
@@ -192,6 +215,7 @@ void sysmon() {
         const int64_t now = vdso::nanotime();
         if (retake(now) != 0) idle = 0;
         else ++idle;
+        sysmonpoll(now);
         if (debug.schedtrace_ms > 0 && now - lasttrace >= debug.schedtrace_ms * 1'000'000) {
             lasttrace = now;
             schedtrace(debug.scheddetail, now - start);
@@ -201,7 +225,7 @@ void sysmon() {
 
 SysmonStats sysmonstats() {
     return {counters.passes.load(), counters.wakes.load(), counters.retakes.load(), counters.preempts.load(),
-            counters.delay_ns.load()};
+            counters.polls.load(), counters.delay_ns.load()};
 }
 
 void sysmonreset() {
@@ -210,6 +234,7 @@ void sysmonreset() {
     counters.wakes.store(0);
     counters.retakes.store(0);
     counters.preempts.store(0);
+    counters.polls.store(0);
     counters.delay_ns.store(0);
 }
 

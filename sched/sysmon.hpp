@@ -52,6 +52,7 @@ struct SysmonStats {
     uint64_t wakes;     // sleeps cut short by sysmonwake
     uint64_t retakes;   // Ps taken from Ms in syscalls
     uint64_t preempts;  // preemption requests
+    uint64_t polls;     // its network polls that found Gs to run
     int64_t delay_ns;   // the current sleep (deep sleep: -1)
 };
 SysmonStats sysmonstats();

@@ -1,5 +1,6 @@
 #include "sched/time.hpp"
 
+#include "netpoll/netpoll.hpp"
 #include "sched/malloc.hpp"
 #include "sched/proc.hpp"
 #include "sched/runtime2.hpp"
@@ -20,15 +21,20 @@ void grow(Timers* ts) {
     ts->cap = cap;
 }
 
+void place(Timers* ts, Timer* t, uint32_t i) {
+    ts->heap[i] = t;
+    t->idx = i;
+}
+
 void siftUp(Timers* ts, uint32_t i) {
     Timer* t = ts->heap[i];
     while (i > 0) {
         uint32_t parent = (i - 1) / 2;
         if (ts->heap[parent]->when <= t->when) break;
-        ts->heap[i] = ts->heap[parent];
+        place(ts, ts->heap[parent], i);
         i = parent;
     }
-    ts->heap[i] = t;
+    place(ts, t, i);
 }
 
 void siftDown(Timers* ts, uint32_t i) {
@@ -38,10 +44,21 @@ void siftDown(Timers* ts, uint32_t i) {
         if (child >= ts->len) break;
         if (child + 1 < ts->len && ts->heap[child + 1]->when < ts->heap[child]->when) ++child;
         if (t->when <= ts->heap[child]->when) break;
-        ts->heap[i] = ts->heap[child];
+        place(ts, ts->heap[child], i);
         i = child;
     }
-    ts->heap[i] = t;
+    place(ts, t, i);
+}
+
+// mu held. Takes heap[i] off: the last timer fills the hole and moves
+// whichever way restores the order.
+void removeAt(Timers* ts, uint32_t i) {
+    ts->heap[i]->ts.store(nullptr, std::memory_order_relaxed);
+    Timer* last = ts->heap[--ts->len];
+    if (i == ts->len) return;
+    place(ts, last, i);
+    if (i > 0 && ts->heap[(i - 1) / 2]->when > last->when) siftUp(ts, i);
+    else siftDown(ts, i);
 }
 
 // mu held.
@@ -49,22 +66,54 @@ void updateTimer0When(Timers* ts) {
     ts->timer0When.store(ts->len != 0 ? ts->heap[0]->when : 0, std::memory_order_release);
 }
 
+// What checkTimers calls, copied out under mu: once mu is dropped the
+// owner may re-arm the Timer for another time.
+struct Firing {
+    void (*f)(void*, uintptr_t);
+    void* arg;
+    uintptr_t seq;
+};
+
+// sleep's timer function.
+void goroutineReady(void* arg, uintptr_t) { ready(static_cast<G*>(arg), false); }
+
 // The unlockf of sleep: runs on g0 once the G is parked, so no M can ready
 // it before it is really waiting (Go: resetForSleep).
-bool addTimer(G* gp, void* arg) {
+bool addSleepTimer(G* gp, void* arg) {
     auto* t = static_cast<Timer*>(arg);
-    t->g = gp;
-    Timers* ts = &getm()->p->timers;
-    lock(&ts->mu);
-    if (ts->len == ts->cap) grow(ts);
-    ts->heap[ts->len] = t;
-    siftUp(ts, ts->len++);
-    updateTimer0When(ts);
-    unlock(&ts->mu);
+    t->arg = gp;
+    addtimer(t);
     return true;
 }
 
 }  // namespace
+
+void addtimer(Timer* t) {
+    Timers* ts = &getm()->p->timers;
+    lock(&ts->mu);
+    if (ts->len == ts->cap) grow(ts);
+    t->ts.store(ts, std::memory_order_relaxed);
+    ts->heap[ts->len] = t;
+    siftUp(ts, ts->len++);
+    const bool earliest = ts->heap[0] == t;
+    updateTimer0When(ts);
+    unlock(&ts->mu);
+    if (earliest) wakeNetPoller(t->when);
+}
+
+bool deltimer(Timer* t) {
+    Timers* ts = t->ts.load(std::memory_order_relaxed);
+    if (ts == nullptr) return false;
+    lock(&ts->mu);
+    // checkTimers may have taken it off meanwhile (it clears ts under mu).
+    const bool queued = t->ts.load(std::memory_order_relaxed) == ts;
+    if (queued) {
+        removeAt(ts, t->idx);
+        updateTimer0When(ts);
+    }
+    unlock(&ts->mu);
+    return queued;
+}
 
 int64_t checkTimers(P* pp, int64_t* now) {
     Timers* ts = &pp->timers;
@@ -72,21 +121,26 @@ int64_t checkTimers(P* pp, int64_t* now) {
     if (next == 0) return 0;  // the common case costs no clock read
     if (*now == 0) *now = vdso::nanotime();
     if (next > *now) return next;
-    GQueue due;  // readied outside mu: ready may wake another M
-    lock(&ts->mu);
-    while (ts->len != 0 && ts->heap[0]->when <= *now) {
-        Timer* t = ts->heap[0];
-        ts->heap[0] = ts->heap[--ts->len];
-        if (ts->len != 0) siftDown(ts, 0);
-        due.push_back(t->g);
+    // The functions run outside mu (they ready Gs, which may wake Ms), a
+    // batch at a time, in the order their timers were due. Unlike Go (whose
+    // sleep timers ready into runnext, so a batch runs out of order),
+    // sleepers due together run in that order too.
+    constexpr uint32_t kBatch = 32;
+    Firing batch[kBatch];
+    for (;;) {
+        uint32_t n = 0;
+        lock(&ts->mu);
+        while (n < kBatch && ts->len != 0 && ts->heap[0]->when <= *now) {
+            Timer* t = ts->heap[0];
+            batch[n++] = {t->f, t->arg, t->seq};
+            removeAt(ts, 0);
+        }
+        updateTimer0When(ts);
+        next = ts->timer0When.load(std::memory_order_relaxed);
+        unlock(&ts->mu);
+        for (uint32_t i = 0; i < n; ++i) batch[i].f(batch[i].arg, batch[i].seq);
+        if (n < kBatch || next == 0 || next > *now) return next;
     }
-    updateTimer0When(ts);
-    next = ts->timer0When.load(std::memory_order_relaxed);
-    unlock(&ts->mu);
-    // Unlike Go (whose timers ready into runnext, so a batch runs out of
-    // order), sleepers due together run in the order they were due.
-    while (G* gp = due.pop()) ready(gp, false);
-    return next;
 }
 
 int64_t earliestTimer() {
@@ -96,6 +150,15 @@ int64_t earliestTimer() {
         if (w != 0 && (earliest == 0 || w < earliest)) earliest = w;
     }
     return earliest;
+}
+
+void wakeNetPoller(int64_t when) {
+    if (sched.lastpoll.load(std::memory_order_acquire) == 0) {
+        const int64_t pollUntil = sched.pollUntil.load(std::memory_order_acquire);
+        if (pollUntil == 0 || pollUntil > when) netpoll::netpollBreak();
+        return;
+    }
+    wakep();
 }
 
 void freeTimers(Timers* ts) {
@@ -116,7 +179,8 @@ void sleep(int64_t ns) {
     }
     sched::Timer t;
     t.when = vdso::nanotime() + ns;
-    sched::gopark(sched::addTimer, &t, "sleep");
+    t.f = sched::goroutineReady;
+    sched::gopark(sched::addSleepTimer, &t, "sleep");
 }
 
 }  // namespace rawrt

@@ -27,7 +27,6 @@
 #include <vector>
 
 #include "netpoll/fd.hpp"
-#include "netpoll/inject.hpp"
 #include "netpoll/netpoll.hpp"
 #include "netpoll/poll_desc.hpp"
 #include "sched/go.hpp"
@@ -293,6 +292,10 @@ struct RawPipe {
     }
 };
 
+// For the tests that poll by hand: sysmon's poll (every 10 ms when nobody
+// else polls) would take their events.
+constexpr const char* kNoSysmonPoll = "netpoll=3600000000";
+
 TEST_F(Netpoll, PollWaitParksUntilNetpollReportsTheFdAndReadinessIsNotLost) {
     RawPipe p;
     auto opened = np::poll_runtime_pollOpen(p.r);
@@ -301,7 +304,7 @@ TEST_F(Netpoll, PollWaitParksUntilNetpollReportsTheFdAndReadinessIsNotLost) {
     int wait_result = -1;
     bool parked = false, woke_early = false, ready_kept = false;
     int32_t readied = -1;
-    auto r = rawrt::run({.procs = 1}, [&] {
+    auto r = rawrt::run({.procs = 1, .debug = kNoSysmonPoll}, [&] {
         std::atomic<bool> back{false};
         rawrt::go([&] {
             wait_result = np::poll_runtime_pollWait(pd, np::kModeRead);
@@ -314,7 +317,7 @@ TEST_F(Netpoll, PollWaitParksUntilNetpollReportsTheFdAndReadinessIsNotLost) {
         (void)rawrt::sys::raw::write(p.w, "x", 1);
         const int32_t delta = np::netpoll(0, &list);
         readied = list.n;
-        np::injectglist(&list);
+        rawrt::sched::injectglist(&list);
         np::netpollAdjustWaiters(delta);
         eventually_on_g([&] { return back.load(); });
         // A notification with nobody waiting is kept (pdReady), and the
@@ -367,7 +370,7 @@ TEST_F(Netpoll, AStaleEventAfterCloseAndFdReuseDoesNotWakeTheNewG) {
     int wait_result = -1;
     char got = 0;
     uint64_t stale = 0;
-    auto r = rawrt::run({.procs = 1}, [&] {
+    auto r = rawrt::run({.procs = 1, .debug = kNoSysmonPoll}, [&] {
         std::atomic<bool> back{false};
         rawrt::go([&] {
             wait_result = np::poll_runtime_pollWait(pd_b, np::kModeRead);
@@ -384,7 +387,7 @@ TEST_F(Netpoll, AStaleEventAfterCloseAndFdReuseDoesNotWakeTheNewG) {
         (void)rawrt::sys::raw::write(new_pipe.w, "n", 1);
         const int32_t delta = np::netpoll(0, &list);
         woken_by_real = list.n == 1;
-        np::injectglist(&list);
+        rawrt::sched::injectglist(&list);
         np::netpollAdjustWaiters(delta);
         if (!eventually_on_g([&] { return back.load(); })) np::poll_runtime_pollUnblock(pd_b);
         if (!(pd_b->info() & np::pollClosing)) np::poll_runtime_pollUnblock(pd_b);
@@ -463,16 +466,11 @@ TEST_F(Netpoll, DestroyLeavesNoDescriptorOrMappingBehind) {
     np::poll_runtime_pollClose(pd.value());
 }
 
-// --- the fd layer with the stop-gap poller G
+// --- the fd layer: parked Gs are woken by the scheduler's own polls
 
-// Runs body on the main G between start_poller and stop_poller.
 template <class F>
-rawrt::sys::Result<void> run_polled(int32_t procs, F&& body, const char* debug = nullptr) {
-    return rawrt::run({.procs = procs, .debug = debug}, [&] {
-        if (!np::start_poller().ok()) return;
-        body();
-        np::stop_poller();
-    });
+rawrt::sys::Result<void> run_fd(int32_t procs, F&& body, const char* debug = nullptr) {
+    return rawrt::run({.procs = procs, .debug = debug}, body);
 }
 
 TEST_F(Netpoll, FDReadParksUntilDataThenSeesEndOfFile) {
@@ -480,7 +478,7 @@ TEST_F(Netpoll, FDReadParksUntilDataThenSeesEndOfFile) {
         bool parked = false;
         int64_t first = -1, eof = -1;
         char buf[16] = {};
-        auto r = run_polled(procs, [&] {
+        auto r = run_fd(procs, [&] {
             FD rd, wr;
             if (!rawrt::fd::pipe(&rd, &wr).ok()) return;
             rawrt::WaitGroup wg;
@@ -521,7 +519,7 @@ TEST_F(Netpoll, FDWriterParksOnAFullPipeUntilTheReaderDrainsIt) {
     size_t received = 0;
     int64_t wrote = -1;
     bool writer_parked = false;
-    auto r = run_polled(2, [&] {
+    auto r = run_fd(2, [&] {
         FD rd, wr;
         if (!rawrt::fd::pipe(&rd, &wr).ok()) return;
         rawrt::WaitGroup wg;
@@ -556,7 +554,7 @@ TEST_F(Netpoll, FDCloseWakesParkedReaderAndWriterWithEBADF) {
     int reader_err = 0, writer_err = 0, read_after = 0, close_again = 0;
     size_t written_before = 0;
     bool both_parked = false, close_ok = false;
-    auto r = run_polled(2, [&] {
+    auto r = run_fd(2, [&] {
         FD rd, wr, rd2, wr2;
         if (!rawrt::fd::pipe(&rd, &wr).ok() || !rawrt::fd::pipe(&rd2, &wr2).ok()) return;
         rawrt::WaitGroup wg;
@@ -600,7 +598,7 @@ TEST_F(Netpoll, FDCloseWakesParkedReaderAndWriterWithEBADF) {
 TEST_F(Netpoll, FDPastDeadlineTimesOutAndLeavesTheFDUsable) {
     int parked_err = 0, at_once_err = 0;
     int64_t after = -1;
-    auto r = run_polled(1, [&] {
+    auto r = run_fd(1, [&] {
         FD rd, wr;
         if (!rawrt::fd::pipe(&rd, &wr).ok()) return;
         std::atomic<bool> back{false};
@@ -634,7 +632,7 @@ TEST_F(Netpoll, FDEventfdParksAReaderUntilItIsSignalled) {
     uint64_t sem[4] = {};
     bool parked = false;
     int bad_flags = 0;
-    auto r = run_polled(2, [&] {
+    auto r = run_fd(2, [&] {
         FD ev;
         if (!rawrt::fd::eventfd(&ev).ok()) return;
         rawrt::WaitGroup wg;
@@ -678,7 +676,7 @@ TEST_F(Netpoll, FDRejectsBadInputsAndKeepsRegularFilesInBlockingMode) {
     int bad_fd = 0, closed_number = 0, busy = 0, empty_read = 0, empty_write = 0, empty_close = 0, no_deadline = 0;
     bool file_ok = false, file_pollable = true;
     char magic[4] = {};
-    auto r = run_polled(1, [&] {
+    auto r = run_fd(1, [&] {
         FD f;
         auto e = f.init(-1);
         bad_fd = e.ok() ? 0 : e.error().code();
@@ -717,7 +715,7 @@ TEST_F(Netpoll, FDRejectsBadInputsAndKeepsRegularFilesInBlockingMode) {
 TEST_F(Netpoll, FDConcurrentReadersOfOnePipeTakeTurns) {
     constexpr int kReaders = 4;
     int got[kReaders] = {};
-    auto r = run_polled(2, [&] {
+    auto r = run_fd(2, [&] {
         FD rd, wr;
         if (!rawrt::fd::pipe(&rd, &wr).ok()) return;
         rawrt::WaitGroup wg;
@@ -764,7 +762,7 @@ TEST_F(Netpoll, ManyGsParkedOnManyPipesWithFewThreads) {
     // sysmon on a long tick: on two noisy cores it would otherwise retake Ps
     // from Ms merely descheduled in a short read(2), and each retake may
     // start a thread. What is measured here is the poller's cost.
-    auto r = run_polled(kProcs, [&] {
+    auto r = run_fd(kProcs, [&] {
         for (int i = 0; i < kPipes; ++i)
             if (!rawrt::fd::pipe(&rds[i], &wrs[i]).ok()) return;
         for (int round = 0; round < kRounds; ++round) {

@@ -24,6 +24,7 @@
 #include "sched/stats.hpp"
 #include "sched/sync.hpp"
 #include "sched/syscall.hpp"
+#include "sched/sysmon.hpp"
 #include "sched/time.hpp"
 #include "sys/calls.hpp"
 #include "tests/child_process.hpp"
@@ -273,7 +274,13 @@ TEST(SchedSyscall, SysmonSleepsWhileEveryPIsIdle) {
     uint64_t during = ~uint64_t{0};
     std::thread sampler([&] {
         while (!sampled) {
-            if (!eventually([&] { return naps.load() % 2 == 1 && rawrt::stats().idle_procs == 2; })) break;
+            // Sleeping deeply once every P is idle: the pass that an M's
+            // brief wake (the sleep's wakep) may have caused is over.
+            if (!eventually([&] {
+                    return naps.load() % 2 == 1 && rawrt::stats().idle_procs == 2 &&
+                           rawrt::sched::sysmon_state.load() == rawrt::sched::kSysmonDeep;
+                }))
+                break;
             const uint64_t nap = naps.load(), before = passes();
             std::this_thread::sleep_for(std::chrono::milliseconds(300));
             const uint64_t after = passes();
