@@ -117,10 +117,15 @@ GO_ENV := GOENV=off GOFLAGS= GO111MODULE=on GOPROXY=off GOSUMDB=off CGO_ENABLED=
           GOCACHE=$(abspath $(BUILD_ROOT))/go/cache GOPATH=$(abspath $(BUILD_ROOT))/go/path \
           GOMODCACHE=$(abspath $(BUILD_ROOT))/go/path/pkg/mod
 
+# The network benchmarks (issue 5): one load generator and the C baseline,
+# hosted; rawrt's servers are the examples, measured only where they exist.
+BENCH_NET_BINS := $(BUILD_ROOT)/x86_64/bench/echo_load $(BUILD_ROOT)/x86_64/bench/c_echo
+BENCH_NET_EXAMPLES := $(foreach e,echo http,$(if $(wildcard examples/$(e)/*.cpp),$(BUILD_ROOT)/x86_64/examples/$(e)))
+
 PACKAGES_BUILD := g++ make binutils linux-libc-dev
 PACKAGES_TEST := $(PACKAGES_BUILD) g++-aarch64-linux-gnu binutils-aarch64-linux-gnu \
                  linux-libc-dev-arm64-cross qemu-user libgtest-dev googletest pkgconf
-PACKAGES_BENCH := $(PACKAGES_BUILD) libbenchmark-dev libboost-context-dev golang-1.19-go
+PACKAGES_BENCH := $(PACKAGES_BUILD) libbenchmark-dev libboost-context-dev golang-1.19-go wrk
 PACKAGES_FUZZ := $(PACKAGES_BUILD) clang
 
 .PHONY: all lib examples run test check check-checked bench fuzz fuzz-seeds install clean packages-build
@@ -161,7 +166,9 @@ endif
 
 # BENCH_FILTER: a regular expression over the names of both suites (Go's
 # are BM_go_<name>), e.g. BENCH_FILTER=gosched; the table marks the rest
-# "not run".
+# "not run". The network cases (bench/go/netbench, issue 5) are named
+# echo_<server>_<procs>p and http_<server>_<procs>p; a failed one (wrong
+# bytes, a bad exit status) fails the target, after the tables are written.
 bench:
 	@$(ENSURE) $(PACKAGES_BENCH)
 	$(MAKE) --no-print-directory ARCH=x86_64 $(BENCH_BIN)
@@ -173,8 +180,17 @@ bench:
 	cd bench/go && $(GO_ENV) $(GO) build -o $(BENCH_GO_BIN)/compare ./compare
 	$(BENCH_GO_BIN)/gobench -filter '$(BENCH_FILTER)' -out $(BUILD_ROOT)/bench/go.json \
 	    | tee $(BUILD_ROOT)/bench/go.txt
+	$(MAKE) --no-print-directory ARCH=x86_64 $(BENCH_NET_BINS) $(BENCH_NET_EXAMPLES)
+	cd bench/go && for p in netbench echo http; do \
+	    $(GO_ENV) $(GO) build -o $(BENCH_GO_BIN)/$$p ./$$p || exit 1; done
+	status=0; $(BENCH_GO_BIN)/netbench -filter '$(BENCH_FILTER)' -out $(BUILD_ROOT)/bench/net.json \
+	    -echo-load $(BUILD_ROOT)/x86_64/bench/echo_load -c-echo $(BUILD_ROOT)/x86_64/bench/c_echo \
+	    -go-echo $(BENCH_GO_BIN)/echo -go-http $(BENCH_GO_BIN)/http \
+	    -rawrt-echo $(BUILD_ROOT)/x86_64/examples/echo -rawrt-http $(BUILD_ROOT)/x86_64/examples/http \
+	    -table $(BUILD_ROOT)/bench/net.txt || status=$$?; \
 	$(BENCH_GO_BIN)/compare -rawrt $(BUILD_ROOT)/bench/rawrt.json -go $(BUILD_ROOT)/bench/go.json \
-	    -md $(BUILD_ROOT)/bench/compare.md -json $(BUILD_ROOT)/bench/compare.json
+	    -net $(BUILD_ROOT)/bench/net.json \
+	    -md $(BUILD_ROOT)/bench/compare.md -json $(BUILD_ROOT)/bench/compare.json; exit $$status
 
 # New inputs go to the first corpus directory and crash files under the
 # artifact prefix, both in the build tree: fuzz/corpus (the seeds) is only
@@ -289,6 +305,11 @@ $(BUILD)/obj/bench/%.cpp.o: bench/%.cpp
 $(BENCH_BIN): $(BENCH_SRCS:%=$(BUILD)/obj/%.o) $(LIB)
 	@mkdir -p $(@D)
 	$(CXX) $(HOSTED_LDFLAGS) -o $@ $(BENCH_SRCS:%=$(BUILD)/obj/%.o) $(HOSTED_LIBS) -lbenchmark -lboost_context -pthread
+
+# bench/net's programs: plain hosted ones, no librawrt.
+$(BUILD)/bench/%: $(BUILD)/obj/bench/net/%.cpp.o
+	@mkdir -p $(@D)
+	$(CXX) $(HOSTED_LDFLAGS) -o $@ $< -pthread
 
 .SECONDARY:
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

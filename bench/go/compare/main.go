@@ -5,7 +5,10 @@
 // run mean anything on a noisy machine, so nothing is ever asserted here: a
 // row whose benchmark did not run says so and the command still succeeds.
 //
-//	compare -rawrt rawrt.json -go go.json [-md compare.md] [-json compare.json]
+// With -net, a second table holds the network servers (bench/go/netbench):
+// rawrt, Go and the C loop side by side, with rawrt/Go and rawrt/C.
+//
+//	compare -rawrt rawrt.json -go go.json [-net net.json] [-md compare.md] [-json compare.json]
 package main
 
 import (
@@ -348,7 +351,10 @@ func table(out []outRow) [][]string {
 // Markdown that also reads well as plain text: padded columns, figures
 // right-aligned.
 func writeMarkdown(w io.Writer, cells [][]string) {
-	numeric := map[int]bool{2: true, 4: true, 6: true, 9: true}
+	writeMarkdownCols(w, cells, map[int]bool{2: true, 4: true, 6: true, 9: true})
+}
+
+func writeMarkdownCols(w io.Writer, cells [][]string, numeric map[int]bool) {
 	width := make([]int, len(cells[0]))
 	for _, line := range cells {
 		for i, c := range line {
@@ -386,6 +392,7 @@ func writeMarkdown(w io.Writer, cells [][]string) {
 func main() {
 	rawrtPath := flag.String("rawrt", "build/bench/rawrt.json", "rawrt's Google Benchmark JSON")
 	goPath := flag.String("go", "build/bench/go.json", "bench/go/gobench's JSON")
+	netPath := flag.String("net", "", "bench/go/netbench's JSON (the network rows)")
 	mdPath := flag.String("md", "", "also write the table here (markdown)")
 	jsonPath := flag.String("json", "", "also write the rows here (JSON)")
 	flag.Parse()
@@ -407,6 +414,15 @@ func main() {
 		"nothing here is asserted. CPU rawrt/Go: the same ratio over the process's CPU time per operation, "+
 		"which does not count waiting for a CPU on a loaded machine.\n\n", *rawrtPath, *goPath)
 	writeMarkdown(&md, cells)
+	var netOut []netOutRow
+	if *netPath != "" {
+		netRes, doc, err := loadNet(*netPath)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "compare: network results:", err)
+		}
+		netOut = buildNet(netRes)
+		writeNetSection(&md, *netPath, doc, netTable(netOut))
+	}
 	fmt.Print(md.String())
 
 	if *mdPath != "" {
@@ -416,7 +432,11 @@ func main() {
 		}
 	}
 	if *jsonPath != "" {
-		data, err := json.MarshalIndent(map[string]any{"rawrt": *rawrtPath, "go": *goPath, "rows": out}, "", "  ")
+		doc := map[string]any{"rawrt": *rawrtPath, "go": *goPath, "rows": out}
+		if *netPath != "" {
+			doc["net"], doc["net_rows"] = *netPath, netOut
+		}
+		data, err := json.MarshalIndent(doc, "", "  ")
 		if err == nil {
 			err = os.WriteFile(*jsonPath, append(data, '\n'), 0o644)
 		}
