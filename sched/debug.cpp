@@ -67,7 +67,11 @@ void parse(const char* s) {
 void parsedebugvars(const char* config) {
     debug = DebugVars{};
     parse(sys::getenv("RAWRT_DEBUG"));
-    parse(config);
+    setdebugvars(config);
+}
+
+void setdebugvars(const char* settings) {
+    parse(settings);
     if (debug.sysmon_max_ns < debug.sysmon_min_ns) debug.sysmon_max_ns = debug.sysmon_min_ns;
 }
 

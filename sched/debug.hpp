@@ -20,20 +20,40 @@
 // An unknown name or a bad number is reported on fd 2 and ignored.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 
 namespace rawrt::sched {
 
+// One setting: read by sysmon and the scheduler while setdebugvars may
+// change it, so a relaxed atomic (as cheap as a plain load); copyable, so
+// that DebugVars can be reset to its defaults as a whole.
+template <class T>
+class Tunable {
+public:
+    constexpr Tunable(T v) : v_(v) {}
+    Tunable(const Tunable& o) : v_(o) {}
+    Tunable& operator=(const Tunable& o) { return *this = static_cast<T>(o); }
+    Tunable& operator=(T v) {
+        v_.store(v, std::memory_order_relaxed);
+        return *this;
+    }
+    operator T() const { return v_.load(std::memory_order_relaxed); }
+
+private:
+    std::atomic<T> v_;
+};
+
 struct DebugVars {
-    int64_t schedtrace_ms = 0;
-    bool scheddetail = false;
-    int64_t sysmon_min_ns = 20'000;
-    int64_t sysmon_max_ns = 10'000'000;
-    uint32_t sysmon_idle_passes = 50;
-    bool sysmon_prompt = true;
-    int64_t retake_ns = 10'000'000;      // Go: the 10 ms in retake
-    int64_t forcepreempt_ns = 10'000'000;  // Go: forcePreemptNS
-    int64_t netpoll_ns = 10'000'000;       // Go: the 10 ms of sysmon's poll
+    Tunable<int64_t> schedtrace_ms = 0;
+    Tunable<bool> scheddetail = false;
+    Tunable<int64_t> sysmon_min_ns = 20'000;
+    Tunable<int64_t> sysmon_max_ns = 10'000'000;
+    Tunable<uint32_t> sysmon_idle_passes = 50;
+    Tunable<bool> sysmon_prompt = true;
+    Tunable<int64_t> retake_ns = 10'000'000;        // Go: the 10 ms in retake
+    Tunable<int64_t> forcepreempt_ns = 10'000'000;  // Go: forcePreemptNS
+    Tunable<int64_t> netpoll_ns = 10'000'000;       // Go: the 10 ms of sysmon's poll
 };
 
 extern DebugVars debug;
@@ -41,5 +61,10 @@ extern DebugVars debug;
 // Resets debug to the defaults, then applies RAWRT_DEBUG (sys::getenv: in a
 // hosted program, after sys::set_process_args), then config (RunConfig::debug).
 void parsedebugvars(const char* config);
+// Applies settings ("name=value,...", as above) on top of the current ones,
+// during a run: each takes effect the next time the scheduler reads it
+// (sysmon: its next pass or sleep). How a freestanding program, whose run
+// starts before main, changes a tunable (Go: a GODEBUG change at run time).
+void setdebugvars(const char* settings);
 
 }  // namespace rawrt::sched

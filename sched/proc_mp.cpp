@@ -272,6 +272,7 @@ void newm(P* pp, bool spinning, int64_t id, void (*mstartfn)()) {
     if (mcount() > sched.mmax) sched.mmax = mcount();
     unlock(&sched.lock);
     newosproc(mp);
+    sched.mstarting.fetch_sub(1, std::memory_order_release);
 }
 
 // Go: checkmcount. Past the limit the program is stuck making threads
@@ -280,6 +281,7 @@ int64_t mReserveID() {
     if (mcount() + 1 > sched.maxmcount)
         sys::fatal("thread exhaustion: the program exceeds its ", sched.maxmcount, "-thread limit (", mcount(),
                    " threads exist; RunConfig::max_threads raises it)");
+    sched.mstarting.fetch_add(1, std::memory_order_relaxed);
     return sched.mnext++;
 }
 

@@ -106,6 +106,12 @@ void join(M* mp) {
 // After sched.done: join every M, unmap every stack, forget everything, so
 // that the next run starts from nothing.
 void teardown() {
+    // An M that startm reserved before the run began to end may not be on
+    // allm yet, or not have its thread: wait until it has (it then sees
+    // sched.exiting and leaves like the rest).
+    while (sched.mstarting.load(std::memory_order_acquire) != 0) osyield();
+    lock(&sched.lock);  // allm as the last newm left it
+    unlock(&sched.lock);
     for (M* mp = allm; mp != nullptr; mp = mp->alllink) join(mp);
     for (M* mp = sched.freem; mp != nullptr; mp = mp->alllink) join(mp);
     installsyscallhooks(false);

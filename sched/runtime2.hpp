@@ -217,6 +217,10 @@ struct Schedt {
     int32_t maxmcount = 10000;
     int32_t nmsys = 0;               // system Ms not counted for deadlock (sysmon)
     M* freem = nullptr;              // exited Ms whose stacks newm frees once their threads are gone
+    // Ms with an id reserved whose thread newm has not yet cloned: the
+    // run's teardown waits for them, or one could start on a stack it has
+    // already unmapped.
+    std::atomic<int32_t> mstarting{0};
 
     P* pidle = nullptr;              // idle Ps
     std::atomic<int32_t> npidle{0};

@@ -218,16 +218,14 @@ int main(int argc, char** argv) {
 
     run_case({"warm", Sysmon::kWarm, "~170 \xc2\xb5s"}, &shared, warm_trials, latencies);
     // sysmonprompt is on by default; RAWRT_DEBUG may have switched it off.
-    rawrt::sched::parsedebugvars("sysmonprompt=1");
+    rawrt::sched::setdebugvars("sysmonprompt=1");
     run_case({"backed off", Sysmon::kBackedOff, "10-20 ms"}, &shared, backedoff_trials, latencies);
-    // Go's behaviour: what RAWRT_DEBUG=sysmonprompt=0 (RunConfig::debug in a
-    // hosted run) sets at the start of a run. main already runs inside the
-    // default run, so the same parser applies the setting here, between
-    // cases; sysmon reads it each time it goes to sleep.
-    rawrt::sched::parsedebugvars("sysmonprompt=0");
+    // Go's behaviour: what RAWRT_DEBUG=sysmonprompt=0 sets at the start of a
+    // run, here switched on between cases; sysmon reads it each time it goes
+    // to sleep.
+    rawrt::sched::setdebugvars("sysmonprompt=0");
     run_case({"backed off, sysmonprompt=0 (Go's way)", Sysmon::kBackedOff, "10-20 ms"}, &shared,
              backedoff_trials, latencies);
-    rawrt::sched::parsedebugvars(nullptr);
 
     delete[] latencies;
     (void)rawrt::sys::close(fds[0]);
