@@ -3,7 +3,9 @@
 
 #include "netpoll/fd.hpp"
 
+#include <asm/socket.h>
 #include <linux/fcntl.h>
+#include <linux/uio.h>
 
 #include "netpoll/poll_desc.hpp"
 #include "sched/sema.hpp"
@@ -20,6 +22,7 @@ using netpoll::PollError;
 constexpr size_t kMaxRW = size_t{1} << 30;
 
 constexpr unsigned kEfdSemaphore = 1;  // EFD_SEMAPHORE
+constexpr int kMsgNoSignal = 0x4000;   // MSG_NOSIGNAL
 
 // Go: convertErr.
 sys::Errno convert(PollError e) {
@@ -59,6 +62,7 @@ sys::Result<void> FD::init(int sysfd, bool already_nonblocking) {
     pd_ = pd;
     sysfd_ = sysfd;
     close_errno_ = 0;
+    nosigpipe_ = false;
     csema_ = 0;
     state_.store(0);
     return {};
@@ -156,7 +160,7 @@ sys::Result<size_t> FD::read(void* buf, size_t n) {
         }
     }
     for (;;) {
-        result = sys::read(sysfd_, buf, n);
+        result = pd_ != nullptr ? sys::raw::read(sysfd_, buf, n) : sys::read(sysfd_, buf, n);
         if (result.ok()) break;
         if (result.error() == sys::Errno(EINTR)) continue;
         if (result.error() != sys::Errno(EAGAIN) || pd_ == nullptr) break;
@@ -193,7 +197,9 @@ sys::Result<size_t> FD::write(const void* buf, size_t n, size_t* written) {
     for (;;) {
         size_t chunk = n - nn;
         if (chunk > kMaxRW) chunk = kMaxRW;
-        auto r = sys::write(sysfd_, p + nn, chunk);
+        auto r = nosigpipe_        ? sys::raw::sendto(sysfd_, p + nn, chunk, kMsgNoSignal)
+                 : pd_ != nullptr ? sys::raw::write(sysfd_, p + nn, chunk)
+                                  : sys::write(sysfd_, p + nn, chunk);
         if (r.ok()) {
             nn += r.value();
             if (nn == n) {
@@ -219,6 +225,217 @@ sys::Result<size_t> FD::write(const void* buf, size_t n, size_t* written) {
     if (written != nullptr) *written = nn;
     writeUnlock();
     return result;
+}
+
+sys::Result<size_t> FD::readv(const iovec* iov, int iovcnt) {
+    if (iovcnt < 0) return sys::Errno(EINVAL);
+    if (!readLock()) return kErrClosed;
+    if (iovcnt > kIovMax) iovcnt = kIovMax;
+    if (iovcnt == 0) {
+        readUnlock();
+        return size_t{0};
+    }
+    if (pd_ != nullptr) {
+        if (PollError e = netpoll::poll_runtime_pollReset(pd_, netpoll::kModeRead); e != netpoll::pollNoError) {
+            readUnlock();
+            return convert(e);
+        }
+    }
+    sys::Result<size_t> result = size_t{0};
+    bool event_error = false;
+    for (;;) {
+        result = pd_ != nullptr ? sys::raw::readv(sysfd_, iov, iovcnt) : sys::readv(sysfd_, iov, iovcnt);
+        if (result.ok()) break;
+        if (result.error() == sys::Errno(EINTR)) continue;
+        if (result.error() != sys::Errno(EAGAIN) || pd_ == nullptr) break;
+        if (event_error) {
+            result = kErrNotPollable;
+            break;
+        }
+        const PollError e = netpoll::poll_runtime_pollWait(pd_, netpoll::kModeRead);
+        if (e == netpoll::pollErrNotPollable) {
+            event_error = true;
+            continue;
+        }
+        if (e != netpoll::pollNoError) {
+            result = convert(e);
+            break;
+        }
+    }
+    readUnlock();
+    return result;
+}
+
+sys::Result<size_t> FD::writev(const iovec* iov, int iovcnt, size_t* written) {
+    if (written != nullptr) *written = 0;
+    if (iovcnt < 0) return sys::Errno(EINVAL);
+    if (!writeLock()) return kErrClosed;
+    if (pd_ != nullptr) {
+        if (PollError e = netpoll::poll_runtime_pollReset(pd_, netpoll::kModeWrite); e != netpoll::pollNoError) {
+            writeUnlock();
+            return convert(e);
+        }
+    }
+    // Where the next byte comes from: entry idx, skip bytes into it. The
+    // caller's array goes to the kernel as it is; only after a short write
+    // that ends inside an entry is a small window copied, to start there.
+    constexpr int kWindow = 16;
+    iovec window[kWindow];
+    int idx = 0;
+    size_t skip = 0;
+    size_t nn = 0;
+    sys::Result<size_t> result = size_t{0};
+    for (;;) {
+        while (idx < iovcnt && skip == iov[idx].iov_len) {
+            ++idx;
+            skip = 0;
+        }
+        if (idx == iovcnt) {
+            result = nn;
+            break;
+        }
+        const iovec* vec = iov + idx;
+        int cnt = iovcnt - idx < kIovMax ? iovcnt - idx : kIovMax;
+        if (skip != 0) {
+            window[0].iov_base = static_cast<char*>(iov[idx].iov_base) + skip;
+            window[0].iov_len = iov[idx].iov_len - skip;
+            if (cnt > kWindow) cnt = kWindow;
+            for (int k = 1; k < cnt; ++k) window[k] = iov[idx + k];
+            vec = window;
+        }
+        sys::Result<size_t> r = size_t{0};
+        if (nosigpipe_) {
+            sys::KernelMsghdr msg{};
+            msg.iov = const_cast<iovec*>(vec);
+            msg.iovlen = static_cast<size_t>(cnt);
+            r = sys::raw::sendmsg(sysfd_, &msg, kMsgNoSignal);
+        } else {
+            r = pd_ != nullptr ? sys::raw::writev(sysfd_, vec, cnt) : sys::writev(sysfd_, vec, cnt);
+        }
+        if (r.ok()) {
+            size_t n = r.value();
+            if (n == 0) {  // no progress and no error: give up, do not spin
+                result = sys::Errno(EIO);
+                break;
+            }
+            nn += n;
+            while (n > 0) {  // Go: consume
+                const size_t left = iov[idx].iov_len - skip;
+                if (n < left) {
+                    skip += n;
+                    break;
+                }
+                n -= left;
+                ++idx;
+                skip = 0;
+            }
+            continue;
+        }
+        if (r.error() == sys::Errno(EINTR)) continue;
+        if (r.error() == sys::Errno(EAGAIN) && pd_ != nullptr) {
+            const PollError e = netpoll::poll_runtime_pollWait(pd_, netpoll::kModeWrite);
+            if (e == netpoll::pollNoError) continue;
+            result = convert(e);
+            break;
+        }
+        result = r.error();
+        break;
+    }
+    if (written != nullptr) *written = nn;
+    writeUnlock();
+    return result;
+}
+
+sys::Result<int> FD::accept(sockaddr* addr, uint32_t* addrlen) {
+    if (!readLock()) return kErrClosed;
+    if (pd_ != nullptr) {
+        if (PollError e = netpoll::poll_runtime_pollReset(pd_, netpoll::kModeRead); e != netpoll::pollNoError) {
+            readUnlock();
+            return convert(e);
+        }
+    }
+    const uint32_t capacity = addrlen != nullptr ? *addrlen : 0;
+    sys::Result<int> result = sys::Errno(EBADF);
+    for (;;) {
+        if (addrlen != nullptr) *addrlen = capacity;  // accept4 overwrote it
+        // SOCK_NONBLOCK and SOCK_CLOEXEC are O_NONBLOCK and O_CLOEXEC.
+        result = sys::raw::accept4(sysfd_, addr, addrlen, O_NONBLOCK | O_CLOEXEC);
+        if (result.ok()) break;
+        const sys::Errno err = result.error();
+        // ECONNABORTED: a connection in the queue was reset before this
+        // accept reached it; there may be others behind it.
+        if (err == sys::Errno(EINTR) || err == sys::Errno(ECONNABORTED)) continue;
+        if (err != sys::Errno(EAGAIN) || pd_ == nullptr) break;
+        const PollError e = netpoll::poll_runtime_pollWait(pd_, netpoll::kModeRead);
+        if (e != netpoll::pollNoError) {
+            result = convert(e);
+            break;
+        }
+    }
+    readUnlock();
+    return result;
+}
+
+sys::Result<void> FD::connect(const sockaddr* addr, uint32_t addrlen) {
+    if (!writeLock()) return kErrClosed;
+    // A fresh socket reports itself writable (and hung up) when it is
+    // registered: forget that, or the first wait would end at once.
+    if (pd_ != nullptr) {
+        if (PollError e = netpoll::poll_runtime_pollReset(pd_, netpoll::kModeWrite); e != netpoll::pollNoError) {
+            writeUnlock();
+            return convert(e);
+        }
+    }
+    sys::Result<void> result = sys::raw::connect(sysfd_, addr, addrlen);
+    const sys::Errno err = result.error();
+    // EINTR too: the kernel goes on connecting (Go treats it so); a second
+    // connect would only say EALREADY, so wait as for EINPROGRESS.
+    const bool pending = err == sys::Errno(EINPROGRESS) || err == sys::Errno(EALREADY) || err == sys::Errno(EINTR);
+    if (result.ok() || err == sys::Errno(EISCONN)) {
+        result = {};
+    } else if (pending && pd_ != nullptr) {
+        for (;;) {
+            // Go: fd.pfd.WaitWrite, then SO_ERROR rather than a second
+            // connect (which not every kernel answers with the outcome).
+            const PollError e = netpoll::poll_runtime_pollWait(pd_, netpoll::kModeWrite);
+            if (e != netpoll::pollNoError) {
+                result = convert(e);
+                break;
+            }
+            int soerr = 0;
+            uint32_t len = sizeof soerr;
+            if (auto g = sys::raw::getsockopt(sysfd_, SOL_SOCKET, SO_ERROR, &soerr, &len); !g.ok()) {
+                result = g;
+                break;
+            }
+            if (soerr == EINPROGRESS || soerr == EALREADY || soerr == EINTR) continue;
+            if (soerr == EISCONN) {
+                result = {};
+                break;
+            }
+            if (soerr != 0) {
+                result = sys::Errno(soerr);
+                break;
+            }
+            // Go: the poller can wake a G early (issues 14548, 19289): only
+            // a peer name proves the connection is up; else wait again.
+            unsigned char peer[128];
+            uint32_t peerlen = sizeof peer;
+            if (sys::raw::getpeername(sysfd_, reinterpret_cast<sockaddr*>(peer), &peerlen).ok()) {
+                result = {};
+                break;
+            }
+        }
+    }
+    writeUnlock();
+    return result;
+}
+
+sys::Result<void> FD::shutdown(int how) {
+    if (!incref()) return kErrClosed;
+    auto r = sys::shutdown(sysfd_, how);
+    decref();
+    return r;
 }
 
 sys::Result<void> FD::set_deadline_mode(int64_t when, int32_t mode) {

@@ -1,5 +1,6 @@
 // Non-blocking file descriptors whose waits park the G, not the M (Go's
-// internal/poll.FD, first cut: pipes and eventfds; sockets come next).
+// internal/poll.FD): pipes, eventfds and sockets (netpoll/net.hpp builds
+// TCP and Unix-domain connections on it).
 //
 //   rawrt::fd::FD r, w;
 //   if (auto e = rawrt::fd::pipe(&r, &w); !e.ok()) ...;
@@ -9,14 +10,16 @@
 //                                      // is readable; its M runs other Gs
 //   r.close(); w.close();
 //
-// Every read and write tries the syscall first (the Syscall flavour, through
-// entersyscall); only EAGAIN makes the G wait, on the fd's pollDesc
-// (netpoll/poll_desc.hpp), until epoll reports the fd ready. Reads of one FD
-// are serialised among Gs, and so are writes; a read and a write run at once.
+// Every read and write tries the syscall first; only EAGAIN makes the G
+// wait, on the fd's pollDesc (netpoll/poll_desc.hpp), until epoll reports
+// the fd ready. Reads of one FD are serialised among Gs, and so are writes;
+// a read and a write run at once.
 //
-// STOP-GAP: until the scheduler polls by itself, something must call
-// netpoll for a parked G to wake: run rawrt::netpoll::start_poller()
-// (netpoll/inject.hpp) first.
+// Unlike Go, a registered (non-blocking) FD's syscalls take the raw
+// flavour: they cannot block, and through entersyscall a moment's
+// descheduling by the OS would let sysmon retake the P and start another M
+// (docs/netpoll.md). An FD in blocking mode (a regular file) keeps the
+// Syscall flavour.
 //
 // Only on a G (the methods may park). Errors beyond the syscalls' own:
 //   EBADF      the FD is closed, or was closed while the call waited
@@ -35,11 +38,22 @@ namespace rawrt::netpoll {
 struct pollDesc;
 }
 
+struct iovec;
+struct sockaddr;
+
 namespace rawrt::fd {
 
 inline constexpr sys::Errno kErrClosed{EBADF};
 inline constexpr sys::Errno kErrTimeout{ETIMEDOUT};
 inline constexpr sys::Errno kErrNotPollable{EIO};
+
+// Go: maxVec. Linux's IOV_MAX: the most entries one readv/writev takes.
+inline constexpr int kIovMax = 1024;
+
+// shutdown(2)'s how (SHUT_RD, SHUT_WR, SHUT_RDWR).
+inline constexpr int kShutRead = 0;
+inline constexpr int kShutWrite = 1;
+inline constexpr int kShutReadWrite = 2;
 
 class FD {
 public:
@@ -55,6 +69,12 @@ public:
     // mode, where its calls block the M as plain syscalls do. Any other
     // error leaves sysfd open and the caller's. EBUSY: this FD holds one.
     sys::Result<void> init(int sysfd, bool already_nonblocking = false);
+    // For sockets, after init and before the FD is shared: writes go out
+    // with send(2)/sendmsg(2) and MSG_NOSIGNAL, so writing to a peer that
+    // has gone returns EPIPE instead of raising SIGPIPE, whose default
+    // action ends the process (Go's runtime catches SIGPIPE for such fds;
+    // rawrt installs no handler).
+    void set_nosigpipe() { nosigpipe_ = true; }
 
     // Go: FD.Read. Up to n bytes (at most 1 GiB per call); 0 is end of file
     // (or n == 0).
@@ -63,6 +83,31 @@ public:
     // whenever the fd is full). On an error, *written (if given) says how
     // many bytes went out before it.
     sys::Result<size_t> write(const void* buf, size_t n, size_t* written = nullptr);
+    // FD.Read over an iovec array (Go's FD has no Readv): one readv(2),
+    // parking until the fd is readable; up to the sum of
+    // the lengths; 0 is end of file (or nothing asked). At most kIovMax
+    // entries are used. EINVAL: iovcnt < 0.
+    sys::Result<size_t> readv(const ::iovec* iov, int iovcnt);
+    // Go: FD.Writev. Every byte of every entry, in as many writev(2)s as it
+    // takes (at most kIovMax entries each), parking whenever the fd is full.
+    // iov is not modified. *written (if given) as for write. EINVAL:
+    // iovcnt < 0.
+    sys::Result<size_t> writev(const ::iovec* iov, int iovcnt, size_t* written = nullptr);
+    // Go: FD.Accept. The next connection of a listening socket, as a new
+    // descriptor (non-blocking, close-on-exec) that the caller owns; parks
+    // while none is pending. addr/addrlen as for accept4(2) (may be null).
+    // A connection reset before it was taken (ECONNABORTED) is skipped.
+    // Errors: accept4's (EINVAL: not listening; EMFILE, ...), EBADF, ETIMEDOUT.
+    sys::Result<int> accept(::sockaddr* addr, uint32_t* addrlen);
+    // Go: netFD.connect. Connects a socket: a connection that cannot
+    // complete at once (EINPROGRESS, or EINTR) parks the G until the socket
+    // is writable, then its outcome is read from SO_ERROR and returned as is
+    // (ECONNREFUSED, ETIMEDOUT, ENETUNREACH, ...). The write deadline bounds
+    // the wait. Errors: connect's, EBADF (closed meanwhile), ETIMEDOUT.
+    sys::Result<void> connect(const ::sockaddr* addr, uint32_t addrlen);
+    // Go: FD.Shutdown. how: kShutRead, kShutWrite or kShutReadWrite.
+    // Errors: shutdown's (ENOTCONN, ENOTSOCK, EINVAL), EBADF.
+    sys::Result<void> shutdown(int how);
     // Go: FD.Close. Wakes every G parked on the FD (their calls return
     // EBADF), waits for them to leave, then unregisters and closes the
     // descriptor; returns close(2)'s result. EBADF if already closed.
@@ -72,9 +117,8 @@ public:
     // vdso::nanotime() instant; 0 removes the deadline. A deadline at or
     // before now fails waits of that direction with ETIMEDOUT (and wakes the
     // Gs parked in them); moving it later makes the FD usable again.
-    // LIMITATION: a future deadline is recorded but fires only once timers
-    // can call functions (see poll_runtime_pollSetDeadline): until then a G
-    // that parks before it passes is not woken when it does.
+    // A future deadline arms a timer that wakes the Gs parked on that side
+    // when it passes.
     sys::Result<void> set_read_deadline(int64_t when);
     sys::Result<void> set_write_deadline(int64_t when);
     sys::Result<void> set_deadline(int64_t when);
@@ -107,6 +151,7 @@ private:
     uint32_t csema_ = 0;                    // destroy -> close: the descriptor is gone
     int sysfd_ = -1;
     int close_errno_ = 0;
+    bool nosigpipe_ = false;
     netpoll::pollDesc* pd_ = nullptr;
 };
 

@@ -69,6 +69,18 @@ inline const timespec* as_timespec(const KernelTimespec* ts) {
     return reinterpret_cast<const timespec*>(ts);
 }
 
+// struct user_msghdr as sendmsg reads it: no UAPI header defines it for user
+// space (glibc's struct msghdr has the same layout on both 64-bit ABIs).
+struct KernelMsghdr {
+    void* name;
+    int namelen;
+    iovec* iov;
+    size_t iovlen;
+    void* control;
+    size_t controllen;
+    unsigned flags;
+};
+
 // struct new_utsname for uname.
 struct Utsname {
     char sysname[65];
