@@ -18,6 +18,7 @@
 #include "sched/os_linux.hpp"
 #include "sched/proc.hpp"
 #include "sched/runq.hpp"
+#include "sched/sema.hpp"
 #include "sched/signal_unix.hpp"
 #include "sched/stack.hpp"
 #include "sched/stats.hpp"
@@ -116,6 +117,7 @@ void teardown() {
     for (M* mp = sched.freem; mp != nullptr; mp = mp->alllink) join(mp);
     installsyscallhooks(false);
     netpoll::netpolldestroy();  // every M is gone: nobody polls or holds a pollDesc
+    semtable_reset();           // Gs still parked on semaphores: their stacks go below
     finalstats();
     deinitsig();
     for (int32_t i = 0; i < sched.gomaxprocs; ++i) {

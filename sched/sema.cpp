@@ -94,4 +94,13 @@ void semrelease(uint32_t* addr) {
     goready(s->g);
 }
 
+uint32_t semwaiters(uint32_t* addr) { return semroot(addr)->nwait.load(std::memory_order_relaxed); }
+
+void semtable_reset() {
+    for (SemaRoot& root : semtable) {
+        root.head = root.tail = nullptr;
+        root.nwait.store(0, std::memory_order_relaxed);
+    }
+}
+
 }  // namespace rawrt::sched

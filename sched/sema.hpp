@@ -13,5 +13,14 @@ namespace rawrt::sched {
 void semacquire(uint32_t* addr);
 // Increments *addr and readies one G waiting on it, if any.
 void semrelease(uint32_t* addr);
+// Not in Go (its Gs never outlive the process): forgets every waiter. A run
+// can end with Gs parked on semaphores (a deadlock, or Gs left blocked when
+// main returned); their sudogs live on stacks the teardown frees, and must
+// not stay linked where the next run's semrelease would walk into them.
+// At the end of a run, once every M is gone.
+void semtable_reset();
+// Gs parked on addr's root (every counter that hashes there): for tests and
+// for debugging a hang.
+uint32_t semwaiters(uint32_t* addr);
 
 }  // namespace rawrt::sched

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "sched/go.hpp"
+#include "sched/sema.hpp"
 #include "sched/sync.hpp"
 #include "sched/time.hpp"
 #include "vdso/vdso.hpp"
@@ -113,27 +114,30 @@ TEST(SchedSync, SleepWakesInOrderAndNeverEarly) {
 }
 
 TEST(SchedSync, ASleepingGDoesNotHoldItsM) {
-    // One P: while one G sleeps, the other runs to completion first.
+    // One P: while one G sleeps, the other runs to completion. The sleep
+    // outlasts any machine's 100 yields by far (a short one made this a
+    // race with a loaded qemu), and the run ends without waiting for it.
     std::atomic<int> steps{0};
-    int worker_done_at = -1, sleeper_done_at = -1;
+    int worker_done_at = -1;
+    bool sleeper_still_asleep = false;
     auto r = rawrt::run({.procs = 1}, [&] {
-        rawrt::WaitGroup wg;
-        wg.add(2);
+        rawrt::WaitGroup worker;
+        worker.add(1);
         rawrt::go([&] {
-            rawrt::sleep(2'000'000);
-            sleeper_done_at = steps.fetch_add(1);
-            wg.done();
+            rawrt::sleep(60'000'000'000);  // held the M: the worker would finish second
+            steps.fetch_add(1);
         });
         rawrt::go([&] {
             for (int i = 0; i < 100; ++i) rawrt::yield();
             worker_done_at = steps.fetch_add(1);
-            wg.done();
+            worker.done();
         });
-        wg.wait();
+        worker.wait();
+        sleeper_still_asleep = steps.load() == 1;
     });
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(worker_done_at, 0);
-    EXPECT_EQ(sleeper_done_at, 1);
+    EXPECT_TRUE(sleeper_still_asleep);
 }
 
 TEST(SchedSync, OnlySleepingGsIsNotADeadlock) {
@@ -166,3 +170,38 @@ TEST(SchedSyncDeathTest, NegativeWaitGroupCounterIsFatal) {
 }
 
 }  // namespace
+
+namespace {
+// Two counters 251 words apart hash to the same semaphore root.
+uint32_t sema_words[2 * 251 + 1];
+}  // namespace
+
+TEST(SchedSync, AGLeftParkedOnASemaphoreDoesNotHauntTheNextRun) {
+    uint32_t* left = &sema_words[0];
+    uint32_t* same_root = &sema_words[2 * 251];
+    // Run 1 ends with a G parked on `left`: its sudog lived on a stack that
+    // the teardown unmaps.
+    auto r1 = rawrt::run({.procs = 1}, [&] {
+        rawrt::go([&] { rawrt::sched::semacquire(left); });
+        rawrt::yield();
+    });
+    ASSERT_TRUE(r1.ok());
+    EXPECT_EQ(rawrt::sched::semwaiters(same_root), 0u) << "the parked G's sudog outlived its run";
+    // Run 2 releases a counter in the same root: it must find nobody there
+    // (walking the old run's sudog would fault).
+    bool acquired = false;
+    auto r2 = rawrt::run({.procs = 1}, [&] {
+        rawrt::WaitGroup wg;
+        wg.add(1);
+        rawrt::go([&] {
+            rawrt::sched::semacquire(same_root);
+            acquired = true;
+            wg.done();
+        });
+        rawrt::yield();
+        rawrt::sched::semrelease(same_root);
+        wg.wait();
+    });
+    ASSERT_TRUE(r2.ok());
+    EXPECT_TRUE(acquired);
+}
