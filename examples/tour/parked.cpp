@@ -23,6 +23,7 @@ Parked count_parked() {
         if (same(gp->waitreason, "chan receive")) ++p.chan;
         else if (same(gp->waitreason, "semacquire")) ++p.mutex;
         else if (same(gp->waitreason, "sleep")) ++p.timer;
+        else if (same(gp->waitreason, "IO wait")) ++p.io;
     }
     s::unlock(&s::sched.lock);
     return p;

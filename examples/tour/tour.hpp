@@ -17,6 +17,11 @@ void scheduler();
 // what the scheduler did (Ms, syscall exits, handoffs, retakes, Gs parked).
 void syscalls();
 
+// Section 4: thousands of Gs parked on sockets in the netpoller while the
+// OS thread count stays flat, then a burst of messages through all of them
+// (issue 5's scenario).
+void network();
+
 // Nanoseconds per call of fn, the best of a few rounds of `calls` calls:
 // the minimum is the figure least disturbed by a noisy machine.
 template <class Fn>
