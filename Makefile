@@ -169,6 +169,8 @@ endif
 # "not run". The network cases (bench/go/netbench, issue 5) are named
 # echo_<server>_<procs>p and http_<server>_<procs>p; a failed one (wrong
 # bytes, a bad exit status) fails the target, after the tables are written.
+# The thread counts of the seed's workloads (bench/go/threadbench, issue 4)
+# are threads_A ... threads_E (BENCH_FILTER=threads), likewise.
 bench:
 	@$(ENSURE) $(PACKAGES_BENCH)
 	$(MAKE) --no-print-directory ARCH=x86_64 $(BENCH_BIN)
@@ -180,16 +182,19 @@ bench:
 	cd bench/go && $(GO_ENV) $(GO) build -o $(BENCH_GO_BIN)/compare ./compare
 	$(BENCH_GO_BIN)/gobench -filter '$(BENCH_FILTER)' -out $(BUILD_ROOT)/bench/go.json \
 	    | tee $(BUILD_ROOT)/bench/go.txt
-	$(MAKE) --no-print-directory ARCH=x86_64 $(BENCH_NET_BINS) $(BENCH_NET_EXAMPLES)
-	cd bench/go && for p in netbench echo http; do \
+	$(MAKE) --no-print-directory ARCH=x86_64 $(BENCH_NET_BINS) $(BENCH_NET_EXAMPLES) $(BUILD_ROOT)/x86_64/examples/threadcount
+	cd bench/go && for p in netbench echo http threadbench threadcount; do \
 	    $(GO_ENV) $(GO) build -o $(BENCH_GO_BIN)/$$p ./$$p || exit 1; done
 	status=0; $(BENCH_GO_BIN)/netbench -filter '$(BENCH_FILTER)' -out $(BUILD_ROOT)/bench/net.json \
 	    -echo-load $(BUILD_ROOT)/x86_64/bench/echo_load -c-echo $(BUILD_ROOT)/x86_64/bench/c_echo \
 	    -go-echo $(BENCH_GO_BIN)/echo -go-http $(BENCH_GO_BIN)/http \
 	    -rawrt-echo $(BUILD_ROOT)/x86_64/examples/echo -rawrt-http $(BUILD_ROOT)/x86_64/examples/http \
 	    -table $(BUILD_ROOT)/bench/net.txt || status=$$?; \
+	$(BENCH_GO_BIN)/threadbench -filter '$(BENCH_FILTER)' -out $(BUILD_ROOT)/bench/threads.json \
+	    -rawrt $(BUILD_ROOT)/x86_64/examples/threadcount -go $(BENCH_GO_BIN)/threadcount \
+	    -table $(BUILD_ROOT)/bench/threads.txt || status=$$?; \
 	$(BENCH_GO_BIN)/compare -rawrt $(BUILD_ROOT)/bench/rawrt.json -go $(BUILD_ROOT)/bench/go.json \
-	    -net $(BUILD_ROOT)/bench/net.json \
+	    -net $(BUILD_ROOT)/bench/net.json -threads $(BUILD_ROOT)/bench/threads.json \
 	    -md $(BUILD_ROOT)/bench/compare.md -json $(BUILD_ROOT)/bench/compare.json; exit $$status
 
 # New inputs go to the first corpus directory and crash files under the

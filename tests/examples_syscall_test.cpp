@@ -215,6 +215,33 @@ TEST(ExampleThreadcount, BurstsOfSyscallsBalanceTheBooks) {
     EXPECT_EQ(num(counts, "fast", out) + num(counts, "idle P", out) + num(counts, "slow", out), syscalls) << out;
 }
 
+// --json (what bench/go/threadbench reads): stdout is one JSON object per
+// workload and nothing else; the lines for people go to stderr, dropped
+// here. Ms are never ended in C, so the settled counts hold every M the
+// calls needed: one per call in flight, and sysmon.
+TEST(ExampleThreadcount, JsonPrintsOneObjectPerWorkloadOnStdout) {
+    const int n = 100;
+    auto r = run_command("{ env -u RAWRT_DEBUG " + kTwoPs + " timeout 300 " + RAWRT_TEST_RUNNER + " " +
+                         build_path("examples/threadcount") + " --json C " + std::to_string(n) + " 2>/dev/null; }");
+    const std::string& out = r.output;
+    ASSERT_EQ(r.exit_status, 0) << out;
+    const std::string bounded = line_starting(out, "{\"runtime\":\"rawrt\",\"workload\":\"C_bounded\",");
+    const std::string unbounded = line_starting(out, "{\"runtime\":\"rawrt\",\"workload\":\"C_unbounded\",");
+    EXPECT_EQ(bounded.size() + unbounded.size() + 2, out.size()) << "more than two lines:\n" << out;
+    for (const std::string& line : {bounded, unbounded}) {
+        ASSERT_FALSE(line.empty()) << out;
+        EXPECT_EQ(line.back(), '}') << line;
+        EXPECT_EQ(num(line, "\"n\":", out), n);
+        EXPECT_EQ(num(line, "\"procs\":", out), kProcs);
+        const long long in_flight = num(line, "\"in_flight_max\":", out);
+        EXPECT_GE(in_flight, 1) << line;
+        EXPECT_GE(num(line, "\"settled_threads\":", out), in_flight + 1) << line;
+        EXPECT_GE(num(line, "\"settled_os_threads\":", out), num(line, "\"settled_threads\":", out)) << line;
+        EXPECT_GE(num(line, "\"peak_os_threads\":", out), 2) << line;
+    }
+    EXPECT_LE(num(bounded, "\"in_flight_max\":", out), 32) << bounded;
+}
+
 TEST(ExampleThreadcount, AllWorkloadsRunInOneProcess) {
     auto r = run_example(kTwoPs, "threadcount all 64");
     const std::string& out = r.output;

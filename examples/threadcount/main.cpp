@@ -3,8 +3,10 @@
 // /proc/self/status, sampled every millisecond while it runs) against what
 // the seed predicts for Go.
 //
-//   threadcount [workload [n]]
+//   threadcount [--json] [workload [n]]
 //
+//   --json    also one JSON object per workload on stdout, the rest on
+//             stderr (bench/go/threadbench puts them beside Go's)
 //   workload  A, B, C, D, E or all (the default)
 //   n         the workload's size: A and B, Gs parked (5 000); C, foreign
 //             calls (1 000); D, locked Gs (100); E, syscalls per burst (64)
@@ -35,14 +37,19 @@ bool is(const char* s, const char* word) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    const char* which = argc > 1 ? argv[1] : "all";
-    const char* size = argc > 2 ? argv[2] : nullptr;
+    int first = 1;
+    if (argc > 1 && is(argv[1], "--JSON")) {
+        threadcount::set_json(true);
+        first = 2;
+    }
+    const char* which = argc > first ? argv[first] : "all";
+    const char* size = argc > first + 1 ? argv[first + 1] : nullptr;
     const bool all = is(which, "ALL");
     if (!all && !is(which, "A") && !is(which, "B") && !is(which, "C") && !is(which, "D") && !is(which, "E")) {
-        fdprint(2, "usage: threadcount [A|B|C|D|E|all [n]]\n");
+        fdprint(2, "usage: threadcount [--json] [A|B|C|D|E|all [n]]\n");
         return 2;
     }
-    fdprint(1, "threadcount: the seed's workloads; Ps: ", rawrt::stats().procs,
+    fdprint(threadcount::text_fd(), "threadcount: the seed's workloads; Ps: ", rawrt::stats().procs,
             " (the seed's GOMAXPROCS)\nthreads: rawrt's Ms, sysmon's included; /proc/self/status counts the "
             "process's first thread too (it only waits for the run to end)\n");
     if (all || is(which, "A")) threadcount::workload_a(positive_arg(size, 5000));

@@ -4,6 +4,7 @@
 
 #include <linux/fcntl.h>
 
+#include "examples/common/process.hpp"
 #include "examples/threadcount/observe.hpp"
 #include "sched/chan.hpp"
 #include "sched/go.hpp"
@@ -26,19 +27,51 @@ constexpr int64_t kLockedSleepNs = 300 * kMs; // the seed says 1 s; any time the
 constexpr int kBursts = 3;
 constexpr int64_t kBurstSyscallNs = 5 * kMs;
 constexpr int64_t kIdleNs = 200 * kMs;
+constexpr int64_t kSettleNs = 100 * kMs;
+
+bool json = false;
 
 // The workload's one line: what was observed, then what the seed predicts.
 void report(const char* label, const Watch& w, const char* prediction) {
-    fdprint(1, label, ": threads at peak: ", w.peak_threads(), " (/proc/self/status: ", w.peak_os_threads(),
+    fdprint(text_fd(), label, ": threads at peak: ", w.peak_threads(), " (/proc/self/status: ", w.peak_os_threads(),
             "; Ms made: ", w.made(), "; threads_max: ", w.after().threads_max, ")   seed predicts: ", prediction,
             "\n");
+}
+
+// The workload's JSON line (--json only). "Settled" is read once its Gs
+// have all ended and the process has idled kSettleNs more: what stays is
+// the idle Ms (never ended), minus the threads of Gs that ended locked.
+// The same names as bench/go/threadcount's, whose lines sit beside these.
+void json_line(const char* workload, int64_t n, const Watch& w, const char* extra = nullptr, int64_t extra_value = 0) {
+    if (!json) return;
+    rawrt::sleep(kSettleNs);
+    const rawrt::SchedStats now = rawrt::stats();
+    rawrt::sys::OutputBuffer out(1);
+    const auto field = [&out](const char* name, int64_t value) {
+        out.put(",\"");
+        out.put(name);
+        out.put("\":");
+        out.put(value);
+    };
+    out.put("{\"runtime\":\"rawrt\",\"workload\":\"");
+    out.put(workload);
+    out.put("\"");
+    field("n", n);
+    field("procs", now.procs);
+    field("peak_os_threads", w.peak_os_threads());
+    field("settled_os_threads", examples::os_threads());
+    field("peak_threads", w.peak_threads());
+    field("settled_threads", now.threads);
+    field("threads_made", w.made());
+    if (extra != nullptr) field(extra, extra_value);
+    out.put("}\n");
 }
 
 // What a workload did to the syscall machinery, indented under its line.
 void syscall_counts(const Watch& w) {
     const rawrt::SchedStats& a = w.after();
     const rawrt::SchedStats& b = w.before();
-    fdprint(1, "    syscalls ", a.syscalls - b.syscalls, " (fast ", a.exit_fast - b.exit_fast, ", idle P ",
+    fdprint(text_fd(), "    syscalls ", a.syscalls - b.syscalls, " (fast ", a.exit_fast - b.exit_fast, ", idle P ",
             a.exit_idle_p - b.exit_idle_p, ", slow ", a.exit_slow - b.exit_slow, "), retakes ", a.retakes - b.retakes,
             ", blocking calls ", a.blocking_calls - b.blocking_calls, "\n");
 }
@@ -82,6 +115,10 @@ private:
 
 }  // namespace
 
+void set_json(bool on) { json = on; }
+
+int text_fd() { return json ? 2 : 1; }
+
 void workload_a(int64_t n) {
     Parked parked;
     Watch w;
@@ -89,8 +126,9 @@ void workload_a(int64_t n) {
     parked.start(n);
     w.stop();
     parked.release();
-    fdprint(1, "A  ", n, " Gs parked, half on a channel, half on timers\n");
+    fdprint(text_fd(), "A  ", n, " Gs parked, half on a channel, half on timers\n");
     report("A", w, "10-20 (GOMAXPROCS Ms doing work, 1-2 idle, sysmon, GC)");
+    json_line("A", n, w);
 }
 
 void workload_b(int64_t n) {
@@ -118,10 +156,11 @@ void workload_b(int64_t n) {
     requests.wait();
     w.stop();
     parked.release();
-    fdprint(1, "B  ", n, " Gs parked as in A, and ", n, " requests each reading ", kFileBytes / 1024,
+    fdprint(text_fd(), "B  ", n, " Gs parked as in A, and ", n, " requests each reading ", kFileBytes / 1024,
             " KB of a file (", bytes.load() / 1024, " KB in all)\n");
     report("B", w, "15-25 (A plus ~5 Ms in reads of ~1 ms each)");
     syscall_counts(w);
+    json_line("B", n, w);
 }
 
 namespace {
@@ -158,10 +197,11 @@ void workload_c_unbounded(int64_t n) {
         });
     calls.done.wait();
     w.stop();
-    fdprint(1, "C  ", n, " foreign calls of 50 ms (blocking_call), all at once; most in flight at once: ",
+    fdprint(text_fd(), "C  ", n, " foreign calls of 50 ms (blocking_call), all at once; most in flight at once: ",
             calls.in_flight_max.load(), "\n");
     report("C unbounded", w, "hundreds to thousands (one M per call in flight)");
     syscall_counts(w);
+    json_line("C_unbounded", n, w, "in_flight_max", calls.in_flight_max.load());
 }
 
 void workload_c_bounded(int64_t n) {
@@ -179,10 +219,11 @@ void workload_c_bounded(int64_t n) {
         });
     calls.done.wait();
     w.stop();
-    fdprint(1, "C  ", n, " foreign calls of 50 ms, at most ", kCallBound,
+    fdprint(text_fd(), "C  ", n, " foreign calls of 50 ms, at most ", kCallBound,
             " at once (a Semaphore); most in flight at once: ", calls.in_flight_max.load(), "\n");
     report("C bounded by 32", w, "40-60 (<= 32 Ms in calls, GOMAXPROCS, idle)");
     syscall_counts(w);
+    json_line("C_bounded", n, w, "in_flight_max", calls.in_flight_max.load());
 }
 
 void workload_d(int64_t n) {
@@ -206,9 +247,10 @@ void workload_d(int64_t n) {
     w.stop();
     // The locked Gs' threads exit right after them: give them a moment.
     rawrt::sleep(50 * kMs);
-    fdprint(1, "D  ", locked.load(), " Gs locked to their threads (LockOSThread), asleep ", kLockedSleepNs / kMs,
+    fdprint(text_fd(), "D  ", locked.load(), " Gs locked to their threads (LockOSThread), asleep ", kLockedSleepNs / kMs,
             " ms or more, all at once; threads once they ended (still locked): ", rawrt::stats().threads, "\n");
     report("D", w, "100+ (one parked M per locked G)");
+    json_line("D", n, w, "locked", locked.load());
 }
 
 void workload_e(int64_t n) {
@@ -231,13 +273,14 @@ void workload_e(int64_t n) {
     }
     w.stop();
     const rawrt::SchedStats& idle = w.after();
-    fdprint(1, "E  ", kBursts, " bursts of ", n, " syscalls of ", kBurstSyscallNs / kMs, " ms, ", kIdleNs / kMs,
+    fdprint(text_fd(), "E  ", kBursts, " bursts of ", n, " syscalls of ", kBurstSyscallNs / kMs, " ms, ", kIdleNs / kMs,
             " ms idle after each; Ms made per burst:");
-    for (int64_t m : made) fdprint(1, " ", m);
-    fdprint(1, "; after the idle time: ", idle.threads, " threads, ", idle.idle_threads,
+    for (int64_t m : made) fdprint(text_fd(), " ", m);
+    fdprint(text_fd(), "; after the idle time: ", idle.threads, " threads, ", idle.idle_threads,
             " of them parked in the idle pool (neither Go nor rawrt ends idle Ms)\n");
     report("E", w, "bursty 30-100, steady state 5-10 (the seed: threads shrink when idle)");
     syscall_counts(w);
+    json_line("E", n, w);
 }
 
 }  // namespace threadcount

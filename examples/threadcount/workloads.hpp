@@ -6,6 +6,13 @@
 
 namespace threadcount {
 
+// --json: each workload also prints one JSON object on a line of stdout
+// (what bench/go/threadbench reads beside Go's), after letting the process
+// settle; the lines for people then go to stderr, so stdout is all JSON.
+void set_json(bool on);
+// Where the lines for people go: stdout, or stderr under --json.
+int text_fd();
+
 // A: n Gs parked, half on a channel, half on timers (the seed's 5 000 idle
 // connections: Gs that wait cost no thread).
 void workload_a(int64_t n);

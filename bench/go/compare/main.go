@@ -6,9 +6,11 @@
 // row whose benchmark did not run says so and the command still succeeds.
 //
 // With -net, a second table holds the network servers (bench/go/netbench):
-// rawrt, Go and the C loop side by side, with rawrt/Go and rawrt/C.
+// rawrt, Go and the C loop side by side, with rawrt/Go and rawrt/C. With
+// -threads, a third holds the thread counts of the seed's workloads A–E
+// (bench/go/threadbench).
 //
-//	compare -rawrt rawrt.json -go go.json [-net net.json] [-md compare.md] [-json compare.json]
+//	compare -rawrt rawrt.json -go go.json [-net net.json] [-threads threads.json] [-md compare.md] [-json compare.json]
 package main
 
 import (
@@ -393,6 +395,7 @@ func main() {
 	rawrtPath := flag.String("rawrt", "build/bench/rawrt.json", "rawrt's Google Benchmark JSON")
 	goPath := flag.String("go", "build/bench/go.json", "bench/go/gobench's JSON")
 	netPath := flag.String("net", "", "bench/go/netbench's JSON (the network rows)")
+	threadsPath := flag.String("threads", "", "bench/go/threadbench's JSON (the thread counts)")
 	mdPath := flag.String("md", "", "also write the table here (markdown)")
 	jsonPath := flag.String("json", "", "also write the rows here (JSON)")
 	flag.Parse()
@@ -423,6 +426,15 @@ func main() {
 		netOut = buildNet(netRes)
 		writeNetSection(&md, *netPath, doc, netTable(netOut))
 	}
+	var threadsOut []threadsOutRow
+	if *threadsPath != "" {
+		res, doc, err := loadThreads(*threadsPath)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "compare: thread counts:", err)
+		}
+		threadsOut = buildThreads(res)
+		writeThreadsSection(&md, *threadsPath, doc, threadsTable(threadsOut))
+	}
 	fmt.Print(md.String())
 
 	if *mdPath != "" {
@@ -435,6 +447,9 @@ func main() {
 		doc := map[string]any{"rawrt": *rawrtPath, "go": *goPath, "rows": out}
 		if *netPath != "" {
 			doc["net"], doc["net_rows"] = *netPath, netOut
+		}
+		if *threadsPath != "" {
+			doc["threads"], doc["threads_rows"] = *threadsPath, threadsOut
 		}
 		data, err := json.MarshalIndent(doc, "", "  ")
 		if err == nil {
