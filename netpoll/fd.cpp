@@ -212,19 +212,24 @@ sys::Result<size_t> FD::write(const void* buf, size_t n, size_t* written) {
             }
             continue;
         }
-        if (r.error() == sys::Errno(EINTR)) continue;
-        if (r.error() == sys::Errno(EAGAIN) && pd_ != nullptr) {
-            const PollError e = netpoll::poll_runtime_pollWait(pd_, netpoll::kModeWrite);
-            if (e == netpoll::pollNoError) continue;
-            result = convert(e);
-            break;
-        }
-        result = r.error();
+        if (retryWrite(r.error(), &result)) continue;
         break;
     }
     if (written != nullptr) *written = nn;
     writeUnlock();
     return result;
+}
+
+bool FD::retryWrite(sys::Errno err, sys::Result<size_t>* result) {
+    if (err == sys::Errno(EINTR)) return true;
+    if (err == sys::Errno(EAGAIN) && pd_ != nullptr) {
+        const PollError e = netpoll::poll_runtime_pollWait(pd_, netpoll::kModeWrite);
+        if (e == netpoll::pollNoError) return true;
+        *result = convert(e);
+        return false;
+    }
+    *result = err;
+    return false;
 }
 
 sys::Result<size_t> FD::readv(const iovec* iov, int iovcnt) {
@@ -331,14 +336,7 @@ sys::Result<size_t> FD::writev(const iovec* iov, int iovcnt, size_t* written) {
             }
             continue;
         }
-        if (r.error() == sys::Errno(EINTR)) continue;
-        if (r.error() == sys::Errno(EAGAIN) && pd_ != nullptr) {
-            const PollError e = netpoll::poll_runtime_pollWait(pd_, netpoll::kModeWrite);
-            if (e == netpoll::pollNoError) continue;
-            result = convert(e);
-            break;
-        }
-        result = r.error();
+        if (retryWrite(r.error(), &result)) continue;
         break;
     }
     if (written != nullptr) *written = nn;

@@ -142,6 +142,9 @@ private:
     void readUnlock();
     bool writeLock();
     void writeUnlock();
+    // After a failed write or writev: true to try again (EINTR, or EAGAIN
+    // and the G waited until the fd was writable); false with *result set.
+    bool retryWrite(sys::Errno err, sys::Result<size_t>* result);
     void destroy();
     sys::Result<void> set_deadline_mode(int64_t when, int32_t mode);
 
