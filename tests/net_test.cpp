@@ -75,6 +75,17 @@ int err(const rawrt::sys::Result<T>& r) {
     return r.ok() ? 0 : r.error().code();
 }
 
+// Reads into buf (at most cap bytes) until end of file: the bytes read,
+// or -errno. *got says how far it came either way.
+int read_to_eof(net::Conn* c, char* buf, size_t cap, size_t* got) {
+    for (;;) {
+        auto n = c->read(buf + *got, cap - *got);
+        if (!n.ok()) return -err(n);
+        if (n.value() == 0) return static_cast<int>(*got);
+        *got += n.value();
+    }
+}
+
 // --- the hosted watchdog
 
 // Shuts down (not closes: the numbers stay the runtime's) every socket of
@@ -531,18 +542,7 @@ TEST_P(NetStream, EndOfFileAndHalfClose) {
         rawrt::go([&s, &p, &wg] {
             // Reads to end of file: the client's close_write.
             size_t got = 0;
-            for (;;) {
-                auto n = p.server.read(s.request + got, sizeof s.request - 1 - got);
-                if (!n.ok()) {
-                    s.server_total = -err(n);
-                    break;
-                }
-                if (n.value() == 0) {
-                    s.server_total = static_cast<int>(got);
-                    break;
-                }
-                got += n.value();
-            }
+            s.server_total = read_to_eof(&p.server, s.request, sizeof s.request - 1, &got);
             auto again = p.server.read(s.request + got, 1);  // end of file stays
             s.server_eof_again = again.ok() ? static_cast<int>(again.value()) : -err(again);
             // ... and the half-closed peer still gets an answer.
@@ -554,18 +554,7 @@ TEST_P(NetStream, EndOfFileAndHalfClose) {
         s.close_write_err = err(p.client.close_write());
         s.write_after_shutdown = err(p.client.write("x", 1));
         size_t got = 0;
-        for (;;) {
-            auto n = p.client.read(s.reply + got, sizeof s.reply - 1 - got);
-            if (!n.ok()) {
-                s.client_total = -err(n);
-                break;
-            }
-            if (n.value() == 0) {
-                s.client_total = static_cast<int>(got);
-                break;
-            }
-            got += n.value();
-        }
+        s.client_total = read_to_eof(&p.client, s.reply, sizeof s.reply - 1, &got);
         auto again = p.client.read(s.reply + got, 1);
         s.client_eof_again = again.ok() ? static_cast<int>(again.value()) : -err(again);
         wg.wait();
