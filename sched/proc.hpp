@@ -63,8 +63,8 @@ void newm(P* pp, bool spinning, int64_t id, void (*mstartfn)() = nullptr);
 int64_t mReserveID();
 // Go: stopm. Parks the M until startm hands it a P (or the run ends). With
 // until != 0 it parks only until that nanotime, then tries to take an idle
-// P itself so the timer due then gets run; where Go's idle M would block in
-// netpoll(delay), rawrt's sleeps on its note with the same timeout.
+// P itself so the timer due then gets run: how idle Ms wait for timers
+// before the netpoller is started (after, one M waits in netpoll(delay)).
 void stopm(int64_t until = 0);
 // Go: startm. Runs pp (or an idle P) on an idle M, or a new one.
 void startm(P* pp, bool spinning);

@@ -1,7 +1,7 @@
 // The netpoller's first layer (netpoll/): epoll start-up, netpoll's three
 // modes, netpollBreak, EINTR, the fdseq tag against stale events, the
-// pollDesc semaphores and the deadline hook, and the fd layer (pipes and
-// eventfds whose waits park the G) driven by the stop-gap poller G.
+// pollDesc semaphores and the deadline functions, and the fd layer (pipes
+// and eventfds whose waits park the G) woken by the scheduler's own polls.
 //
 // The poller parts run on plain hosted threads (netpoll works on any
 // thread). Everything that parks a G runs inside rawrt::run, records into
