@@ -88,33 +88,48 @@ void FD::decref() {
     if (state_.fetch_sub(kRef) - kRef == kClosed) destroy();
 }
 
-// Go: fdMutex's rwlock, for reads; a closed FD (even one closed while this
-// G waited for the lock) refuses.
-bool FD::readLock() {
+// Go: fdMutex's rwlock, for reads (rmu_) or writes (wmu_); a closed FD
+// (even one closed while this G waited for the lock) refuses.
+bool FD::lockSide(Mutex* mu) {
     if (!incref()) return false;
-    rmu_.lock();
+    mu->lock();
     if ((state_.load() & kClosed) != 0) {
-        readUnlock();
+        unlockSide(mu);
         return false;
     }
     return true;
 }
-void FD::readUnlock() {
-    rmu_.unlock();
+void FD::unlockSide(Mutex* mu) {
+    mu->unlock();
     decref();
 }
-bool FD::writeLock() {
-    if (!incref()) return false;
-    wmu_.lock();
-    if ((state_.load() & kClosed) != 0) {
-        writeUnlock();
-        return false;
+
+// Go: pd.prepareRead / prepareWrite. A readiness notice from before this
+// attempt is moot (the syscall itself finds out); a closing FD or a passed
+// deadline stops the attempt.
+sys::Result<void> FD::prepare(int32_t mode) {
+    if (pd_ == nullptr) return {};
+    const PollError e = netpoll::poll_runtime_pollReset(pd_, mode);
+    if (e != netpoll::pollNoError) return convert(e);
+    return {};
+}
+
+// Go: the loop FD.Read and FD.Readv share: the syscall again after EINTR,
+// and after EAGAIN once the poller says the fd is readable. With the read
+// lock held and prepare done.
+template <class Syscall>
+sys::Result<size_t> FD::readLoop(Syscall syscall) {
+    bool event_error = false;
+    for (;;) {
+        sys::Result<size_t> result = syscall();
+        if (result.ok()) return result;
+        if (result.error() == sys::Errno(EINTR)) continue;
+        if (result.error() != sys::Errno(EAGAIN) || pd_ == nullptr) return result;
+        if (event_error) return kErrNotPollable;  // epoll said error, and the syscall will not say which
+        const PollError e = netpoll::poll_runtime_pollWait(pd_, netpoll::kModeRead);
+        if (e == netpoll::pollErrNotPollable) event_error = true;  // one more try, for a precise error
+        else if (e != netpoll::pollNoError) return convert(e);
     }
-    return true;
-}
-void FD::writeUnlock() {
-    wmu_.unlock();
-    decref();
 }
 
 // Go: FD.destroy. The last reference is gone: nobody can be parked on pd.
@@ -144,39 +159,12 @@ sys::Result<void> FD::close() {
 
 sys::Result<size_t> FD::read(void* buf, size_t n) {
     if (!readLock()) return kErrClosed;
-    sys::Result<size_t> result = size_t{0};
     if (n > kMaxRW) n = kMaxRW;
-    if (n == 0) {  // Go: a zero-byte read returns at once
-        readUnlock();
-        return result;
-    }
-    bool event_error = false;
-    // Go: pd.prepareRead. A readiness notice from before this read is moot:
-    // the read itself finds out.
-    if (pd_ != nullptr) {
-        if (PollError e = netpoll::poll_runtime_pollReset(pd_, netpoll::kModeRead); e != netpoll::pollNoError) {
-            readUnlock();
-            return convert(e);
-        }
-    }
-    for (;;) {
-        result = pd_ != nullptr ? sys::raw::read(sysfd_, buf, n) : sys::read(sysfd_, buf, n);
-        if (result.ok()) break;
-        if (result.error() == sys::Errno(EINTR)) continue;
-        if (result.error() != sys::Errno(EAGAIN) || pd_ == nullptr) break;
-        if (event_error) {  // epoll said error, and read(2) will not say which
-            result = kErrNotPollable;
-            break;
-        }
-        const PollError e = netpoll::poll_runtime_pollWait(pd_, netpoll::kModeRead);
-        if (e == netpoll::pollErrNotPollable) {
-            event_error = true;  // one more read(2), for a precise error
-            continue;
-        }
-        if (e != netpoll::pollNoError) {
-            result = convert(e);
-            break;
-        }
+    auto syscall = [&] { return pd_ != nullptr ? sys::raw::read(sysfd_, buf, n) : sys::read(sysfd_, buf, n); };
+    sys::Result<size_t> result = size_t{0};  // Go: a zero-byte read returns at once
+    if (n != 0) {
+        auto p = prepare(netpoll::kModeRead);
+        result = p.ok() ? readLoop(syscall) : sys::Result<size_t>(p.error());
     }
     readUnlock();
     return result;
@@ -185,11 +173,9 @@ sys::Result<size_t> FD::read(void* buf, size_t n) {
 sys::Result<size_t> FD::write(const void* buf, size_t n, size_t* written) {
     if (written != nullptr) *written = 0;
     if (!writeLock()) return kErrClosed;
-    if (pd_ != nullptr) {
-        if (PollError e = netpoll::poll_runtime_pollReset(pd_, netpoll::kModeWrite); e != netpoll::pollNoError) {
-            writeUnlock();
-            return convert(e);
-        }
+    if (auto p = prepare(netpoll::kModeWrite); !p.ok()) {
+        writeUnlock();
+        return p.error();
     }
     const auto* p = static_cast<const unsigned char*>(buf);
     size_t nn = 0;
@@ -236,36 +222,11 @@ sys::Result<size_t> FD::readv(const iovec* iov, int iovcnt) {
     if (iovcnt < 0) return sys::Errno(EINVAL);
     if (!readLock()) return kErrClosed;
     if (iovcnt > kIovMax) iovcnt = kIovMax;
-    if (iovcnt == 0) {
-        readUnlock();
-        return size_t{0};
-    }
-    if (pd_ != nullptr) {
-        if (PollError e = netpoll::poll_runtime_pollReset(pd_, netpoll::kModeRead); e != netpoll::pollNoError) {
-            readUnlock();
-            return convert(e);
-        }
-    }
+    auto syscall = [&] { return pd_ != nullptr ? sys::raw::readv(sysfd_, iov, iovcnt) : sys::readv(sysfd_, iov, iovcnt); };
     sys::Result<size_t> result = size_t{0};
-    bool event_error = false;
-    for (;;) {
-        result = pd_ != nullptr ? sys::raw::readv(sysfd_, iov, iovcnt) : sys::readv(sysfd_, iov, iovcnt);
-        if (result.ok()) break;
-        if (result.error() == sys::Errno(EINTR)) continue;
-        if (result.error() != sys::Errno(EAGAIN) || pd_ == nullptr) break;
-        if (event_error) {
-            result = kErrNotPollable;
-            break;
-        }
-        const PollError e = netpoll::poll_runtime_pollWait(pd_, netpoll::kModeRead);
-        if (e == netpoll::pollErrNotPollable) {
-            event_error = true;
-            continue;
-        }
-        if (e != netpoll::pollNoError) {
-            result = convert(e);
-            break;
-        }
+    if (iovcnt != 0) {
+        auto p = prepare(netpoll::kModeRead);
+        result = p.ok() ? readLoop(syscall) : sys::Result<size_t>(p.error());
     }
     readUnlock();
     return result;
@@ -275,11 +236,9 @@ sys::Result<size_t> FD::writev(const iovec* iov, int iovcnt, size_t* written) {
     if (written != nullptr) *written = 0;
     if (iovcnt < 0) return sys::Errno(EINVAL);
     if (!writeLock()) return kErrClosed;
-    if (pd_ != nullptr) {
-        if (PollError e = netpoll::poll_runtime_pollReset(pd_, netpoll::kModeWrite); e != netpoll::pollNoError) {
-            writeUnlock();
-            return convert(e);
-        }
+    if (auto p = prepare(netpoll::kModeWrite); !p.ok()) {
+        writeUnlock();
+        return p.error();
     }
     // Where the next byte comes from: entry idx, skip bytes into it. The
     // caller's array goes to the kernel as it is; only after a short write
@@ -346,11 +305,9 @@ sys::Result<size_t> FD::writev(const iovec* iov, int iovcnt, size_t* written) {
 
 sys::Result<int> FD::accept(sockaddr* addr, uint32_t* addrlen) {
     if (!readLock()) return kErrClosed;
-    if (pd_ != nullptr) {
-        if (PollError e = netpoll::poll_runtime_pollReset(pd_, netpoll::kModeRead); e != netpoll::pollNoError) {
-            readUnlock();
-            return convert(e);
-        }
+    if (auto p = prepare(netpoll::kModeRead); !p.ok()) {
+        readUnlock();
+        return p.error();
     }
     const uint32_t capacity = addrlen != nullptr ? *addrlen : 0;
     sys::Result<int> result = sys::Errno(EBADF);
@@ -378,11 +335,9 @@ sys::Result<void> FD::connect(const sockaddr* addr, uint32_t addrlen) {
     if (!writeLock()) return kErrClosed;
     // A fresh socket reports itself writable (and hung up) when it is
     // registered: forget that, or the first wait would end at once.
-    if (pd_ != nullptr) {
-        if (PollError e = netpoll::poll_runtime_pollReset(pd_, netpoll::kModeWrite); e != netpoll::pollNoError) {
-            writeUnlock();
-            return convert(e);
-        }
+    if (auto p = prepare(netpoll::kModeWrite); !p.ok()) {
+        writeUnlock();
+        return p.error();
     }
     sys::Result<void> result = sys::raw::connect(sysfd_, addr, addrlen);
     const sys::Errno err = result.error();

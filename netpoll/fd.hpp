@@ -138,10 +138,15 @@ private:
     bool incref();
     bool increfAndClose();
     void decref();
-    bool readLock();
-    void readUnlock();
-    bool writeLock();
-    void writeUnlock();
+    bool lockSide(Mutex* mu);
+    void unlockSide(Mutex* mu);
+    bool readLock() { return lockSide(&rmu_); }
+    void readUnlock() { unlockSide(&rmu_); }
+    bool writeLock() { return lockSide(&wmu_); }
+    void writeUnlock() { unlockSide(&wmu_); }
+    sys::Result<void> prepare(int32_t mode);
+    template <class Syscall>
+    sys::Result<size_t> readLoop(Syscall syscall);
     // After a failed write or writev: true to try again (EINTR, or EAGAIN
     // and the G waited until the fd was writable); false with *result set.
     bool retryWrite(sys::Errno err, sys::Result<size_t>* result);

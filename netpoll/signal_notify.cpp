@@ -19,18 +19,6 @@
 namespace rawrt::signal {
 namespace {
 
-// <asm/signal.h> cannot sit beside glibc's <signal.h> (GCC 12's <atomic>
-// pulls it in); these are the same on x86_64 and arm64.
-constexpr int kNsig = 64;
-constexpr int kSIGILL = 4;
-constexpr int kSIGBUS = 7;
-constexpr int kSIGFPE = 8;
-constexpr int kSIGKILL = 9;
-constexpr int kSIGSEGV = 11;
-constexpr int kSIGSTOP = 19;
-constexpr unsigned long kSA_RESTORER = 0x04000000;
-constexpr unsigned long kSA_ONSTACK = 0x08000000;
-constexpr unsigned long kSA_RESTART = 0x10000000;
 
 // The handler reads these; stop() must know when no handler can still be
 // about to write to the old descriptor before closing it (the number could
@@ -40,7 +28,7 @@ std::atomic<int> handlers_running{0};
 
 Mutex mu;                    // notify and stop, one at a time
 sys::SignalSet caught = 0;   // under mu
-sys::KernelSigaction previous[kNsig];  // under mu; [sig - 1]
+sys::KernelSigaction previous[sys::kNsig];  // under mu; [sig - 1]
 std::atomic<bool> active{false};
 
 // The read end, made once and never destroyed: a wait() racing with stop()
@@ -50,14 +38,14 @@ alignas(fd::FD) unsigned char reader_storage[sizeof(fd::FD)];
 fd::FD* reader = nullptr;  // under mu
 
 bool catchable(int sig) {
-    if (sig < 1 || sig > kNsig) return false;
+    if (sig < 1 || sig > sys::kNsig) return false;
     switch (sig) {
-        case kSIGKILL:
-        case kSIGSTOP:
-        case kSIGILL:
-        case kSIGBUS:
-        case kSIGFPE:
-        case kSIGSEGV:
+        case sys::kSIGKILL:
+        case sys::kSIGSTOP:
+        case sys::kSIGILL:
+        case sys::kSIGBUS:
+        case sys::kSIGFPE:
+        case sys::kSIGSEGV:
             return false;
         default:
             return true;
@@ -122,7 +110,7 @@ sys::Result<void> notify(const int* sigs, int n) {
     }
     sys::KernelSigaction act{};
     act.handler = reinterpret_cast<void*>(&sighandler);
-    act.flags = kSA_RESTORER | kSA_ONSTACK | kSA_RESTART;
+    act.flags = sys::kSA_RESTORER | sys::kSA_ONSTACK | sys::kSA_RESTART;
     act.restorer = rawrt_sigreturn;
     act.mask = ~sys::SignalSet{0};
     sys::SignalSet added = 0;
@@ -134,7 +122,7 @@ sys::Result<void> notify(const int* sigs, int n) {
         if (result.ok()) added |= sys::signal_bit(sig);
     }
     if (!result.ok()) {  // all or nothing: this call's signals go back
-        for (int sig = 1; sig <= kNsig; ++sig)
+        for (int sig = 1; sig <= sys::kNsig; ++sig)
             if ((added & sys::signal_bit(sig)) != 0) restore(sig);
         if (opened_here) close_pipe();
     } else {
@@ -157,7 +145,7 @@ sys::Result<int> wait() {
 void stop() {
     mu.lock();
     if (active.load()) {
-        for (int sig = 1; sig <= kNsig; ++sig)
+        for (int sig = 1; sig <= sys::kNsig; ++sig)
             if ((caught & sys::signal_bit(sig)) != 0) restore(sig);
         caught = 0;
         close_pipe();

@@ -109,10 +109,9 @@ void join(M* mp) {
 void teardown() {
     // An M that startm reserved before the run began to end may not be on
     // allm yet, or not have its thread: wait until it has (it then sees
-    // sched.exiting and leaves like the rest).
+    // sched.exiting and leaves like the rest). The acquire pairs with newm's
+    // release, which follows its link into allm.
     while (sched.mstarting.load(std::memory_order_acquire) != 0) osyield();
-    lock(&sched.lock);  // allm as the last newm left it
-    unlock(&sched.lock);
     for (M* mp = allm; mp != nullptr; mp = mp->alllink) join(mp);
     for (M* mp = sched.freem; mp != nullptr; mp = mp->alllink) join(mp);
     installsyscallhooks(false);

@@ -18,15 +18,6 @@
 namespace rawrt::sched {
 namespace {
 
-// <asm/signal.h> cannot be included beside glibc's <signal.h>, which GCC
-// 12's <atomic> pulls in; these values are the same on x86_64 and arm64.
-constexpr int kSIGBUS = 7;
-constexpr int kSIGSEGV = 11;
-constexpr unsigned long kSA_SIGINFO = 0x00000004;
-constexpr unsigned long kSA_ONSTACK = 0x08000000;
-constexpr unsigned long kSA_RESTORER = 0x04000000;
-constexpr int kSS_DISABLE = 2;
-
 constexpr size_t kSignalStackFloor = 16 * 1024;
 // The handler's own frames above the kernel's: sys::fatal's output buffer
 // and a few calls.
@@ -42,11 +33,11 @@ struct SigfaultInfo {
     uintptr_t addr;
 };
 
-constexpr int kHandled[] = {kSIGSEGV, kSIGBUS};
+constexpr int kHandled[] = {sys::kSIGSEGV, sys::kSIGBUS};
 sys::KernelSigaction previous[2];
 size_t sigstacksize = kSignalStackFloor;
 
-int slot(int sig) { return sig == kSIGSEGV ? 0 : 1; }
+int slot(int sig) { return sig == sys::kSIGSEGV ? 0 : 1; }
 
 // Go: sighandler, for the synchronous faults only. Async-signal-safe: no
 // lock, no allocation; sys::fatal writes straight to fd 2.
@@ -55,7 +46,7 @@ void sighandler(int sig, void* info, void* /*ucontext*/) {
     // getg() is nullptr on a thread that is not an M: nothing of ours there.
     if (G* gp = getg()) {
         const uintptr_t lo = gp->stack.lo;
-        if (sig == kSIGSEGV && lo != 0 && addr < lo && addr >= lo - kStackGuardSize)
+        if (sig == sys::kSIGSEGV && lo != 0 && addr < lo && addr >= lo - kStackGuardSize)
             sys::fatal("stack overflow in goroutine ", gp->goid);
     }
     (void)sys::raw::rt_sigaction(sig, &previous[slot(sig)], nullptr);
@@ -71,7 +62,7 @@ void initsig() {
 
     sys::KernelSigaction act{};
     act.handler = reinterpret_cast<void*>(&sighandler);
-    act.flags = kSA_SIGINFO | kSA_ONSTACK | kSA_RESTORER;
+    act.flags = sys::kSA_SIGINFO | sys::kSA_ONSTACK | sys::kSA_RESTORER;
     act.restorer = rawrt_sigreturn;
     act.mask = ~sys::SignalSet{0};  // nothing interrupts the report
     for (int sig : kHandled)
@@ -91,7 +82,7 @@ void minitSignalStack(M* mp) {
 }
 
 void unminitSignalStack() {
-    const sys::SignalStack ss{nullptr, kSS_DISABLE, 0};
+    const sys::SignalStack ss{nullptr, sys::kSS_DISABLE, 0};
     (void)sys::raw::sigaltstack(&ss, nullptr);
 }
 

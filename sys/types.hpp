@@ -36,6 +36,22 @@ constexpr int kSigSetmask = 2;
 
 constexpr SignalSet signal_bit(int signo) { return SignalSet{1} << (signo - 1); }
 
+// Signal numbers and sigaction flags rawrt uses, the same on x86_64 and
+// arm64. Runtime code cannot include <asm/signal.h> for them: GCC 12's
+// <atomic> pulls in glibc's <signal.h>, which clashes with it.
+constexpr int kNsig = 64;
+constexpr int kSIGILL = 4;
+constexpr int kSIGBUS = 7;
+constexpr int kSIGFPE = 8;
+constexpr int kSIGKILL = 9;
+constexpr int kSIGSEGV = 11;
+constexpr int kSIGSTOP = 19;
+constexpr unsigned long kSA_SIGINFO = 0x00000004;
+constexpr unsigned long kSA_RESTORER = 0x04000000;
+constexpr unsigned long kSA_ONSTACK = 0x08000000;
+constexpr unsigned long kSA_RESTART = 0x10000000;
+constexpr int kSS_DISABLE = 2;
+
 // struct sigaction as rt_sigaction reads it (glibc's differs).
 struct KernelSigaction {
     void* handler;  // void (*)(int) or, with SA_SIGINFO, void (*)(int, siginfo_t*, void*)

@@ -236,6 +236,12 @@ void connect_pair(net::Listener* ln, const char* network, Pair* p, int* e) {
     if (*e == 0) *e = err(ln->accept(&p->server));
 }
 
+// On a G: listens on ep, then a connection through it. Errors into *e.
+void listen_pair(const Endpoint& ep, net::Listener* ln, Pair* p, int* e) {
+    *e = err(net::listen(ep.network, ep.address.c_str(), ln));
+    if (*e == 0) connect_pair(ln, ep.network, p, e);
+}
+
 int sockopt_int(int fd, int level, int name) {
     int v = -1;
     uint32_t len = sizeof v;
@@ -533,9 +539,8 @@ TEST_P(NetStream, EndOfFileAndHalfClose) {
     } s;
     run_net(2, [&] {
         net::Listener ln;
-        if ((s.setup = err(net::listen(ep.network, ep.address.c_str(), &ln))) != 0) return;
         Pair p;
-        connect_pair(&ln, ep.network, &p, &s.setup);
+        listen_pair(ep, &ln, &p, &s.setup);
         if (s.setup != 0) return;
         rawrt::WaitGroup wg;
         wg.add(1);
@@ -646,9 +651,8 @@ TEST_P(NetStream, PassedDeadlinesTimeOutAndLeaveTheConnUsable) {
     } s;
     run_net(1, [&] {
         net::Listener ln;
-        if ((s.setup = err(net::listen(ep.network, ep.address.c_str(), &ln))) != 0) return;
         Pair p;
-        connect_pair(&ln, ep.network, &p, &s.setup);
+        listen_pair(ep, &ln, &p, &s.setup);
         if (s.setup != 0) return;
         char c;
         const int64_t past = rawrt::vdso::nanotime() - 1;
@@ -713,9 +717,8 @@ TEST_P(NetStream, FutureDeadlinesFireWhileParkedAndCanBeMoved) {
     } s;
     run_net(2, [&] {
         net::Listener ln;
-        if ((s.setup = err(net::listen(ep.network, ep.address.c_str(), &ln))) != 0) return;
         Pair p;
-        connect_pair(&ln, ep.network, &p, &s.setup);
+        listen_pair(ep, &ln, &p, &s.setup);
         if (s.setup != 0) return;
         rawrt::WaitGroup wg;
         std::atomic<bool> back{false};
@@ -1030,9 +1033,8 @@ TEST_P(NetStream, ReadvAndWritevMoveEveryByteThroughManyIovecs) {
     } s;
     run_net(2, [&] {
         net::Listener ln;
-        if ((s.setup = err(net::listen(ep.network, ep.address.c_str(), &ln))) != 0) return;
         Pair p;
-        connect_pair(&ln, ep.network, &p, &s.setup);
+        listen_pair(ep, &ln, &p, &s.setup);
         if (s.setup != 0) return;
         // (A small receive buffer too would leave TCP crawling through
         // zero-window probes.)

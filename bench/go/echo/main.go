@@ -10,10 +10,9 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/signal"
-	"strconv"
-	"syscall"
 	"time"
+
+	"rawrt/bench/go/internal/serverargs"
 )
 
 func serve(c net.Conn) {
@@ -33,26 +32,7 @@ func serve(c net.Conn) {
 }
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: echo PORT")
-		os.Exit(2)
-	}
-	port, err := strconv.Atoi(os.Args[1])
-	if err != nil || port < 1 || port > 65535 {
-		fmt.Fprintln(os.Stderr, "usage: echo PORT")
-		os.Exit(2)
-	}
-	ln, err := net.Listen("tcp4", "127.0.0.1:"+strconv.Itoa(port))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "echo:", err)
-		os.Exit(1)
-	}
-	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
-	go func() {
-		<-stop
-		os.Exit(0)
-	}()
+	ln := serverargs.Listen("echo")
 	for {
 		c, err := ln.Accept()
 		if err != nil {

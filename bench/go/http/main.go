@@ -8,12 +8,11 @@ package main
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"strconv"
-	"syscall"
+
+	"rawrt/bench/go/internal/serverargs"
 )
 
 var body = []byte("hello, world\n")
@@ -27,27 +26,8 @@ func hello(w http.ResponseWriter, _ *http.Request) {
 }
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: http PORT")
-		os.Exit(2)
-	}
-	port, err := strconv.Atoi(os.Args[1])
-	if err != nil || port < 1 || port > 65535 {
-		fmt.Fprintln(os.Stderr, "usage: http PORT")
-		os.Exit(2)
-	}
-	ln, err := net.Listen("tcp4", "127.0.0.1:"+strconv.Itoa(port))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "http:", err)
-		os.Exit(1)
-	}
-	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
-	go func() {
-		<-stop
-		os.Exit(0)
-	}()
-	err = http.Serve(ln, http.HandlerFunc(hello))
+	ln := serverargs.Listen("http")
+	err := http.Serve(ln, http.HandlerFunc(hello))
 	fmt.Fprintln(os.Stderr, "http:", err)
 	os.Exit(1)
 }

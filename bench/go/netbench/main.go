@@ -36,6 +36,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"rawrt/bench/go/internal/report"
 )
 
 // One measurement. Pointers: a figure that was not taken is absent, not 0.
@@ -406,18 +408,6 @@ func summarize(rounds []sample) sample {
 	}
 }
 
-func loadavg() string {
-	data, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return ""
-	}
-	f := strings.Fields(string(data))
-	if len(f) < 3 {
-		return ""
-	}
-	return strings.Join(f[:3], " ")
-}
-
 func cell(v *float64) string {
 	if v == nil {
 		return "—"
@@ -533,7 +523,7 @@ func main() {
 		}
 	}
 
-	loadBefore := loadavg()
+	loadBefore := report.LoadAvg()
 	fmt.Printf("netbench: %d case(s) × %d round(s), load average %s\n", len(todo), *rounds, loadBefore)
 	failed := map[int]error{}
 	for round := 0; round < *rounds; round++ {
@@ -569,42 +559,20 @@ func main() {
 			anyFailed = true
 		}
 	}
-	loadAfter := loadavg()
+	loadAfter := report.LoadAvg()
 
 	var table strings.Builder
 	printTable(&table, results)
 	fmt.Fprintf(&table, "load average before %s, after %s (%d CPUs)\n", loadBefore, loadAfter, runtime.NumCPU())
-	fmt.Printf("\n%s", table.String())
-	if *tablePath != "" {
-		if err := os.WriteFile(*tablePath, []byte(table.String()), 0o644); err != nil {
-			fmt.Fprintln(os.Stderr, "netbench:", err)
-			os.Exit(1)
-		}
-	}
-
-	if *out != "" {
-		hostname, _ := os.Hostname()
-		doc := map[string]any{
-			"date":           time.Now().Format(time.RFC3339),
-			"host_name":      hostname,
-			"num_cpus":       runtime.NumCPU(),
-			"loadavg_before": loadBefore,
-			"loadavg_after":  loadAfter,
-			"rounds":         *rounds,
-			"echo": map[string]any{"client": "bench/net/echo_load", "conns": cfg.conns, "size": cfg.size,
-				"seconds": cfg.seconds, "warmup": cfg.warmup, "threads": cfg.threads},
-			"http":    map[string]any{"client": "wrk " + strings.Join(cfg.wrkArgs, " ")},
-			"results": results,
-		}
-		data, err := json.MarshalIndent(doc, "", "  ")
-		if err == nil {
-			err = os.WriteFile(*out, append(data, '\n'), 0o644)
-		}
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "netbench:", err)
-			os.Exit(1)
-		}
-	}
+	report.Write("netbench", table.String(), *tablePath, *out, map[string]any{
+		"loadavg_before": loadBefore,
+		"loadavg_after":  loadAfter,
+		"rounds":         *rounds,
+		"echo": map[string]any{"client": "bench/net/echo_load", "conns": cfg.conns, "size": cfg.size,
+			"seconds": cfg.seconds, "warmup": cfg.warmup, "threads": cfg.threads},
+		"http":    map[string]any{"client": "wrk " + strings.Join(cfg.wrkArgs, " ")},
+		"results": results,
+	})
 	if anyFailed {
 		fmt.Fprintln(os.Stderr, "netbench: some cases failed (see above)")
 		os.Exit(1)

@@ -32,6 +32,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"rawrt/bench/go/internal/report"
 )
 
 // One program run covers one letter; C yields two workloads.
@@ -67,18 +69,6 @@ type program struct {
 	runtime, binary string
 	args            []string // before the letter
 	env             string   // NAME=procs
-}
-
-func loadavg() string {
-	data, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return ""
-	}
-	f := strings.Fields(string(data))
-	if len(f) < 3 {
-		return ""
-	}
-	return strings.Join(f[:3], " ")
 }
 
 // Runs one program on one letter; its JSON lines by workload. Its stderr
@@ -176,7 +166,7 @@ func main() {
 		{"rawrt", *rawrtBin, []string{"--json"}, "RAWRT_MAXPROCS"},
 		{"go", *goBin, nil, "GOMAXPROCS"},
 	}
-	loadBefore := loadavg()
+	loadBefore := report.LoadAvg()
 	fmt.Printf("threadbench: %d Ps, load average %s\n", *procs, loadBefore)
 	var results []result
 	anyFailed := false
@@ -222,38 +212,17 @@ func main() {
 			}
 		}
 	}
-	loadAfter := loadavg()
+	loadAfter := report.LoadAvg()
 
 	var table strings.Builder
 	printTable(&table, results)
 	fmt.Fprintf(&table, "load average before %s, after %s (%d CPUs, %d Ps)\n", loadBefore, loadAfter, runtime.NumCPU(), *procs)
-	fmt.Printf("\n%s", table.String())
-	if *tablePath != "" {
-		if err := os.WriteFile(*tablePath, []byte(table.String()), 0o644); err != nil {
-			fmt.Fprintln(os.Stderr, "threadbench:", err)
-			os.Exit(1)
-		}
-	}
-	if *out != "" {
-		hostname, _ := os.Hostname()
-		doc := map[string]any{
-			"date":           time.Now().Format(time.RFC3339),
-			"host_name":      hostname,
-			"num_cpus":       runtime.NumCPU(),
-			"procs":          *procs,
-			"loadavg_before": loadBefore,
-			"loadavg_after":  loadAfter,
-			"results":        results,
-		}
-		data, err := json.MarshalIndent(doc, "", "  ")
-		if err == nil {
-			err = os.WriteFile(*out, append(data, '\n'), 0o644)
-		}
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "threadbench:", err)
-			os.Exit(1)
-		}
-	}
+	report.Write("threadbench", table.String(), *tablePath, *out, map[string]any{
+		"procs":          *procs,
+		"loadavg_before": loadBefore,
+		"loadavg_after":  loadAfter,
+		"results":        results,
+	})
 	if anyFailed {
 		fmt.Fprintln(os.Stderr, "threadbench: some cases failed (see above)")
 		os.Exit(1)
