@@ -3,11 +3,17 @@
 
 #include <benchmark/benchmark.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 
 #include "bench/ratio_reporter.hpp"
+#include "sys/process.hpp"
 
 int main(int argc, char** argv) {
+    // RAWRT_DEBUG applies to every run() of the suites, as in a freestanding
+    // program (each suite's own debug string still overrides it).
+    rawrt::sys::set_process_args(argc, argv, environ);
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
     rawrt::bench::RatioReporter reporter;

@@ -34,6 +34,7 @@ void apply(const char* name, const char* name_end, const char* value, const char
         {"retake", 0, [](int64_t v) { debug.retake_ns = v * 1000; }},
         {"preempt", 1, [](int64_t v) { debug.forcepreempt_ns = v * 1000; }},
         {"netpoll", 1, [](int64_t v) { debug.netpoll_ns = v * 1000; }},
+        {"membarrier", 0, [](int64_t v) { debug.membarrier = v != 0; }},
     };
     for (const Setting& s : settings) {
         if (!same(name, name_end, s.name)) continue;

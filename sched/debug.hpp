@@ -15,6 +15,9 @@
 //   preempt=US        a G that ran this long is asked to yield (Go: 10 ms)
 //   netpoll=US        sysmon polls the network when nobody has for this
 //                     long (Go: 10 ms)
+//   membarrier=0|1    exitsyscall's fast path without a locked instruction,
+//                     sysmon paying with membarrier(2) instead (rawrt; Go:
+//                     a CAS on each side); read when a run starts
 //
 // RunConfig::debug takes the same string and overrides the environment.
 // An unknown name or a bad number is reported on fd 2 and ignored.
@@ -54,6 +57,7 @@ struct DebugVars {
     Tunable<int64_t> retake_ns = 10'000'000;        // Go: the 10 ms in retake
     Tunable<int64_t> forcepreempt_ns = 10'000'000;  // Go: forcePreemptNS
     Tunable<int64_t> netpoll_ns = 10'000'000;       // Go: the 10 ms of sysmon's poll
+    Tunable<bool> membarrier = true;
 };
 
 extern DebugVars debug;

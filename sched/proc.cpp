@@ -41,18 +41,15 @@ bool legal_transition(uint32_t from, uint32_t to) {
 
 }  // namespace
 
-void casgstatus(G* gp, uint32_t oldval, uint32_t newval) {
 #if RAWRT_CHECKED
+void casgstatus(G* gp, uint32_t oldval, uint32_t newval) {
     if (!legal_transition(oldval, newval))
         sys::fatal("casgstatus: bad transition ", oldval, " -> ", newval, " for goroutine ", gp->goid);
     uint32_t seen = oldval;
     if (!gp->atomicstatus.compare_exchange_strong(seen, newval, std::memory_order_acq_rel))
         sys::fatal("casgstatus: goroutine ", gp->goid, " is in status ", seen, ", not ", oldval);
-#else
-    (void)oldval;
-    gp->atomicstatus.store(newval, std::memory_order_release);
-#endif
 }
+#endif
 
 uint32_t readgstatus(G* gp) { return gp->atomicstatus.load(std::memory_order_acquire); }
 

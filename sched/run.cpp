@@ -12,6 +12,7 @@
 #include <linux/mman.h>
 
 #include "netpoll/netpoll.hpp"
+#include "sched/asymfence.hpp"
 #include "sched/debug.hpp"
 #include "sched/go.hpp"
 #include "sched/malloc.hpp"
@@ -69,6 +70,7 @@ sys::Result<void> schedinit(const RunConfig& config) {
     stack_size = config.stack_size != 0 ? config.stack_size : kDefaultStackSize;
     sched.maxmcount = config.max_threads != 0 ? config.max_threads : 10000;
     parsedebugvars(config.debug);
+    (void)asymfenceinit(debug.membarrier);
     sched.lastpoll.store(vdso::nanotime(), std::memory_order_relaxed);
 
     pstorage_bytes = (sizeof(P) * procs + 4095) & ~size_t{4095};

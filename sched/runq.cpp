@@ -137,16 +137,6 @@ uint32_t runqlen(P* pp) {
     return pp->runqtail.load(std::memory_order_acquire) - h;
 }
 
-bool runqempty(P* pp) {
-    // Go's loop: runnext may move into the ring between the two reads.
-    for (;;) {
-        uint32_t h = pp->runqhead.load(std::memory_order_acquire);
-        uint32_t t = pp->runqtail.load(std::memory_order_acquire);
-        G* next = pp->runnext.load(std::memory_order_acquire);
-        if (t == pp->runqtail.load(std::memory_order_acquire)) return h == t && next == nullptr;
-    }
-}
-
 G* runqsteal(P* pp, P* p2, bool stealRunNextG) {
     uint32_t t = pp->runqtail.load(std::memory_order_relaxed);
     uint32_t n = runqgrab(p2, pp->runq, t, stealRunNextG);

@@ -19,7 +19,16 @@ G* runqget(P* pp, bool* inherit_time);
 // How many Gs pp's ring holds (racy; runnext not counted), for schedtrace.
 uint32_t runqlen(P* pp);
 // Whether pp's queue is empty (racy, as Go's runqempty: exact for the owner).
-bool runqempty(P* pp);
+// Inline: entersyscall asks it while sysmon sleeps long.
+inline bool runqempty(P* pp) {
+    // Go's loop: runnext may move into the ring between the two reads.
+    for (;;) {
+        uint32_t h = pp->runqhead.load(std::memory_order_acquire);
+        uint32_t t = pp->runqtail.load(std::memory_order_acquire);
+        G* next = pp->runnext.load(std::memory_order_acquire);
+        if (t == pp->runqtail.load(std::memory_order_acquire)) return h == t && next == nullptr;
+    }
+}
 // Steals half of p2's queue into pp's, returning one of the Gs (or nullptr).
 // stealRunNextG: may take p2's runnext too.
 G* runqsteal(P* pp, P* p2, bool stealRunNextG);

@@ -46,6 +46,9 @@ enum Pstatus : uint32_t {
     _Prunning = 1,  // owned by an M that runs Gs
     _Psyscall = 2,  // its M is in a syscall; sysmon may retake it
     _Pdead = 4,     // not in use (procs shrank, or the runtime stopped)
+    // rawrt: sysmon has claimed a _Psyscall P and asks whether its M is on
+    // the way back (sched/syscall.cpp); it ends as _Psyscall or _Pidle.
+    _Pretaking = 5,
 };
 
 // Go: stack. [lo, hi): hi is the top, where a fresh stack pointer starts.
@@ -123,6 +126,9 @@ struct M {
     void (*mstartfn)() = nullptr; // an M without a P (sysmon) runs this instead of schedule
     bool lockedpark = false;      // parked in stoplockedm, not yet woken (under sched.lock)
     uint32_t syscalltick = 0;
+    // Set while exitsyscall tries to take oldp back: sysmon, having claimed
+    // oldp, reads it to let the M have it (sched/syscall.cpp).
+    std::atomic<bool> exitingsyscall{false};
     MStats stats;                 // written by this M only, summed by rawrt::stats()
     uint64_t cheaprand = 0;       // sched/rand.hpp's state: only this M draws from it
     // The kernel clears this word (CLONE_CHILD_CLEARTID) and wakes the futex
@@ -181,6 +187,9 @@ struct P {
     uint32_t schedtick = 0;     // incremented on every scheduler call
     uint32_t syscalltick = 0;   // incremented on every syscall
     M* m = nullptr;             // back-link to its M (nullptr if idle)
+    // The M in the syscall while _Psyscall (stale otherwise): only that M
+    // may take the P back, and sysmon asks it before retaking.
+    std::atomic<M*> syscallm{nullptr};
 
     // Local run queue, lock-free: only the owner puts; anyone may steal.
     std::atomic<uint32_t> runqhead{0};

@@ -2,13 +2,29 @@
 // proc.go). A G entering one keeps its M (the M goes into the kernel) but
 // leaves its P in _Psyscall, where either of two parties may take it:
 //
-//   the M itself, back from a short syscall: CAS _Psyscall -> _Pidle, and it
-//       runs on with the same P, its cache and its queue (exitsyscallfast);
-//   sysmon, when the syscall lasts a full tick with work waiting: the same
-//       CAS, then handoffp gives the P to another M (retake).
+//   the M itself, back from a short syscall: it runs on with the same P, its
+//       cache and its queue (exitsyscallfast);
+//   sysmon, when the syscall lasts a full tick with work waiting: it hands
+//       the P to another M (retake).
 //
-// The CAS on p.status is the only arbiter: exactly one of them wins. An M
-// that lost its P takes an idle one, or queues its G and parks
+// Go settles that race with one CAS on p.status from each side. rawrt keeps
+// the locked instruction off the M's side, which runs around every syscall:
+//
+//   M (exitsyscall)                      sysmon (retakep)
+//   exitingsyscall = true                CAS status _Psyscall -> _Pretaking
+//   lightfence                           heavyfence (membarrier)
+//   status == _Psyscall and              exitingsyscall?
+//     syscallm == this M?                  yes: CAS _Pretaking -> _Psyscall
+//     yes: status = _Prunning (a store)    no:  CAS _Pretaking -> _Pidle, ours
+//   exitingsyscall = false
+//
+// A Dekker pair: at least one side sees the other's store. If the M saw
+// _Psyscall, sysmon sees its flag (and gives the P back, or finds its CAS
+// beaten by the M's _Prunning); if sysmon saw no flag, the M saw _Pretaking
+// and waits for sysmon's verdict. Only sysmon writes _Pretaking, so a stale
+// CAS of its own can never succeed on a later syscall. syscallm keeps an M
+// whose P was retaken (and is now in another M's syscall) from taking it.
+// An M that lost its P takes an idle one, or queues its G and parks
 // (exitsyscall0). docs/syscall-scheduling.md tells the whole protocol.
 //
 // The sys/ wrappers call these through the hooks installed for the run;
@@ -16,6 +32,9 @@
 
 #include "sched/syscall.hpp"
 
+#include "arch/cpu_relax.hpp"
+#include "sched/asymfence.hpp"
+#include "sched/os_linux.hpp"
 #include "sched/proc.hpp"
 #include "sched/runq.hpp"
 #include "sched/sysmon.hpp"
@@ -28,7 +47,7 @@ namespace {
 // The calling G when it is a user G on an M, else nullptr (a glibc thread,
 // or g0: the runtime's own calls never hand anything off).
 // One check of the thread pointer: this runs around every syscall.
-G* syscaller(M** mpp) {
+[[gnu::always_inline]] inline G* syscaller(M** mpp) {
     const sys::ThreadControlBlock* tcb = sys::current_runtime_tcb();
     if (tcb == nullptr || tcb->m == nullptr) return nullptr;
     M* mp = static_cast<M*>(tcb->m);
@@ -54,15 +73,35 @@ P* save_for_syscall(M* mp, G* gp, uintptr_t pc, uintptr_t sp) {
 
 void entersyscallblock_handoff(void*) { handoffp(releasep()); }
 
+// The M's half of the protocol above: true if it has oldp back, running.
+[[gnu::always_inline]] inline bool reclaimp(M* mp, P* pp) {
+    mp->exitingsyscall.store(true, std::memory_order_relaxed);
+    lightfence();
+    uint32_t s;
+    // _Pretaking lasts one membarrier: spin, then let sysmon have the CPU.
+    for (int spins = 0; (s = pp->status.load(std::memory_order_acquire)) == _Pretaking; ++spins) {
+        if (spins < 100) arch::cpu_relax();
+        else osyield();
+    }
+    const bool won = s == _Psyscall && pp->syscallm.load(std::memory_order_relaxed) == mp;
+    if (won) {
+#if RAWRT_CHECKED
+        if (pp->m != nullptr || mp->syscalltick != pp->syscalltick)
+            sys::fatal("exitsyscall: P ", pp->id, " changed hands while M ", mp->id, " was in a syscall");
+#endif
+        mp->p = pp;
+        pp->m = mp;
+        pp->status.store(_Prunning, std::memory_order_relaxed);
+    }
+    // Release, after the status: a sysmon that reads false here then sees
+    // _Prunning, and its CAS from _Pretaking fails.
+    mp->exitingsyscall.store(false, std::memory_order_release);
+    return won;
+}
+
 // Go: exitsyscallfast. Returns with a P, or false for the slow path.
 bool exitsyscallfast(M* mp, P* oldp) {
-    uint32_t expected = _Psyscall;
-    if (oldp != nullptr && oldp->status.load(std::memory_order_relaxed) == _Psyscall &&
-        oldp->status.compare_exchange_strong(expected, _Pidle, std::memory_order_acq_rel)) {
-        acquirep(oldp);
-        // Retaken and given back meanwhile (another M ran it, then entered
-        // a syscall of its own): tell sysmon it is not the same syscall.
-        if (mp->syscalltick != oldp->syscalltick) ++oldp->syscalltick;
+    if (oldp != nullptr && reclaimp(mp, oldp)) {
         MStats::inc(mp->stats.exit_fast);
         return true;
     }
@@ -122,9 +161,11 @@ void entersyscall() {
     pp->m = nullptr;
     mp->oldp = pp;
     mp->p = nullptr;
-    // Sequentially consistent: sysmon_entersyscall's load must not pass it
-    // (Dekker with sysmon deciding to sleep long).
-    pp->status.store(_Psyscall, std::memory_order_seq_cst);
+    pp->syscallm.store(mp, std::memory_order_relaxed);
+    pp->status.store(_Psyscall, std::memory_order_release);
+    // Dekker with sysmon deciding to sleep long: it stores its state, then
+    // looks at the Ps; this stored _Psyscall and now reads the state.
+    lightfence();
     sysmon_entersyscall(pp);
 }
 
@@ -136,6 +177,7 @@ void entersyscallblock() {
                              reinterpret_cast<uintptr_t>(__builtin_frame_address(0)));
     ++pp->syscalltick;
     mp->syscalltick = pp->syscalltick;
+    mp->oldp = nullptr;  // no P to take back: exitsyscall goes for an idle one
     MStats::inc(mp->stats.handoff_block);
     // handoffp may make a thread: more stack than a small G has.
     rawrt_systemstack(reinterpret_cast<void*>(mp->g0->stack.hi), entersyscallblock_handoff, nullptr);
@@ -145,9 +187,7 @@ void exitsyscall() {
     M* mp;
     G* gp = syscaller(&mp);
     if (gp == nullptr) return;
-    P* oldp = mp->oldp;
-    mp->oldp = nullptr;
-    if (exitsyscallfast(mp, oldp)) {
+    if (exitsyscallfast(mp, mp->oldp)) {
         ++mp->p->syscalltick;
         casgstatus(gp, _Gsyscall, _Grunning);
         gp->syscallsp = 0;

@@ -2,6 +2,7 @@
 
 #include "netpoll/netpoll.hpp"
 #include "netpoll/poll_desc.hpp"
+#include "sched/asymfence.hpp"
 #include "sched/debug.hpp"
 #include "sched/os_linux.hpp"
 #include "sched/proc.hpp"
@@ -51,6 +52,20 @@ void preemptone(P* pp) {
     unlock(&sched.lock);
 }
 
+// Sysmon's half of the protocol in sched/syscall.cpp: true if pp, found in
+// _Psyscall, is now sysmon's (_Pidle) and its M will not take it back.
+bool retakep(P* pp) {
+    uint32_t s = _Psyscall;
+    if (!pp->status.compare_exchange_strong(s, _Pretaking, std::memory_order_acq_rel)) return false;
+    const M* mp = pp->syscallm.load(std::memory_order_relaxed);
+    heavyfence();
+    const bool returning = mp->exitingsyscall.load(std::memory_order_acquire);
+    // Fails if the M already stored _Prunning over _Pretaking.
+    s = _Pretaking;
+    return pp->status.compare_exchange_strong(s, returning ? _Psyscall : _Pidle, std::memory_order_acq_rel) &&
+           !returning;
+}
+
 // Go: retake. Returns how many Ps it took from Ms in syscalls.
 uint32_t retake(int64_t now) {
     uint32_t n = 0;
@@ -88,10 +103,7 @@ uint32_t retake(int64_t now) {
             pd.syscallwhen + debug.retake_ns > now)
             continue;
         incidlelocked(-1);
-        // The one arbiter against exitsyscallfast: whoever moves the P out
-        // of _Psyscall first owns it.
-        uint32_t expected = _Psyscall;
-        if (pp->status.compare_exchange_strong(expected, _Pidle, std::memory_order_acq_rel)) {
+        if (retakep(pp)) {
             ++n;
             ++pp->syscalltick;
             bump(counters.retakes);
@@ -107,7 +119,7 @@ uint32_t retake(int64_t now) {
 bool work_at_stake() {
     for (int32_t i = 0; i < sched.gomaxprocs; ++i) {
         P* pp = allp[i];
-        if (pp->status.load(std::memory_order_seq_cst) == _Psyscall && !runqempty(pp)) return true;
+        if (pp->status.load(std::memory_order_relaxed) == _Psyscall && !runqempty(pp)) return true;
     }
     return false;
 }
@@ -125,6 +137,7 @@ bool sysmon_sleep(uint32_t state, int64_t ns) {
         if (!stay) return false;
         // Dekker with entersyscall: it stored _Psyscall, then read the
         // state; sysmon stored the state, then reads the Ps.
+        if (state == kSysmonLong && debug.sysmon_prompt) heavyfence();
         if (state == kSysmonLong && debug.sysmon_prompt && work_at_stake()) {
             uint32_t s = state;  // (unless the run is ending meanwhile)
             sysmon_state.compare_exchange_strong(s, kSysmonAwake, std::memory_order_acq_rel);

@@ -34,10 +34,10 @@ void sysmonwake();
 // The run ends: wakes sysmon from any sleep, for good.
 void sysmonexit();
 
-// entersyscall's check, after pp went to _Psyscall (a seq_cst store, which
+// entersyscall's check, after pp went to _Psyscall and a lightfence (which
 // sysmon's decision to sleep long pairs with): one load when sysmon is awake.
 inline void sysmon_entersyscall(P* pp) {
-    const uint32_t s = sysmon_state.load(std::memory_order_seq_cst);
+    const uint32_t s = sysmon_state.load(std::memory_order_relaxed);
     if (s == kSysmonAwake) return;
     if (s == kSysmonDeep || (debug.sysmon_prompt && !runqempty(pp))) sysmonwake();
 }
