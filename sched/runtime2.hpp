@@ -190,6 +190,10 @@ struct P {
     // The M in the syscall while _Psyscall (stale otherwise): only that M
     // may take the P back, and sysmon asks it before retaking.
     std::atomic<M*> syscallm{nullptr};
+    // Set by entersyscall when it woke sysmon for this P (sysmonprompt):
+    // the syscalltick of that syscall and when it began.
+    std::atomic<uint32_t> prompttick{~0u};
+    std::atomic<int64_t> promptwhen{0};
 
     // Local run queue, lock-free: only the owner puts; anyone may steal.
     std::atomic<uint32_t> runqhead{0};

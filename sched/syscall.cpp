@@ -166,7 +166,7 @@ void entersyscall() {
     // Dekker with sysmon deciding to sleep long: it stores its state, then
     // looks at the Ps; this stored _Psyscall and now reads the state.
     lightfence();
-    sysmon_entersyscall(pp);
+    sysmon_entersyscall(pp, mp->syscalltick);
 }
 
 void entersyscallblock() {

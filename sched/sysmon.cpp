@@ -2,6 +2,7 @@
 
 #include "netpoll/netpoll.hpp"
 #include "netpoll/poll_desc.hpp"
+#include "arch/cpu_relax.hpp"
 #include "sched/asymfence.hpp"
 #include "sched/debug.hpp"
 #include "sched/os_linux.hpp"
@@ -66,6 +67,20 @@ bool retakep(P* pp) {
            !returning;
 }
 
+// Takes pp from the M in its syscall and hands it on; false if the M was
+// back first.
+bool retakeone(P* pp) {
+    incidlelocked(-1);
+    const bool took = retakep(pp);
+    if (took) {
+        ++pp->syscalltick;
+        bump(counters.retakes);
+        handoffp(pp);
+    }
+    incidlelocked(1);
+    return took;
+}
+
 // Go: retake. Returns how many Ps it took from Ms in syscalls.
 uint32_t retake(int64_t now) {
     uint32_t n = 0;
@@ -102,14 +117,7 @@ uint32_t retake(int64_t now) {
             sched.nmspinning.load(std::memory_order_relaxed) + sched.npidle.load(std::memory_order_relaxed) > 0 &&
             pd.syscallwhen + debug.retake_ns > now)
             continue;
-        incidlelocked(-1);
-        if (retakep(pp)) {
-            ++n;
-            ++pp->syscalltick;
-            bump(counters.retakes);
-            handoffp(pp);
-        }
-        incidlelocked(1);
+        if (retakeone(pp)) ++n;
     }
     return n;
 }
@@ -129,7 +137,12 @@ bool work_at_stake() {
 // that begin_exit (which wakes sysmon under it) cannot slip in between the
 // check of sched.exiting and the sleep.
 bool sysmon_sleep(uint32_t state, int64_t ns) {
-    if (state != kSysmonAwake) {
+    if (state == kSysmonNap) {
+        // No lock: a nap ends by itself, so an ending run waits a tick at
+        // most. A prompt missed while the nap begins costs a tick of latency.
+        uint32_t s = kSysmonAwake;
+        if (!sysmon_state.compare_exchange_strong(s, kSysmonNap, std::memory_order_acq_rel)) return false;
+    } else if (state != kSysmonAwake) {
         lock(&sched.lock);
         const bool stay = !sched.exiting && (state != kSysmonDeep || sched.npidle.load() == sched.gomaxprocs);
         if (stay) sysmon_state.store(state, std::memory_order_seq_cst);
@@ -156,11 +169,17 @@ bool sysmon_sleep(uint32_t state, int64_t ns) {
 
 void sysmonwake() {
     uint32_t s = sysmon_state.load(std::memory_order_relaxed);
-    while (s == kSysmonLong || s == kSysmonDeep)
+    while (s == kSysmonNap || s == kSysmonLong || s == kSysmonDeep)
         if (sysmon_state.compare_exchange_weak(s, kSysmonAwake, std::memory_order_acq_rel)) {
             futexwakeup(&sysmon_state, 1);
             return;
         }
+}
+
+void sysmonprompt(P* pp, uint32_t tick) {
+    pp->promptwhen.store(vdso::nanotime(), std::memory_order_relaxed);
+    pp->prompttick.store(tick, std::memory_order_release);
+    sysmonwake();
 }
 
 void sysmonexit() {
@@ -185,6 +204,33 @@ void sysmonpoll(int64_t now) {
     netpoll::netpollAdjustWaiters(delta);
 }
 
+// sysmon was woken by sysmonprompt: a P went into a syscall with Gs queued
+// behind it. Rather than sleep a tick and look again, as retake does (a timed
+// sleep in a VM lasts 60 µs or more whatever it asks for), sysmon watches
+// the syscall until it has lasted sysmon_min since it began, and retakes the
+// P if it is still in it. Returns how many it retook: 0 means the wake found
+// only syscalls that were short after all.
+constexpr int64_t kMaxWatchNs = 100'000;
+
+uint32_t watchprompted() {
+    uint32_t n = 0;
+    for (int32_t i = 0; i < sched.gomaxprocs; ++i) {
+        P* pp = allp[i];
+        const uint32_t tick = pp->prompttick.load(std::memory_order_acquire);
+        const int64_t until = pp->promptwhen.load(std::memory_order_relaxed) + debug.sysmon_min_ns;
+        auto going = [pp, tick] {
+            return pp->status.load(std::memory_order_acquire) == _Psyscall &&
+                   std::atomic_ref<uint32_t>(pp->syscalltick).load(std::memory_order_relaxed) == tick;
+        };
+        // A long minimum tick (sysmonmin) is not spun through: the passes
+        // look at that syscall as Go's do.
+        if (!going() || until - vdso::nanotime() > kMaxWatchNs) continue;
+        while (going() && vdso::nanotime() < until) arch::cpu_relax();
+        if (going() && !runqempty(pp) && retakeone(pp)) ++n;
+    }
+    return n;
+}
+
 }  // namespace
 
 void sysmon() {
@@ -202,6 +248,9 @@ void sysmon() {
     const int64_t start = vdso::nanotime();
     int64_t lasttrace = start;
     uint32_t idle = 0;
+    // Passes left during which sysmon naps unwakeable: prompts that found
+    // only short syscalls cost the Ms a futex wake each for nothing.
+    uint32_t promptoff = 0;
     int64_t delay = debug.sysmon_min_ns;
     while (!sched.exiting) {
         if (idle == 0) delay = debug.sysmon_min_ns;
@@ -211,6 +260,7 @@ void sysmon() {
         // Every P idle: nothing to retake or preempt until one gets an M.
         // The schedtrace still wants its lines.
         bool woken;
+        uint32_t state = kSysmonDeep;
         if (sched.npidle.load(std::memory_order_relaxed) == sched.gomaxprocs) {
             int64_t sleep = -1;
             if (debug.schedtrace_ms > 0) {
@@ -218,22 +268,29 @@ void sysmon() {
                 if (sleep < 0) sleep = 0;
             }
             counters.delay_ns.store(-1, std::memory_order_relaxed);
-            woken = sysmon_sleep(kSysmonDeep, sleep);
+            woken = sysmon_sleep(state, sleep);
         } else {
             counters.delay_ns.store(delay, std::memory_order_relaxed);
-            woken = sysmon_sleep(delay > debug.sysmon_min_ns ? kSysmonLong : kSysmonAwake, delay);
+            if (delay > debug.sysmon_min_ns) state = kSysmonLong;
+            else state = debug.sysmon_prompt && promptoff == 0 ? kSysmonNap : kSysmonAwake;
+            woken = sysmon_sleep(state, delay);
         }
-        // Woken because something is at stake: look again one minimum tick
-        // from now (Go resets delay the same way), so that a retake still
-        // waits out a full tick of the same syscall.
+        if (promptoff != 0) --promptoff;
+        // Woken because something is at stake: back to the shortest tick
+        // (Go resets delay the same way).
+        uint32_t took = 0;
         if (woken) {
             bump(counters.wakes);
             idle = 0;
             delay = debug.sysmon_min_ns;
+            if (state != kSysmonDeep) {
+                took = watchprompted();
+                if (took == 0) promptoff = debug.sysmon_idle_passes;
+            }
         }
         bump(counters.passes);
         const int64_t now = vdso::nanotime();
-        if (retake(now) != 0) idle = 0;
+        if (retake(now) + took != 0) idle = 0;
         else ++idle;
         sysmonpoll(now);
         if (debug.schedtrace_ms > 0 && now - lasttrace >= debug.schedtrace_ms * 1'000'000) {

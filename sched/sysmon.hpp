@@ -6,10 +6,14 @@
 // Its sleep is a futex on sysmon_state, which also tells the syscall paths
 // whether waking it is worth a syscall:
 //
-//   kSysmonAwake  running, or in a short (minimum) sleep: nobody wakes it
-//   kSysmonLong   backed off (up to sysmonmax): woken when a P enters a
-//                 syscall with Gs queued behind it (rawrt's addition, item 4
-//                 of the syscall issue: Go waits out the long sleep)
+//   kSysmonAwake  running, or in a short sleep it will not be woken from
+//   kSysmonNap    in a short (minimum) sleep: woken when a P enters a
+//                 syscall with Gs queued behind it (rawrt's addition: Go
+//                 looks again a tick later), unless such wakes lately found
+//                 the syscall over already
+//   kSysmonLong   backed off (up to sysmonmax): woken likewise (rawrt's
+//                 addition, item 4 of the syscall issue: Go waits out the
+//                 long sleep)
 //   kSysmonDeep   every P idle: woken by any syscall entry, by an M that
 //                 takes a P (Go: sysmonwait)
 //   kSysmonExit   the run is ending: no sleep starts any more
@@ -24,22 +28,27 @@
 
 namespace rawrt::sched {
 
-enum : uint32_t { kSysmonAwake = 0, kSysmonLong = 1, kSysmonDeep = 2, kSysmonExit = 3 };
+enum : uint32_t { kSysmonAwake = 0, kSysmonLong = 1, kSysmonDeep = 2, kSysmonExit = 3, kSysmonNap = 4 };
 extern std::atomic<uint32_t> sysmon_state;
 
 // The body of sysmon's M (newm's mstartfn); returns when the run ends.
 void sysmon();
-// Wakes sysmon if it sleeps (long or deep).
+// Wakes sysmon if it sleeps (nap, long or deep).
 void sysmonwake();
+// entersyscall: pp went into syscall number `tick` with Gs queued behind it
+// while sysmon naps or sleeps long. Notes when, and wakes sysmon.
+void sysmonprompt(P* pp, uint32_t tick);
 // The run ends: wakes sysmon from any sleep, for good.
 void sysmonexit();
 
 // entersyscall's check, after pp went to _Psyscall and a lightfence (which
-// sysmon's decision to sleep long pairs with): one load when sysmon is awake.
-inline void sysmon_entersyscall(P* pp) {
+// sysmon's decision to sleep long pairs with): one load when sysmon is awake
+// or naps with prompts turned off, a look at the run queue otherwise.
+inline void sysmon_entersyscall(P* pp, uint32_t tick) {
     const uint32_t s = sysmon_state.load(std::memory_order_relaxed);
     if (s == kSysmonAwake) return;
-    if (s == kSysmonDeep || (debug.sysmon_prompt && !runqempty(pp))) sysmonwake();
+    if (s == kSysmonDeep) sysmonwake();
+    else if ((s == kSysmonNap || s == kSysmonLong) && debug.sysmon_prompt && !runqempty(pp)) sysmonprompt(pp, tick);
 }
 
 // An M took a P: if sysmon sleeps deeply, there is again something to watch.

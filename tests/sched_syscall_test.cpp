@@ -341,6 +341,76 @@ TEST(SchedSyscall, ABackedOffSysmonIsWokenWhenWorkQueuesBehindASyscall) {
     EXPECT_GE(s.retakes, 1u);
 }
 
+// Beyond Go, with sysmon warm: a G blocks with another queued behind it
+// while sysmon naps. entersyscall wakes it (sysmonprompt) and sysmon watches
+// that syscall for a tick instead of sleeping one: the retake follows a
+// wake. With prompts off, sysmon only finds the syscall on its passes.
+// *wakes: sysmon's wakes between the read's start and B's first instant
+// (the P is busy all along, so none of them is a wake from a deep sleep).
+void warm_retake(const char* debug, uint64_t* wakes, bool* b_ran_during_read) {
+    Pipe p;
+    std::atomic<bool> b_ran{false}, read_returned{false};
+    std::thread watchdog([&] {
+        if (!eventually([&] { return read_returned.load(); })) p.poke();
+    });
+    auto r = rawrt::run({.procs = 1, .debug = debug}, [&] {
+        // A busy P and a few passes: sysmon runs, and naps between them.
+        const uint64_t start = rawrt::stats().sysmon_passes;
+        const int64_t end = rawrt::vdso::nanotime() + 30'000'000'000;
+        while (rawrt::stats().sysmon_passes < start + 5 && rawrt::vdso::nanotime() < end) {
+        }
+        const uint64_t before = rawrt::stats().sysmon_wakes;
+        rawrt::go([&] {
+            *wakes = rawrt::stats().sysmon_wakes - before;
+            b_ran = true;
+            (void)rawrt::sys::write(p.w, "x", 1);
+        });
+        char c;
+        EXPECT_TRUE(rawrt::sys::read(p.r, &c, 1).ok());
+        *b_ran_during_read = b_ran.load();
+        read_returned = true;
+    });
+    watchdog.join();
+    ASSERT_TRUE(r.ok());
+    EXPECT_GE(rawrt::stats().retakes, 1u);
+}
+
+TEST(SchedSyscall, ANappingSysmonIsWokenWhenWorkQueuesBehindASyscall) {
+    uint64_t wakes = 0;
+    bool b_ran = false;
+    // sysmonidle: sysmon never backs off to its long sleep meanwhile. A read
+    // that begins while sysmon is between two naps is found by its passes:
+    // a few tries.
+    for (int i = 0; i < 10 && wakes == 0; ++i) {
+        warm_retake("sysmonidle=1000000000,preempt=3600000000", &wakes, &b_ran);
+        EXPECT_TRUE(b_ran);
+    }
+    EXPECT_EQ(wakes, 1u);
+    warm_retake("sysmonidle=1000000000,preempt=3600000000,sysmonprompt=0", &wakes, &b_ran);
+    EXPECT_TRUE(b_ran);
+    EXPECT_EQ(wakes, 0u);
+}
+
+// Prompts that keep finding short syscalls are turned off for a while: a G
+// making short syscalls with another G queued behind it all along must not
+// cost a futex wake per sysmon nap.
+TEST(SchedSyscall, PromptsWastedOnShortSyscallsBackOff) {
+    const int kCalls = under_qemu() ? 20'000 : 200'000;
+    rawrt::SchedStats s;
+    auto r = rawrt::run({.procs = 1, .debug = "preempt=3600000000"}, [&] {
+        // Queued until the loop ends (unless a getpid that the host stalls
+        // for a tick is retaken: then it runs, and later calls have nothing
+        // queued behind them).
+        rawrt::go([] {});
+        for (int i = 0; i < kCalls; ++i) (void)rawrt::sys::getpid();
+        s = rawrt::stats();
+    });
+    ASSERT_TRUE(r.ok());
+    // One wasted prompt, then sysmonidle (50) passes without: at most one
+    // wake in 50 passes, give or take the passes around a run's start.
+    EXPECT_LE(s.sysmon_wakes * 25, s.sysmon_passes + 50) << s.sysmon_wakes << " wakes in " << s.sysmon_passes << " passes";
+}
+
 TEST(SchedSyscall, LockOSThreadPinsAGToOneThreadThatRunsNothingElse) {
     constexpr int kLocked = 3, kOthers = 20, kRounds = 50;
     int locked_tids[kLocked][kRounds] = {};
