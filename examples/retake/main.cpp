@@ -11,11 +11,13 @@
 // P here: hence fewer of them.)
 //
 // Three cases, each against what the seed predicts and what Go does:
-//   sysmon warm            sysmon sleeping its shortest (20 µs) sleep
-//   backed off             sysmon idle long enough to sleep 10 ms at a time;
-//                          rawrt wakes it when a P enters a syscall with Gs
-//                          queued behind it (RAWRT_DEBUG sysmonprompt=1)
+//   sysmon warm            sysmon napping its shortest (20 µs) sleep
+//   backed off             sysmon idle long enough to sleep 10 ms at a time
 //   backed off, Go's way   sysmonprompt=0: sysmon sleeps out its 10 ms
+// In the first two, rawrt wakes sysmon when a P enters a syscall with Gs
+// queued behind it (RAWRT_DEBUG sysmonprompt=1, the default), and sysmon
+// watches that syscall for one tick instead of sleeping one
+// (docs/syscall-scheduling.md, "the prompt wake and the watch").
 //
 // Scenario 3 wants exactly one P: run with more, the program re-executes
 // itself with RAWRT_MAXPROCS=1 (where it cannot, e.g. under qemu-user
