@@ -116,7 +116,7 @@ sys::Result<void> FD::prepare(int32_t mode) {
 
 // Go: the loop FD.Read and FD.Readv share: the syscall again after EINTR,
 // and after EAGAIN once the poller says the fd is readable. With the read
-// lock held and prepare done.
+// lock held and prepare done (readOp).
 template <class Syscall>
 sys::Result<size_t> FD::readLoop(Syscall syscall) {
     bool event_error = false;
@@ -130,6 +130,20 @@ sys::Result<size_t> FD::readLoop(Syscall syscall) {
         if (e == netpoll::pollErrNotPollable) event_error = true;  // one more try, for a precise error
         else if (e != netpoll::pollNoError) return convert(e);
     }
+}
+
+// The rest FD.Read and FD.Readv share: the read lock, an empty read that
+// returns at once (Go's rule), prepare, then readLoop.
+template <class Syscall>
+sys::Result<size_t> FD::readOp(bool empty, Syscall syscall) {
+    if (!readLock()) return kErrClosed;
+    sys::Result<size_t> result = size_t{0};
+    if (!empty) {
+        auto p = prepare(netpoll::kModeRead);
+        result = p.ok() ? readLoop(syscall) : sys::Result<size_t>(p.error());
+    }
+    readUnlock();
+    return result;
 }
 
 // Go: FD.destroy. The last reference is gone: nobody can be parked on pd.
@@ -158,16 +172,8 @@ sys::Result<void> FD::close() {
 }
 
 sys::Result<size_t> FD::read(void* buf, size_t n) {
-    if (!readLock()) return kErrClosed;
     if (n > kMaxRW) n = kMaxRW;
-    auto syscall = [&] { return pd_ != nullptr ? sys::raw::read(sysfd_, buf, n) : sys::read(sysfd_, buf, n); };
-    sys::Result<size_t> result = size_t{0};  // Go: a zero-byte read returns at once
-    if (n != 0) {
-        auto p = prepare(netpoll::kModeRead);
-        result = p.ok() ? readLoop(syscall) : sys::Result<size_t>(p.error());
-    }
-    readUnlock();
-    return result;
+    return readOp(n == 0, [&] { return pd_ != nullptr ? sys::raw::read(sysfd_, buf, n) : sys::read(sysfd_, buf, n); });
 }
 
 sys::Result<size_t> FD::write(const void* buf, size_t n, size_t* written) {
@@ -220,16 +226,10 @@ bool FD::retryWrite(sys::Errno err, sys::Result<size_t>* result) {
 
 sys::Result<size_t> FD::readv(const iovec* iov, int iovcnt) {
     if (iovcnt < 0) return sys::Errno(EINVAL);
-    if (!readLock()) return kErrClosed;
     if (iovcnt > kIovMax) iovcnt = kIovMax;
-    auto syscall = [&] { return pd_ != nullptr ? sys::raw::readv(sysfd_, iov, iovcnt) : sys::readv(sysfd_, iov, iovcnt); };
-    sys::Result<size_t> result = size_t{0};
-    if (iovcnt != 0) {
-        auto p = prepare(netpoll::kModeRead);
-        result = p.ok() ? readLoop(syscall) : sys::Result<size_t>(p.error());
-    }
-    readUnlock();
-    return result;
+    return readOp(iovcnt == 0, [&] {
+        return pd_ != nullptr ? sys::raw::readv(sysfd_, iov, iovcnt) : sys::readv(sysfd_, iov, iovcnt);
+    });
 }
 
 sys::Result<size_t> FD::writev(const iovec* iov, int iovcnt, size_t* written) {

@@ -147,6 +147,8 @@ private:
     sys::Result<void> prepare(int32_t mode);
     template <class Syscall>
     sys::Result<size_t> readLoop(Syscall syscall);
+    template <class Syscall>
+    sys::Result<size_t> readOp(bool empty, Syscall syscall);
     // After a failed write or writev: true to try again (EINTR, or EAGAIN
     // and the G waited until the fd was writable); false with *result set.
     bool retryWrite(sys::Errno err, sys::Result<size_t>* result);
