@@ -43,8 +43,9 @@ struct rawrt_context {
 // later switch, gogo or mcall resumes *save (context_switch.S).
 void rawrt_context_switch(rawrt_context* save, const rawrt_context* load);
 
-// Resumes *load without saving anything: Go's gogo (gogo.S).
-[[noreturn]] void rawrt_gogo(const rawrt_context* load);
+// Resumes *load without saving anything: Go's gogo (gogo.S). Never returns;
+// not [[noreturn]], so that a call in tail position is a jump (sched/proc.hpp).
+void rawrt_gogo(const rawrt_context* load);
 
 // Go's mcall: saves the caller's state into *save, moves to g0_stack_top
 // (rounded down to 16 bytes) and calls fn(g) there. fn must not return; it

@@ -165,6 +165,7 @@ void report(benchmark::State& state, int trials, bool backed_off, const char* de
     const double all = trials + kUntimedTrials;
     state.counters["retakes"] = static_cast<double>(e.stats.retakes) / all;
     state.counters["sysmon_wakes"] = static_cast<double>(e.stats.sysmon_wakes) / all;
+    state.counters["standby"] = static_cast<double>(e.stats.retake_standby) / all;
 }
 
 void BM_retake_latency_warm(benchmark::State& state) { report(state, kWarmTrials, false, nullptr); }

@@ -31,6 +31,7 @@ void apply(const char* name, const char* name_end, const char* value, const char
         {"sysmonmax", 1, [](int64_t v) { debug.sysmon_max_ns = v * 1000; }},
         {"sysmonidle", 0, [](int64_t v) { debug.sysmon_idle_passes = static_cast<uint32_t>(v); }},
         {"sysmonprompt", 0, [](int64_t v) { debug.sysmon_prompt = v != 0; }},
+        {"sysmonstandby", 0, [](int64_t v) { debug.sysmon_standby = v != 0; }},
         {"retake", 0, [](int64_t v) { debug.retake_ns = v * 1000; }},
         {"preempt", 1, [](int64_t v) { debug.forcepreempt_ns = v * 1000; }},
         {"netpoll", 1, [](int64_t v) { debug.netpoll_ns = v * 1000; }},

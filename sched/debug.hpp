@@ -54,6 +54,7 @@ struct DebugVars {
     Tunable<int64_t> sysmon_max_ns = 10'000'000;
     Tunable<uint32_t> sysmon_idle_passes = 50;
     Tunable<bool> sysmon_prompt = true;
+    Tunable<bool> sysmon_standby = true;
     Tunable<int64_t> retake_ns = 10'000'000;        // Go: the 10 ms in retake
     Tunable<int64_t> forcepreempt_ns = 10'000'000;  // Go: forcePreemptNS
     Tunable<int64_t> netpoll_ns = 10'000'000;       // Go: the 10 ms of sysmon's poll

@@ -248,7 +248,7 @@ top:
 }  // namespace
 
 // Go: execute. Runs gp on the current M; never returns.
-[[noreturn]] void execute(G* gp, bool inherit_time) {
+void execute(G* gp, bool inherit_time) {
     M* mp = thism();
     mp->curg = gp;
     gp->m = mp;
@@ -259,23 +259,26 @@ top:
 }
 
 // Go: schedule. One round of the scheduler, on g0; never returns.
-[[noreturn]] void schedule() {
+void schedule() {
     M* mp = thism();
     // An M locked to a G runs that G or nothing: it waits for it with its P
     // handed off (Go: stoplockedm).
     if (mp->lockedg != nullptr) {
         stoplockedm();
-        execute(mp->lockedg, false);
+        return execute(mp->lockedg, false);
     }
     if (mp->p == nullptr) sys::fatal("schedule: M ", mp->id, " has no P");
+    bool inherit_time;
+    G* gp;
     for (;;) {
-        bool inherit_time = false;
-        G* gp = findRunnable(&inherit_time);
+        inherit_time = false;
+        gp = findRunnable(&inherit_time);
         if (mp->spinning) resetspinning();
-        if (gp->lockedm == nullptr) execute(gp, inherit_time);
+        if (gp->lockedm == nullptr) break;
         // A G locked to another M runs there: give that M our P and park.
         startlockedm(gp);
     }
+    execute(gp, inherit_time);
 }
 
 namespace {
@@ -368,7 +371,7 @@ void park_m(void* arg) {
         mp->waitlock = nullptr;
         if (!ok) {
             casgstatus(gp, _Gwaiting, _Grunnable);
-            execute(gp, true);
+            return execute(gp, true);
         }
     }
     schedule();

@@ -14,6 +14,7 @@
 #include "sched/runq.hpp"
 #include "sched/signal_unix.hpp"
 #include "sched/stack.hpp"
+#include "sched/standby.hpp"
 #include "sched/stats.hpp"
 #include "sched/sysmon.hpp"
 #include "sys/calls.hpp"
@@ -313,17 +314,19 @@ bool park_until(M* mp, int64_t until) {
 
 void stopm(int64_t until) {
     M* mp = getm();
-    lock(&sched.lock);
-    if (sched.exiting) {
+    do {
+        lock(&sched.lock);
+        if (sched.exiting) {
+            unlock(&sched.lock);
+            mexit();
+        }
+        mput(mp);
         unlock(&sched.lock);
-        mexit();
-    }
-    mput(mp);
-    unlock(&sched.lock);
-    if (until != 0 && park_until(mp, until)) return;
-    notesleep(&mp->park);
-    noteclear(&mp->park);
-    if (sched.exiting) mexit();
+        if (until != 0 && park_until(mp, until)) return;
+        notesleep(&mp->park);
+        noteclear(&mp->park);
+        if (sched.exiting) mexit();
+    } while (!standbywait(mp));  // woken by sysmon for a P that did not come
     acquirep(mp->nextp);
     mp->nextp = nullptr;
 }
@@ -343,6 +346,10 @@ void startm(P* pp, bool spinning) {
         }
     }
     M* nmp = mget();
+    if (nmp == nullptr && standbytake(pp, spinning)) {
+        unlock(&sched.lock);
+        return;
+    }
     if (nmp == nullptr) {
         int64_t id = mReserveID();
         unlock(&sched.lock);

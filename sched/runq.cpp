@@ -100,6 +100,13 @@ uint32_t runqgrab(P* pp, std::atomic<G*>* batch, uint32_t batchHead, bool stealR
 
 void runqput(P* pp, G* gp, bool next) {
     if (next) {
+        // Only the owner makes runnext non-null; stealers only take it to
+        // null. So an empty runnext stays empty until this store, and needs
+        // no locked instruction (a channel handoff on one P saves one).
+        if (pp->runnext.load(std::memory_order_relaxed) == nullptr) {
+            pp->runnext.store(gp, std::memory_order_release);
+            return;
+        }
         G* old = pp->runnext.exchange(gp, std::memory_order_acq_rel);
         if (old == nullptr) return;
         gp = old;  // the displaced one goes to the tail

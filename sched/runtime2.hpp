@@ -129,6 +129,8 @@ struct M {
     // Set while exitsyscall tries to take oldp back: sysmon, having claimed
     // oldp, reads it to let the M have it (sched/syscall.cpp).
     std::atomic<bool> exitingsyscall{false};
+    // sysmon's pre-woken M (sched/standby.hpp): kStandby* or the P it is given.
+    std::atomic<uintptr_t> standby{0};
     MStats stats;                 // written by this M only, summed by rawrt::stats()
     uint64_t cheaprand = 0;       // sched/rand.hpp's state: only this M draws from it
     // The kernel clears this word (CLONE_CHILD_CLEARTID) and wakes the futex

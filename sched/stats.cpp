@@ -33,6 +33,7 @@ SchedStats collect() {
     }
     const SysmonStats sm = sysmonstats();
     s.retakes = sm.retakes;
+    s.retake_standby = sm.standbys;
     s.preempts = sm.preempts;
     s.sysmon_passes = sm.passes;
     s.sysmon_wakes = sm.wakes;

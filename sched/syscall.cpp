@@ -139,11 +139,11 @@ void exitsyscall0(void* arg) {
     unlock(&sched.lock);
     if (pp != nullptr) {
         acquirep(pp);
-        execute(gp, false);
+        return execute(gp, false);
     }
     if (locked) {
         stoplockedm();  // until some M finds gp and hands this one a P
-        execute(gp, false);
+        return execute(gp, false);
     }
     stopm();
     schedule();

@@ -7,6 +7,7 @@
 #include "sched/debug.hpp"
 #include "sched/os_linux.hpp"
 #include "sched/proc.hpp"
+#include "sched/standby.hpp"
 #include "sched/stats.hpp"
 #include "sys/calls.hpp"
 #include "vdso/vdso.hpp"
@@ -22,6 +23,7 @@ struct Counters {
     std::atomic<uint64_t> passes{0};
     std::atomic<uint64_t> wakes{0};
     std::atomic<uint64_t> retakes{0};
+    std::atomic<uint64_t> standbys{0};
     std::atomic<uint64_t> preempts{0};
     std::atomic<uint64_t> polls{0};
     std::atomic<int64_t> delay_ns{0};
@@ -67,15 +69,16 @@ bool retakep(P* pp) {
            !returning;
 }
 
-// Takes pp from the M in its syscall and hands it on; false if the M was
-// back first.
-bool retakeone(P* pp) {
+// Takes pp from the M in its syscall and hands it on (to standby, if it is
+// still waiting and pp has work); false if the M was back first.
+bool retakeone(P* pp, M* standby = nullptr) {
     incidlelocked(-1);
     const bool took = retakep(pp);
     if (took) {
         ++pp->syscalltick;
         bump(counters.retakes);
-        handoffp(pp);
+        if (standby != nullptr && !runqempty(pp) && standbygive(standby, pp)) bump(counters.standbys);
+        else handoffp(pp);
     }
     incidlelocked(1);
     return took;
@@ -214,6 +217,7 @@ constexpr int64_t kMaxWatchNs = 100'000;
 
 uint32_t watchprompted() {
     uint32_t n = 0;
+    M* standby = nullptr;  // woken for the first P watched, given the first one retaken
     for (int32_t i = 0; i < sched.gomaxprocs; ++i) {
         P* pp = allp[i];
         const uint32_t tick = pp->prompttick.load(std::memory_order_acquire);
@@ -225,9 +229,11 @@ uint32_t watchprompted() {
         // A long minimum tick (sysmonmin) is not spun through: the passes
         // look at that syscall as Go's do.
         if (!going() || until - vdso::nanotime() > kMaxWatchNs) continue;
+        if (standby == nullptr && debug.sysmon_standby) standby = standbystart();
         while (going() && vdso::nanotime() < until) arch::cpu_relax();
-        if (going() && !runqempty(pp) && retakeone(pp)) ++n;
+        if (going() && !runqempty(pp) && retakeone(pp, standby)) ++n;
     }
+    if (standby != nullptr) standbyoff(standby);  // unless given a P already
     return n;
 }
 
@@ -301,8 +307,8 @@ void sysmon() {
 }
 
 SysmonStats sysmonstats() {
-    return {counters.passes.load(), counters.wakes.load(), counters.retakes.load(), counters.preempts.load(),
-            counters.polls.load(), counters.delay_ns.load()};
+    return {counters.passes.load(), counters.wakes.load(), counters.retakes.load(), counters.standbys.load(),
+            counters.preempts.load(), counters.polls.load(), counters.delay_ns.load()};
 }
 
 void sysmonreset() {
@@ -310,6 +316,7 @@ void sysmonreset() {
     counters.passes.store(0);
     counters.wakes.store(0);
     counters.retakes.store(0);
+    counters.standbys.store(0);
     counters.preempts.store(0);
     counters.polls.store(0);
     counters.delay_ns.store(0);

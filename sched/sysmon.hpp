@@ -60,6 +60,7 @@ struct SysmonStats {
     uint64_t passes;
     uint64_t wakes;     // sleeps cut short by sysmonwake
     uint64_t retakes;   // Ps taken from Ms in syscalls
+    uint64_t standbys;  // of which handed to an M woken while sysmon watched
     uint64_t preempts;  // preemption requests
     uint64_t polls;     // its network polls that found Gs to run
     int64_t delay_ns;   // the current sleep (deep sleep: -1)

@@ -345,34 +345,42 @@ TEST(SchedSyscall, ABackedOffSysmonIsWokenWhenWorkQueuesBehindASyscall) {
 // while sysmon naps. entersyscall wakes it (sysmonprompt) and sysmon watches
 // that syscall for a tick instead of sleeping one: the retake follows a
 // wake. With prompts off, sysmon only finds the syscall on its passes.
-// *wakes: sysmon's wakes between the read's start and B's first instant
+// *wakes: sysmon's wakes between the last read's start and B's first instant
 // (the P is busy all along, so none of them is a wake from a deep sleep).
-void warm_retake(const char* debug, uint64_t* wakes, bool* b_ran_during_read) {
+// reads > 1: the later reads find the M that ran B idle, and sysmon may wake
+// it on standby while it watches (*standby: retakes handed to such an M).
+void warm_retake(const char* debug, int reads, uint64_t* wakes, bool* b_ran_during_read, uint64_t* standby = nullptr) {
     Pipe p;
-    std::atomic<bool> b_ran{false}, read_returned{false};
+    std::atomic<bool> b_ran{false}, done{false};
     std::thread watchdog([&] {
-        if (!eventually([&] { return read_returned.load(); })) p.poke();
+        while (!done.load())
+            if (!eventually([&] { return done.load(); })) p.poke();
     });
     auto r = rawrt::run({.procs = 1, .debug = debug}, [&] {
-        // A busy P and a few passes: sysmon runs, and naps between them.
-        const uint64_t start = rawrt::stats().sysmon_passes;
-        const int64_t end = rawrt::vdso::nanotime() + 30'000'000'000;
-        while (rawrt::stats().sysmon_passes < start + 5 && rawrt::vdso::nanotime() < end) {
+        *b_ran_during_read = true;
+        for (int i = 0; i < reads; ++i) {
+            // A busy P and a few passes: sysmon runs, and naps between them.
+            const uint64_t start = rawrt::stats().sysmon_passes;
+            const int64_t end = rawrt::vdso::nanotime() + 30'000'000'000;
+            while (rawrt::stats().sysmon_passes < start + 5 && rawrt::vdso::nanotime() < end) {
+            }
+            b_ran = false;
+            const uint64_t before = rawrt::stats().sysmon_wakes;
+            rawrt::go([&] {
+                *wakes = rawrt::stats().sysmon_wakes - before;
+                b_ran = true;
+                (void)rawrt::sys::write(p.w, "x", 1);
+            });
+            char c;
+            EXPECT_TRUE(rawrt::sys::read(p.r, &c, 1).ok());
+            *b_ran_during_read = *b_ran_during_read && b_ran.load();
         }
-        const uint64_t before = rawrt::stats().sysmon_wakes;
-        rawrt::go([&] {
-            *wakes = rawrt::stats().sysmon_wakes - before;
-            b_ran = true;
-            (void)rawrt::sys::write(p.w, "x", 1);
-        });
-        char c;
-        EXPECT_TRUE(rawrt::sys::read(p.r, &c, 1).ok());
-        *b_ran_during_read = b_ran.load();
-        read_returned = true;
+        done = true;
     });
     watchdog.join();
     ASSERT_TRUE(r.ok());
-    EXPECT_GE(rawrt::stats().retakes, 1u);
+    EXPECT_GE(rawrt::stats().retakes, static_cast<uint64_t>(reads));
+    if (standby != nullptr) *standby = rawrt::stats().retake_standby;
 }
 
 TEST(SchedSyscall, ANappingSysmonIsWokenWhenWorkQueuesBehindASyscall) {
@@ -382,13 +390,30 @@ TEST(SchedSyscall, ANappingSysmonIsWokenWhenWorkQueuesBehindASyscall) {
     // that begins while sysmon is between two naps is found by its passes:
     // a few tries.
     for (int i = 0; i < 10 && wakes == 0; ++i) {
-        warm_retake("sysmonidle=1000000000,preempt=3600000000", &wakes, &b_ran);
+        warm_retake("sysmonidle=1000000000,preempt=3600000000", 1, &wakes, &b_ran);
         EXPECT_TRUE(b_ran);
     }
     EXPECT_EQ(wakes, 1u);
-    warm_retake("sysmonidle=1000000000,preempt=3600000000,sysmonprompt=0", &wakes, &b_ran);
+    warm_retake("sysmonidle=1000000000,preempt=3600000000,sysmonprompt=0", 1, &wakes, &b_ran);
     EXPECT_TRUE(b_ran);
     EXPECT_EQ(wakes, 0u);
+}
+
+// While sysmon watches a prompted syscall, it wakes an idle M to stand by,
+// and the retaken P goes to that M. The first read of a run has no idle M
+// (the retake makes the one that runs B); the later ones do. A read found by
+// sysmon's passes rather than a prompt is not watched: a few tries.
+TEST(SchedSyscall, APromptedRetakeHandsThePToAnMWokenDuringTheWatch) {
+    uint64_t wakes = 0, standby = 0;
+    bool b_ran = false;
+    for (int i = 0; i < 10 && standby == 0; ++i) {
+        warm_retake("sysmonidle=1000000000,preempt=3600000000", 3, &wakes, &b_ran, &standby);
+        EXPECT_TRUE(b_ran);
+    }
+    EXPECT_GE(standby, 1u);
+    warm_retake("sysmonidle=1000000000,preempt=3600000000,sysmonstandby=0", 3, &wakes, &b_ran, &standby);
+    EXPECT_TRUE(b_ran);
+    EXPECT_EQ(standby, 0u);
 }
 
 // Prompts that keep finding short syscalls are turned off for a while: a G

@@ -45,8 +45,14 @@ RAWRT_FUNC(rawrt_mcall)
     .cfi_undefined x30                                 // outermost frame on g0
     mov     x29, #0                                    // end of the frame-record chain too
     mov     x0, x3                                     // g
-    blr     x2                                         // fn(g): should never come back
-    bl      rawrt_mcall_returned                       // fatal error, exit status 2
+    // A branch with the link register set by hand, not blr: fn never
+    // returns, and blr would leave an entry on the CPU's return-address
+    // stack that the next G resumed would mispredict a return on. Through
+    // x16: BTI lets `br x16` land on fn's `bti c`.
+    adr     x30, 1f                                    // where fn would return to
+    mov     x16, x2
+    br      x16                                        // fn(g): should never come back
+1:  bl      rawrt_mcall_returned                       // fatal error, exit status 2
     brk     #0                                         // unreachable
 RAWRT_END(rawrt_mcall)
 

@@ -46,8 +46,14 @@ RAWRT_FUNC(rawrt_mcall)
     .cfi_undefined rip                                 // outermost frame on g0
     xor     %ebp, %ebp                                 // end of the frame-pointer chain too
     mov     %rcx, %rdi                                 // g
-    call    *%rdx                                      // fn(g): should never come back
-    call    rawrt_mcall_returned                       // fatal error, exit status 2
+    // A jump with the return address pushed by hand, not a call: fn never
+    // returns, and a call would leave an entry on the CPU's return-address
+    // stack that the next G resumed would mispredict a return on.
+    lea     1f(%rip), %rax
+    push    %rax                                       // where fn would return to
+    .cfi_adjust_cfa_offset 8
+    jmp     *%rdx                                      // fn(g): should never come back
+1:  call    rawrt_mcall_returned                       // fatal error, exit status 2
     hlt                                                // unreachable
 RAWRT_END(rawrt_mcall)
 
