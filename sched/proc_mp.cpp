@@ -314,19 +314,19 @@ bool park_until(M* mp, int64_t until) {
 
 void stopm(int64_t until) {
     M* mp = getm();
-    do {
-        lock(&sched.lock);
-        if (sched.exiting) {
-            unlock(&sched.lock);
-            mexit();
-        }
-        mput(mp);
+    lock(&sched.lock);
+    if (sched.exiting) {
         unlock(&sched.lock);
+        mexit();
+    }
+    mput(mp);
+    unlock(&sched.lock);
+    do {
         if (until != 0 && park_until(mp, until)) return;
         notesleep(&mp->park);
         noteclear(&mp->park);
         if (sched.exiting) mexit();
-    } while (!standbywait(mp));  // woken by sysmon for a P that did not come
+    } while (!standbywait(mp));  // woken on standby for a P that did not come
     acquirep(mp->nextp);
     mp->nextp = nullptr;
 }
