@@ -33,8 +33,8 @@ M* standbystart() {
     M* mp = standbym.load(std::memory_order_relaxed);
     // Called off but still awake, on its way back to the idle list: it can
     // stand by again without a second wake (which would be one too many).
-    if (mp != nullptr && (cas(mp, kStandbyOff, kStandbyWaiting) ||
-                          mp->standby.load(std::memory_order_relaxed) == kStandbyWaiting)) {
+    // (Never still waiting: every watch ends in standbyoff.)
+    if (mp != nullptr && cas(mp, kStandbyOff, kStandbyWaiting)) {
         unlock(&sched.lock);
         return mp;
     }

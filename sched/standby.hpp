@@ -22,7 +22,7 @@ namespace rawrt::sched {
 // pointer, never 0, 1 or 2).
 enum : uintptr_t { kStandbyNone = 0, kStandbyWaiting = 1, kStandbyOff = 2 };
 
-// The longest a standby M spins: sysmon's longest watch (kMaxWatchNs) and
+// The longest a standby M waits: sysmon's longest watch (kMaxWatchNs) and
 // the time it takes the M to wake, with room to spare.
 constexpr int64_t kStandbyNs = 200'000;
 
