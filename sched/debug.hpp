@@ -8,8 +8,11 @@
 //   sysmonmin=US      sysmon's shortest sleep (Go: 20 µs)
 //   sysmonmax=US      its longest, once backed off (Go: 10 ms)
 //   sysmonidle=N      idle passes before it starts backing off (Go: 50)
-//   sysmonprompt=0|1  wake sysmon from a long sleep when a P enters a
-//                     syscall with work queued behind it (rawrt; Go: no)
+//   sysmonprompt=0|1  have a syscall entered with work queued behind it
+//                     watched at once, not found on sysmon's passes
+//                     (rawrt; Go: no)
+//   sysmonstandby=0|1 that watch by an idle M, which retakes the P for
+//                     itself, rather than by sysmon (rawrt; Go: no)
 //   retake=US         a P in a syscall with nothing queued and help at
 //                     hand is retaken after this long anyway (Go: 10 ms)
 //   preempt=US        a G that ran this long is asked to yield (Go: 10 ms)

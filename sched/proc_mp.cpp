@@ -345,11 +345,13 @@ void startm(P* pp, bool spinning) {
             return;
         }
     }
-    M* nmp = mget();
-    if (nmp == nullptr && standbytake(pp, spinning)) {
+    // An M on standby is awake already: it goes first (and sysmon, retaking
+    // a P a standby M watches, gives it to that M).
+    if (standbytake(pp, spinning)) {
         unlock(&sched.lock);
         return;
     }
+    M* nmp = mget();
     if (nmp == nullptr) {
         int64_t id = mReserveID();
         unlock(&sched.lock);

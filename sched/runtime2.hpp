@@ -129,8 +129,11 @@ struct M {
     // Set while exitsyscall tries to take oldp back: sysmon, having claimed
     // oldp, reads it to let the M have it (sched/syscall.cpp).
     std::atomic<bool> exitingsyscall{false};
-    // sysmon's pre-woken M (sched/standby.hpp): kStandby* or the P it is given.
+    // A standby M (sched/standby.hpp): kStandby* or the P it is given, and
+    // the P whose syscall it watches (written under sched.lock before
+    // standby becomes kStandbyWaiting).
     std::atomic<uintptr_t> standby{0};
+    P* watchp = nullptr;
     MStats stats;                 // written by this M only, summed by rawrt::stats()
     uint64_t cheaprand = 0;       // sched/rand.hpp's state: only this M draws from it
     // The kernel clears this word (CLONE_CHILD_CLEARTID) and wakes the futex
@@ -192,7 +195,7 @@ struct P {
     // The M in the syscall while _Psyscall (stale otherwise): only that M
     // may take the P back, and sysmon asks it before retaking.
     std::atomic<M*> syscallm{nullptr};
-    // Set by entersyscall when it woke sysmon for this P (sysmonprompt):
+    // Set by entersyscall when it prompted a watch of this P (sysmonprompt):
     // the syscalltick of that syscall and when it began.
     std::atomic<uint32_t> prompttick{~0u};
     std::atomic<int64_t> promptwhen{0};

@@ -1,14 +1,17 @@
 #include "sched/standby.hpp"
 
+#include "sched/debug.hpp"
 #include "sched/os_linux.hpp"
 #include "sched/proc.hpp"
+#include "sched/runq.hpp"
+#include "sched/sysmon.hpp"
 #include "vdso/vdso.hpp"
 
 namespace rawrt::sched {
 
 namespace {
 
-// The M on standby, from standbystart until the M leaves standby (with a P,
+// The M on standby, from standbywatch until the M leaves standby (with a P,
 // or back onto the idle list): one at a time, under sched.lock.
 std::atomic<M*> standbym{nullptr};
 
@@ -26,36 +29,72 @@ void leave(M* mp) {
     if (standbym.load(std::memory_order_relaxed) == mp) standbym.store(nullptr, std::memory_order_relaxed);
 }
 
+// One look at the syscall mp watches (m.standby is kStandbyWaiting). Once
+// the syscall has ended or lasted the minimum tick, the watch is over and
+// m.standby moves on: to the P, retaken, or to kStandbyOff.
+void watch(M* mp) {
+    P* pp = mp->watchp;  // stored before the CAS to kStandbyWaiting we saw
+    const uint32_t tick = pp->prompttick.load(std::memory_order_acquire);
+    const bool going = pp->status.load(std::memory_order_acquire) == _Psyscall &&
+                       std::atomic_ref<uint32_t>(pp->syscalltick).load(std::memory_order_relaxed) == tick;
+    if (going && vdso::nanotime() < pp->promptwhen.load(std::memory_order_relaxed) + debug.sysmon_min_ns) {
+        // Yield, not pause: a pause loop here and a spinning sysmon fill a
+        // 2-CPU machine, and a third thread waking could displace the
+        // retaker until it was too late (a quarter of the trials of a run
+        // retaken 200 µs late, measured).
+        osyield();
+        return;
+    }
+    if (going && !runqempty(pp) && standbyretake(pp)) {
+        // A startm may have handed this M a P meanwhile: then pp needs
+        // another (sysmon's way).
+        if (!cas(mp, kStandbyWaiting, withp(pp, false))) handoffp(pp);
+        return;
+    }
+    sysmonpromptwasted();
+    (void)cas(mp, kStandbyWaiting, kStandbyOff);
+}
+
 }  // namespace
 
-M* standbystart() {
+bool standbywatch(P* pp) {
+    if (debug.sysmon_min_ns > kMaxWatchNs) return false;
+    // Without the lock first: a G making short syscalls one after another
+    // prompts at each until the first watch turns prompts off.
+    if (M* mp = standbym.load(std::memory_order_relaxed);
+        mp != nullptr && mp->standby.load(std::memory_order_relaxed) != kStandbyOff)
+        return false;
     lock(&sched.lock);
     M* mp = standbym.load(std::memory_order_relaxed);
-    // Called off but still awake, on its way back to the idle list: it can
-    // stand by again without a second wake (which would be one too many).
-    // (Never still waiting: every watch ends in standbyoff.)
-    if (mp != nullptr && cas(mp, kStandbyOff, kStandbyWaiting)) {
+    if (mp != nullptr) {
+        // Called off but still awake, on its way back to the idle list: it
+        // can stand by again without a second wake (which would be one too
+        // many). Still watching, even pp's previous syscall: sysmon watches
+        // (the M may be about to find that one over).
+        bool ok = false;
+        if (mp->standby.load(std::memory_order_relaxed) == kStandbyOff) {
+            mp->watchp = pp;
+            ok = cas(mp, kStandbyOff, kStandbyWaiting);
+        }
         unlock(&sched.lock);
-        return mp;
+        return ok;
     }
     mp = sched.exiting ? nullptr : mget();
     if (mp != nullptr) {
-        mp->standby.store(kStandbyWaiting, std::memory_order_relaxed);
+        mp->watchp = pp;
+        mp->standby.store(kStandbyWaiting, std::memory_order_release);
         standbym.store(mp, std::memory_order_relaxed);
     }
     unlock(&sched.lock);
-    if (mp != nullptr) notewakeup(&mp->park);
-    return mp;
+    if (mp == nullptr) return false;
+    notewakeup(&mp->park);
+    return true;
 }
-
-bool standbygive(M* mp, P* pp) { return cas(mp, kStandbyWaiting, withp(pp, false)); }
 
 bool standbytake(P* pp, bool spinning) {
     M* mp = standbym.load(std::memory_order_relaxed);
     return mp != nullptr && (cas(mp, kStandbyWaiting, withp(pp, spinning)) || cas(mp, kStandbyOff, withp(pp, spinning)));
 }
-
-void standbyoff(M* mp) { (void)cas(mp, kStandbyWaiting, kStandbyOff); }
 
 bool standbywait(M* mp) {
     uintptr_t s = mp->standby.load(std::memory_order_acquire);
@@ -63,11 +102,7 @@ bool standbywait(M* mp) {
     const int64_t deadline = vdso::nanotime() + kStandbyNs;
     for (;; s = mp->standby.load(std::memory_order_acquire)) {
         if (s == kStandbyWaiting && !sched.exiting && vdso::nanotime() < deadline) {
-            // Yield, not pause: with sysmon spinning through its watch too,
-            // two spinners fill a 2-CPU machine, and a third thread waking
-            // could displace sysmon until this M gave up (a retake 200 µs
-            // late in a quarter of the trials, measured).
-            osyield();
+            watch(mp);
             continue;
         }
         lock(&sched.lock);

@@ -15,10 +15,12 @@
 namespace rawrt::sched {
 
 std::atomic<uint32_t> sysmon_state{kSysmonAwake};
+std::atomic<bool> sysmon_promptsoff{false};
 
 namespace {
 
-// Written by sysmon only; read by rawrt::stats().
+// Written by sysmon (and the retake counts by standby Ms); read by
+// rawrt::stats().
 struct Counters {
     std::atomic<uint64_t> passes{0};
     std::atomic<uint64_t> wakes{0};
@@ -29,7 +31,15 @@ struct Counters {
     std::atomic<int64_t> delay_ns{0};
 } counters;
 
-void bump(std::atomic<uint64_t>& c) { c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
+// Watches in a row that retook nothing. At kPromptWastes, prompts go off
+// and promptwasted tells sysmon to count the passes until they are on again.
+// One is forgiven: a stray short syscall with Gs queued should not cost the
+// long ones behind it a few milliseconds of Go's latency.
+constexpr uint32_t kPromptWastes = 2;
+std::atomic<uint32_t> promptwastes{0};
+std::atomic<bool> promptwasted{false};
+
+void bump(std::atomic<uint64_t>& c) { c.fetch_add(1, std::memory_order_relaxed); }
 
 // Go: incidlelocked. retake pretends one more M runs while it takes a P, or
 // the M it takes from could return, go idle and see a deadlock that is not.
@@ -69,16 +79,15 @@ bool retakep(P* pp) {
            !returning;
 }
 
-// Takes pp from the M in its syscall and hands it on (to standby, if it is
-// still waiting and pp has work); false if the M was back first.
-bool retakeone(P* pp, M* standby = nullptr) {
+// Takes pp from the M in its syscall and hands it on; false if the M was
+// back first.
+bool retakeone(P* pp) {
     incidlelocked(-1);
     const bool took = retakep(pp);
     if (took) {
         ++pp->syscalltick;
         bump(counters.retakes);
-        if (standby != nullptr && !runqempty(pp) && standbygive(standby, pp)) bump(counters.standbys);
-        else handoffp(pp);
+        handoffp(pp);
     }
     incidlelocked(1);
     return took;
@@ -182,7 +191,30 @@ void sysmonwake() {
 void sysmonprompt(P* pp, uint32_t tick) {
     pp->promptwhen.store(vdso::nanotime(), std::memory_order_relaxed);
     pp->prompttick.store(tick, std::memory_order_release);
-    sysmonwake();
+    if (debug.sysmon_standby && standbywatch(pp)) return;
+    // Awake sysmon looks in its next pass; deep sleep is not woken for Gs
+    // queued (an M that took a P has woken it already).
+    uint32_t s = sysmon_state.load(std::memory_order_relaxed);
+    if ((s == kSysmonNap || s == kSysmonLong) && sysmon_state.compare_exchange_strong(s, kSysmonAwake))
+        futexwakeup(&sysmon_state, 1);
+}
+
+bool standbyretake(P* pp) {
+    // No incidlelocked, unlike sysmon: the standby M is off the idle list,
+    // so checkdead counts it as running while it retakes.
+    if (!retakep(pp)) return false;
+    ++pp->syscalltick;
+    bump(counters.retakes);
+    bump(counters.standbys);
+    promptwastes.store(0, std::memory_order_relaxed);
+    return true;
+}
+
+void sysmonpromptwasted() {
+    if (promptwastes.fetch_add(1, std::memory_order_relaxed) + 1 < kPromptWastes) return;
+    promptwastes.store(0, std::memory_order_relaxed);
+    sysmon_promptsoff.store(true, std::memory_order_relaxed);
+    promptwasted.store(true, std::memory_order_relaxed);
 }
 
 void sysmonexit() {
@@ -207,17 +239,14 @@ void sysmonpoll(int64_t now) {
     netpoll::netpollAdjustWaiters(delta);
 }
 
-// sysmon was woken by sysmonprompt: a P went into a syscall with Gs queued
-// behind it. Rather than sleep a tick and look again, as retake does (a timed
-// sleep in a VM lasts 60 µs or more whatever it asks for), sysmon watches
-// the syscall until it has lasted sysmon_min since it began, and retakes the
-// P if it is still in it. Returns how many it retook: 0 means the wake found
-// only syscalls that were short after all.
-constexpr int64_t kMaxWatchNs = 100'000;
-
+// sysmon was woken by sysmonprompt (no M could stand by): a P went into a
+// syscall with Gs queued behind it. Rather than sleep a tick and look again,
+// as retake does (a timed sleep in a VM lasts 60 µs or more whatever it asks
+// for), sysmon watches the syscall until it has lasted sysmon_min since it
+// began, and retakes the P if it is still in it. Returns how many it retook:
+// 0 means the wake found only syscalls that were short after all.
 uint32_t watchprompted() {
     uint32_t n = 0;
-    M* standby = nullptr;  // woken for the first P watched, given the first one retaken
     for (int32_t i = 0; i < sched.gomaxprocs; ++i) {
         P* pp = allp[i];
         const uint32_t tick = pp->prompttick.load(std::memory_order_acquire);
@@ -229,11 +258,9 @@ uint32_t watchprompted() {
         // A long minimum tick (sysmonmin) is not spun through: the passes
         // look at that syscall as Go's do.
         if (!going() || until - vdso::nanotime() > kMaxWatchNs) continue;
-        if (standby == nullptr && debug.sysmon_standby) standby = standbystart();
         while (going() && vdso::nanotime() < until) arch::cpu_relax();
-        if (going() && !runqempty(pp) && retakeone(pp, standby)) ++n;
+        if (going() && !runqempty(pp) && retakeone(pp)) ++n;
     }
-    if (standby != nullptr) standbyoff(standby);  // unless given a P already
     return n;
 }
 
@@ -281,7 +308,10 @@ void sysmon() {
             else state = debug.sysmon_prompt && promptoff == 0 ? kSysmonNap : kSysmonAwake;
             woken = sysmon_sleep(state, delay);
         }
-        if (promptoff != 0) --promptoff;
+        if (promptwasted.load(std::memory_order_relaxed) && promptwasted.exchange(false, std::memory_order_relaxed))
+            promptoff = debug.sysmon_idle_passes;
+        else if (promptoff != 0 && --promptoff == 0)
+            sysmon_promptsoff.store(false, std::memory_order_relaxed);
         // Woken because something is at stake: back to the shortest tick
         // (Go resets delay the same way).
         uint32_t took = 0;
@@ -291,7 +321,8 @@ void sysmon() {
             delay = debug.sysmon_min_ns;
             if (state != kSysmonDeep) {
                 took = watchprompted();
-                if (took == 0) promptoff = debug.sysmon_idle_passes;
+                if (took == 0) sysmonpromptwasted();
+                else promptwastes.store(0, std::memory_order_relaxed);
             }
         }
         bump(counters.passes);
@@ -320,6 +351,9 @@ void sysmonreset() {
     counters.preempts.store(0);
     counters.polls.store(0);
     counters.delay_ns.store(0);
+    promptwastes.store(0);
+    promptwasted.store(false);
+    sysmon_promptsoff.store(false);
 }
 
 }  // namespace rawrt::sched

@@ -149,7 +149,8 @@ void run_case(const Case& c, Shared* s, int64_t trials, int64_t* latencies) {
     else
         fdprint(1, c.label, ": sysmon on its shortest sleep (or woken by the read) when it began: ", in_state, "/",
                 trials, "\n");
-    fdprint(1, c.label, ": retakes ", after.retakes - before.retakes, ", sysmon woken early ",
+    fdprint(1, c.label, ": retakes ", after.retakes - before.retakes, ", by an M woken at the read ",
+            after.retake_standby - before.retake_standby, ", sysmon woken early ",
             after.sysmon_wakes - before.sysmon_wakes, ", syscalls ", after.syscalls - before.syscalls,
             " (exits fast ", after.exit_fast - before.exit_fast, ", idle P ", after.exit_idle_p - before.exit_idle_p,
             ", slow ", after.exit_slow - before.exit_slow, ")\n");
