@@ -325,7 +325,9 @@ void stopm(int64_t until) {
         if (until != 0 && park_until(mp, until)) return;
         notesleep(&mp->park);
         noteclear(&mp->park);
-        if (sched.exiting) mexit();
+        // On standby, standbywait sees the run ending too, and leaves the
+        // slot first: startm must not hand a P to an M that is gone.
+        if (sched.exiting && mp->standby.load(std::memory_order_relaxed) == kStandbyNone) mexit();
     } while (!standbywait(mp));  // woken on standby for a P that did not come
     acquirep(mp->nextp);
     mp->nextp = nullptr;

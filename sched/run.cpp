@@ -24,6 +24,7 @@
 #include "sched/stack.hpp"
 #include "sched/stats.hpp"
 #include "sched/syscall.hpp"
+#include "sched/standby.hpp"
 #include "sched/sysmon.hpp"
 #include "sys/calls.hpp"
 #include "sys/fatal.hpp"
@@ -153,6 +154,7 @@ sys::Result<void> run_main(const RunConfig& config, void (*fn)(void*), void* arg
     };
     resetstats();
     sysmonreset();
+    standbyreset();
     initsig();
     installsyscallhooks(true);
 

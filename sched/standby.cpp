@@ -96,6 +96,8 @@ bool standbytake(P* pp, bool spinning) {
     return mp != nullptr && (cas(mp, kStandbyWaiting, withp(pp, spinning)) || cas(mp, kStandbyOff, withp(pp, spinning)));
 }
 
+void standbyreset() { standbym.store(nullptr, std::memory_order_relaxed); }
+
 bool standbywait(M* mp) {
     uintptr_t s = mp->standby.load(std::memory_order_acquire);
     if (s == kStandbyNone) return true;

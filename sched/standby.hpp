@@ -42,5 +42,8 @@ bool standbytake(P* pp, bool spinning);
 // P a standby retook or was given); false if it was on standby and got
 // none: it is back on the idle list, and must park again.
 bool standbywait(M* mp);
+// A run starts: no M stands by. (The slot outlives runs; an M of the last
+// run may have left it set as it exited.)
+void standbyreset();
 
 }  // namespace rawrt::sched
