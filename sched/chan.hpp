@@ -45,6 +45,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "sched/lock_spin.hpp"
 #include "sched/runtime2.hpp"
 
 namespace rawrt::sched {
@@ -89,7 +90,7 @@ struct hchan {
     size_t recvx = 0;                 // next slot to take
     waitq recvq;                      // blocked receivers
     waitq sendq;                      // blocked senders
-    mutex lock;                       // guards everything above and the sudogs queued here
+    spinmutex lock;                   // guards everything above and the sudogs queued here
 };
 
 // Go: makechan. Fatal when the buffer's size overflows or memory is refused.

@@ -13,16 +13,7 @@ constexpr uint32_t mutex_locked = 1;
 constexpr uint32_t mutex_sleeping = 2;
 
 constexpr int active_spin = 4;
-constexpr int active_spin_cnt = 30;
 constexpr int passive_spin = 1;
-
-// Spinning pays only when the holder can run meanwhile on another CPU.
-int spin_rounds() {
-    static std::atomic<int32_t> ncpu{0};  // racing threads all store the same value
-    int32_t n = ncpu.load(std::memory_order_relaxed);
-    if (n == 0) ncpu.store(n = getproccount(), std::memory_order_relaxed);
-    return n > 1 ? active_spin : 0;
-}
 
 // Takes l if it is free, leaving `wait` in it (mutex_sleeping once this
 // thread has slept: there may be other sleepers unlock must wake).
@@ -36,15 +27,23 @@ bool try_take(mutex* l, uint32_t wait) {
 
 }  // namespace
 
+// Spinning pays only when the holder can run meanwhile on another CPU.
+int lock_spin_rounds() {
+    static std::atomic<int32_t> ncpu{0};  // racing threads all store the same value
+    int32_t n = ncpu.load(std::memory_order_relaxed);
+    if (n == 0) ncpu.store(n = getproccount(), std::memory_order_relaxed);
+    return n > 1 ? active_spin : 0;
+}
+
 void lock(mutex* l) {
     uint32_t v = l->key.exchange(mutex_locked, std::memory_order_acquire);
     if (v == mutex_unlocked) return;
     uint32_t wait = v;
-    const int spin = spin_rounds();
+    const int spin = lock_spin_rounds();
     for (;;) {
         for (int i = 0; i < spin; ++i) {
             if (try_take(l, wait)) return;
-            for (int j = 0; j < active_spin_cnt; ++j) arch::cpu_relax();
+            for (int j = 0; j < kLockSpinPauses; ++j) arch::cpu_relax();
         }
         for (int i = 0; i < passive_spin; ++i) {
             if (try_take(l, wait)) return;

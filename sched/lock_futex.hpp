@@ -27,6 +27,10 @@ struct mutex {
 // Spin while the holder may be running on another CPU, yield once, then
 // sleep on the futex; Go's constants (4 × 30 pauses, 1 osyield).
 void lock(mutex* l);
+// How many rounds of 30 pauses a waiter spins: 4 (Go's active_spin), or 0
+// on a single CPU, where the holder cannot run meanwhile.
+int lock_spin_rounds();
+constexpr int kLockSpinPauses = 30;  // Go: active_spin_cnt
 // Unlocking an unlocked mutex is fatal ("unlock of unlocked lock").
 void unlock(mutex* l);
 

@@ -258,6 +258,31 @@ void execute(G* gp, bool inherit_time) {
     rawrt_gogo(&gp->sched);
 }
 
+namespace {
+
+struct Runnable {
+    G* gp;
+    bool inherit_time;
+};
+
+// schedule's search, out of line so that the locals whose addresses it
+// passes on (inherit_time, findRunnable's now) live in this frame: GCC never
+// turns a call into a jump in a function with an address-taken local, and
+// schedule's call to execute must be a jump (proc.hpp). As a call it left a
+// stale entry on the return-address stack at every switch.
+[[gnu::noinline]] Runnable findNext(M* mp) {
+    for (;;) {
+        bool inherit_time = false;
+        G* gp = findRunnable(&inherit_time);
+        if (mp->spinning) resetspinning();
+        if (gp->lockedm == nullptr) return {gp, inherit_time};
+        // A G locked to another M runs there: give that M our P and park.
+        startlockedm(gp);
+    }
+}
+
+}  // namespace
+
 // Go: schedule. One round of the scheduler, on g0; never returns.
 void schedule() {
     M* mp = thism();
@@ -268,17 +293,8 @@ void schedule() {
         return execute(mp->lockedg, false);
     }
     if (mp->p == nullptr) sys::fatal("schedule: M ", mp->id, " has no P");
-    bool inherit_time;
-    G* gp;
-    for (;;) {
-        inherit_time = false;
-        gp = findRunnable(&inherit_time);
-        if (mp->spinning) resetspinning();
-        if (gp->lockedm == nullptr) break;
-        // A G locked to another M runs there: give that M our P and park.
-        startlockedm(gp);
-    }
-    execute(gp, inherit_time);
+    const Runnable next = findNext(mp);
+    return execute(next.gp, next.inherit_time);
 }
 
 namespace {

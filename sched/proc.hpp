@@ -29,7 +29,8 @@ void mcall(void (*fn)(void*));
 // the calls from mcall's fn to schedule, execute and gogo all jumps, the
 // resumed G's returns find the predictions its own calls left (the same
 // code path, when Gs park the same way): Gosched 23 -> 18 ns. Call them in
-// tail position (`return execute(...)`).
+// tail position (`return execute(...)`), from a frame with no address-taken
+// local (GCC then keeps the call: schedule's findNext).
 void schedule();
 void execute(G* gp, bool inherit_time);
 void goexit1();

@@ -1,0 +1,30 @@
+#include "sched/lock_spin.hpp"
+
+#include "arch/cpu_relax.hpp"
+#include "sched/lock_futex.hpp"
+#include "sched/os_linux.hpp"
+#include "sys/fatal.hpp"
+
+namespace rawrt::sched {
+
+void lock_slow(spinmutex* l) {
+    const int spin = lock_spin_rounds();
+    for (int round = 0;; ++round) {
+        // Looks before it takes: a locked exchange in a loop would keep the
+        // line away from the holder.
+        if (l->key.load(std::memory_order_relaxed) == 0 && l->key.exchange(1, std::memory_order_acquire) == 0) return;
+        if (round < spin) {
+            for (int j = 0; j < kLockSpinPauses; ++j) arch::cpu_relax();
+        } else {
+            osyield();
+        }
+    }
+}
+
+#if RAWRT_CHECKED
+void unlock(spinmutex* l) {
+    if (l->key.exchange(0, std::memory_order_release) == 0) sys::fatal("unlock of unlocked lock");
+}
+#endif
+
+}  // namespace rawrt::sched
