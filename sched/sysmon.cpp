@@ -308,10 +308,12 @@ void sysmon() {
             else state = debug.sysmon_prompt && promptoff == 0 ? kSysmonNap : kSysmonAwake;
             woken = sysmon_sleep(state, delay);
         }
-        if (promptwasted.load(std::memory_order_relaxed) && promptwasted.exchange(false, std::memory_order_relaxed))
+        if (promptwasted.load(std::memory_order_relaxed) && promptwasted.exchange(false, std::memory_order_relaxed)) {
             promptoff = debug.sysmon_idle_passes;
-        else if (promptoff != 0 && --promptoff == 0)
+            sysmon_promptsoff.store(promptoff != 0, std::memory_order_relaxed);  // (sysmonidle=0: never off)
+        } else if (promptoff != 0 && --promptoff == 0) {
             sysmon_promptsoff.store(false, std::memory_order_relaxed);
+        }
         // Woken because something is at stake: back to the shortest tick
         // (Go resets delay the same way).
         uint32_t took = 0;
