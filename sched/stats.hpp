@@ -23,7 +23,7 @@ struct SchedStats {
     uint64_t blocking_calls = 0;  // rawrt::blocking_call (counted in syscalls too)
     // sysmon (sched/sysmon.cpp).
     uint64_t retakes = 0;         // Ps taken from Ms in a syscall
-    uint64_t retake_standby = 0;  // of which handed to an M sysmon woke beforehand
+    uint64_t retake_standby = 0;  // of which made by an M a prompt woke to stand by
     uint64_t preempts = 0;        // requests to a G to yield
     uint64_t sysmon_passes = 0;   // times sysmon woke and looked
     uint64_t sysmon_wakes = 0;    // of which cut short by the syscall paths

@@ -32,12 +32,11 @@ struct Counters {
 } counters;
 
 // Watches in a row that retook nothing. At kPromptWastes, prompts go off
-// and promptwasted tells sysmon to count the passes until they are on again.
-// One is forgiven: a stray short syscall with Gs queued should not cost the
-// long ones behind it a few milliseconds of Go's latency.
+// (sysmon_promptsoff) until sysmon has counted sysmonidle passes. One is
+// forgiven: a stray short syscall with Gs queued should not cost the long
+// ones behind it a few milliseconds of Go's latency.
 constexpr uint32_t kPromptWastes = 2;
 std::atomic<uint32_t> promptwastes{0};
-std::atomic<bool> promptwasted{false};
 
 void bump(std::atomic<uint64_t>& c) { c.fetch_add(1, std::memory_order_relaxed); }
 
@@ -65,8 +64,9 @@ void preemptone(P* pp) {
     unlock(&sched.lock);
 }
 
-// Sysmon's half of the protocol in sched/syscall.cpp: true if pp, found in
-// _Psyscall, is now sysmon's (_Pidle) and its M will not take it back.
+// The retaker's half of the protocol in sched/syscall.cpp (sysmon's, or a
+// standby M's): true if pp, found in _Psyscall, is now the caller's (_Pidle)
+// and its M will not take it back; counted.
 bool retakep(P* pp) {
     uint32_t s = _Psyscall;
     if (!pp->status.compare_exchange_strong(s, _Pretaking, std::memory_order_acq_rel)) return false;
@@ -75,8 +75,12 @@ bool retakep(P* pp) {
     const bool returning = mp->exitingsyscall.load(std::memory_order_acquire);
     // Fails if the M already stored _Prunning over _Pretaking.
     s = _Pretaking;
-    return pp->status.compare_exchange_strong(s, returning ? _Psyscall : _Pidle, std::memory_order_acq_rel) &&
-           !returning;
+    if (!pp->status.compare_exchange_strong(s, returning ? _Psyscall : _Pidle, std::memory_order_acq_rel) ||
+        returning)
+        return false;
+    ++pp->syscalltick;
+    bump(counters.retakes);
+    return true;
 }
 
 // Takes pp from the M in its syscall and hands it on; false if the M was
@@ -84,11 +88,7 @@ bool retakep(P* pp) {
 bool retakeone(P* pp) {
     incidlelocked(-1);
     const bool took = retakep(pp);
-    if (took) {
-        ++pp->syscalltick;
-        bump(counters.retakes);
-        handoffp(pp);
-    }
+    if (took) handoffp(pp);
     incidlelocked(1);
     return took;
 }
@@ -192,19 +192,13 @@ void sysmonprompt(P* pp, uint32_t tick) {
     pp->promptwhen.store(vdso::nanotime(), std::memory_order_relaxed);
     pp->prompttick.store(tick, std::memory_order_release);
     if (debug.sysmon_standby && standbywatch(pp)) return;
-    // Awake sysmon looks in its next pass; deep sleep is not woken for Gs
-    // queued (an M that took a P has woken it already).
-    uint32_t s = sysmon_state.load(std::memory_order_relaxed);
-    if ((s == kSysmonNap || s == kSysmonLong) && sysmon_state.compare_exchange_strong(s, kSysmonAwake))
-        futexwakeup(&sysmon_state, 1);
+    sysmonwake();  // (an awake sysmon looks in its next pass)
 }
 
 bool standbyretake(P* pp) {
     // No incidlelocked, unlike sysmon: the standby M is off the idle list,
     // so checkdead counts it as running while it retakes.
     if (!retakep(pp)) return false;
-    ++pp->syscalltick;
-    bump(counters.retakes);
     bump(counters.standbys);
     promptwastes.store(0, std::memory_order_relaxed);
     return true;
@@ -214,7 +208,6 @@ void sysmonpromptwasted() {
     if (promptwastes.fetch_add(1, std::memory_order_relaxed) + 1 < kPromptWastes) return;
     promptwastes.store(0, std::memory_order_relaxed);
     sysmon_promptsoff.store(true, std::memory_order_relaxed);
-    promptwasted.store(true, std::memory_order_relaxed);
 }
 
 void sysmonexit() {
@@ -281,8 +274,8 @@ void sysmon() {
     const int64_t start = vdso::nanotime();
     int64_t lasttrace = start;
     uint32_t idle = 0;
-    // Passes left during which sysmon naps unwakeable: prompts that found
-    // only short syscalls cost the Ms a futex wake each for nothing.
+    // Passes left while prompts are off (0: no count started). Prompts that
+    // found only short syscalls cost the Ms a futex wake each for nothing.
     uint32_t promptoff = 0;
     int64_t delay = debug.sysmon_min_ns;
     while (!sched.exiting) {
@@ -305,14 +298,15 @@ void sysmon() {
         } else {
             counters.delay_ns.store(delay, std::memory_order_relaxed);
             if (delay > debug.sysmon_min_ns) state = kSysmonLong;
-            else state = debug.sysmon_prompt && promptoff == 0 ? kSysmonNap : kSysmonAwake;
+            else if (debug.sysmon_prompt && !sysmon_promptsoff.load(std::memory_order_relaxed)) state = kSysmonNap;
+            else state = kSysmonAwake;
             woken = sysmon_sleep(state, delay);
         }
-        if (promptwasted.load(std::memory_order_relaxed) && promptwasted.exchange(false, std::memory_order_relaxed)) {
-            promptoff = debug.sysmon_idle_passes;
-            sysmon_promptsoff.store(promptoff != 0, std::memory_order_relaxed);  // (sysmonidle=0: never off)
-        } else if (promptoff != 0 && --promptoff == 0) {
-            sysmon_promptsoff.store(false, std::memory_order_relaxed);
+        // Prompts off: this pass is one of the sysmonidle they stay off for
+        // (the first starts the count; with sysmonidle=0 it also ends it).
+        if (sysmon_promptsoff.load(std::memory_order_relaxed)) {
+            if (promptoff == 0) promptoff = debug.sysmon_idle_passes + 1;
+            if (--promptoff == 0) sysmon_promptsoff.store(false, std::memory_order_relaxed);
         }
         // Woken because something is at stake: back to the shortest tick
         // (Go resets delay the same way).
@@ -354,7 +348,6 @@ void sysmonreset() {
     counters.polls.store(0);
     counters.delay_ns.store(0);
     promptwastes.store(0);
-    promptwasted.store(false);
     sysmon_promptsoff.store(false);
 }
 
