@@ -245,11 +245,37 @@ top:
     goto top;
 }
 
+// Where every G starts (through context_start): its body, then goexit.
+void goroutine_start(void* arg) {
+    G* gp = static_cast<G*>(arg);
+    gp->fn(gp->closure);
+    if (gp->destroy != nullptr) gp->destroy(gp->closure);
+    goexit1();
+}
+
+// rawrt: a G holds a stack only from its first run to its exit (Go: from
+// malg, and a dead G keeps its stack on the free list). Gs started faster
+// than they run (a burst of go statements) then hold no stack while they
+// wait, and a G that runs to completion without parking hands the next one
+// a stack still in the cache and TLB: spawn+join of 100 000 Gs touched a
+// cold stack page per G (one TLB miss and two cache misses, in newproc's
+// make_context and again at the first run).
+void stackbind(G* gp) {
+    gp->stack = stackalloc(stack_size);
+    make_context(&gp->sched, reinterpret_cast<void*>(gp->stack.lo), gp->stack.hi - gp->stack.lo, goroutine_start, gp);
+}
+
+void stackrelease(G* gp) {
+    stackfree(gp->stack);
+    gp->stack = Stack{};
+}
+
 }  // namespace
 
 // Go: execute. Runs gp on the current M; never returns.
 void execute(G* gp, bool inherit_time) {
     M* mp = thism();
+    if (gp->stack.lo == 0) stackbind(gp);
     mp->curg = gp;
     gp->m = mp;
     casgstatus(gp, _Grunnable, _Grunning);
@@ -321,17 +347,15 @@ G* gfget(P* pp) {
 
 }  // namespace
 
-// Go: malg. The G from the allocator, its stack from the stack pool. Gs
-// sit densely in the heap rather than each at the top of its own stack: the
-// scheduler walks them in lists (run queues, free lists) far more often
-// than it touches their stacks, and 16 to a page costs that walk a
-// sixteenth of the TLB misses.
+// Go: malg. The G from the allocator; its stack comes when it first runs
+// (stackbind). Gs sit densely in the heap rather than each at the top of
+// its own stack: the scheduler walks them in lists (run queues, free lists)
+// far more often than it touches their stacks, and 16 to a page costs that
+// walk a sixteenth of the TLB misses.
 G* malg() {
     void* mem = mallocgc(sizeof(G), current_mcache());
     if (mem == nullptr) sys::fatal("malg: out of memory");
-    G* gp = ::new (mem) G;
-    gp->stack = stackalloc(stack_size);
-    return gp;
+    return ::new (mem) G;
 }
 
 void allgadd(G* gp) {
@@ -362,6 +386,7 @@ void goexit0(void* arg) {
         unlock(&sched.lock);
         mexit();
     }
+    stackrelease(gp);
     gfput(mp->p, gp);
     // A G that exits still locked takes its thread with it: it may have left
     // the thread in a state (credentials, namespaces, signal mask) that no
@@ -424,14 +449,6 @@ void goyield_m(void* arg) {
 void gopreempt() {
     thism()->curg->preempt.store(false, std::memory_order_relaxed);
     mcall(gosched_m);
-}
-
-// Where every G starts (through context_start): its body, then goexit.
-void goroutine_start(void* arg) {
-    G* gp = static_cast<G*>(arg);
-    gp->fn(gp->closure);
-    if (gp->destroy != nullptr) gp->destroy(gp->closure);
-    goexit1();
 }
 
 // Go: mcall. Saves the current G and runs fn(gp) on the M's g0 stack, from
@@ -523,8 +540,6 @@ void newproc(void (*fn)(void*), void (*destroy)(void*), void (*move_into)(void* 
     newg->is_main = false;
     newg->param = nullptr;
     newg->waitreason = nullptr;
-    make_context(&newg->sched, reinterpret_cast<void*>(newg->stack.lo), newg->stack.hi - newg->stack.lo,
-                 goroutine_start, newg);
     casgstatus(newg, _Gdead, _Grunnable);
     runqput(pp, newg, true);
     wakep();

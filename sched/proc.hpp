@@ -57,7 +57,6 @@ void gopreempt();
 void dropg();
 
 // For run(): the G and M makers, and the creation of the first M.
-void goroutine_start(void* gp);
 G* malg();
 void allgadd(G* gp);
 

@@ -165,8 +165,6 @@ sys::Result<void> run_main(const RunConfig& config, void (*fn)(void*), void* arg
     ::new (main_g->closure) MainBody{fn, arg};
     main_g->goid = static_cast<int64_t>(sched.goidgen.fetch_add(1) + 1);
     main_g->is_main = true;
-    make_context(&main_g->sched, reinterpret_cast<void*>(main_g->stack.lo), main_g->stack.hi - main_g->stack.lo,
-                 goroutine_start, main_g);
     casgstatus(main_g, _Gdead, _Grunnable);
     runqput(allp[0], main_g, false);  // before m0 owns P 0: nobody else touches it yet
 

@@ -24,10 +24,12 @@
 #include <thread>
 #include <vector>
 
+#include "sched/chan.hpp"
 #include "sched/go.hpp"
 #include "sched/proc.hpp"
 #include "sched/signal_unix.hpp"
 #include "sched/stack.hpp"
+#include "sched/sync.hpp"
 #include "sys/calls.hpp"
 #include "tests/child_process.hpp"
 #include "tests/proc_self.hpp"
@@ -111,11 +113,15 @@ TEST(SchedStack, AGsStacksGoThroughItsPsCache) {
     uint32_t never_handed_out = 0;  // left in the cache by the last refill
     auto r = rawrt::run({.procs = 1}, [&] {
         rawrt::sched::P* pp = rawrt::sched::getm()->p;
-        auto cached = [pp] {
+        auto total = [pp] {
             uint32_t n = 0;
             for (const auto& list : pp->stackcache) n += list.n;
             return n;
         };
+        // What the cache held of other sizes (the main G's stack came from
+        // it): no G starts or ends meanwhile, so that part stays the same.
+        const uint32_t others = total();
+        auto cached = [&] { return total() - others; };
         Stack s[kStacks];
         for (int i = 0; i < kStacks; ++i) {
             s[i] = rawrt::sched::stackalloc(kSize);
@@ -144,6 +150,50 @@ TEST(SchedStack, AGsStacksGoThroughItsPsCache) {
 }
 
 // ------------------------------------------------------------ the guard
+
+// A G holds a stack only from its first run to its exit (stackbind,
+// stackrelease): a burst of Gs started before any runs, each running to its
+// end without parking, all run on the same stack or a few from the P's
+// cache. A G that is parked keeps its own.
+TEST(SchedStack, GsStartedInABurstShareAFewStacksWhileOneThatParksKeepsItsOwn) {
+    constexpr int kGs = 10'000;
+    std::vector<uintptr_t> lo(kGs);
+    uintptr_t parked_lo = 0, parked_lo_after = 0;
+    bool none_before_first_run = true;
+    auto r = rawrt::run({.procs = 1}, [&] {
+        rawrt::Chan<int> wake;
+        rawrt::WaitGroup parked_done;
+        parked_done.add(1);
+        rawrt::go([&] {
+            parked_lo = rawrt::sched::getg()->stack.lo;
+            (void)wake.recv();
+            parked_lo_after = rawrt::sched::getg()->stack.lo;
+            parked_done.done();
+        });
+        rawrt::yield();  // it runs and parks on wake
+        rawrt::WaitGroup wg;
+        wg.add(kGs);
+        for (int i = 0; i < kGs; ++i) {
+            rawrt::go([&, i] {
+                lo[static_cast<size_t>(i)] = rawrt::sched::getg()->stack.lo;
+                wg.done();
+            });
+            // On one P nothing runs until wait: the new G is queued without a stack.
+            none_before_first_run = none_before_first_run && rawrt::sched::getm()->p->runnext.load()->stack.lo == 0;
+        }
+        wg.wait();
+        wake.send(1);
+        parked_done.wait();
+    });
+    ASSERT_TRUE(r.ok()) << r.error().name();
+    EXPECT_TRUE(none_before_first_run);
+    const std::set<uintptr_t> distinct(lo.begin(), lo.end());
+    EXPECT_EQ(distinct.count(0), 0u);
+    EXPECT_LE(distinct.size(), 2u) << "each G ends before the next starts: its stack goes back to the cache for the next";
+    EXPECT_NE(parked_lo, 0u);
+    EXPECT_EQ(parked_lo_after, parked_lo);
+    EXPECT_EQ(distinct.count(parked_lo), 0u) << "a parked G's stack was handed to another G";
+}
 
 TEST(SchedStack, GuardsAreMadeTheCheapWayWhereTheKernelCan) {
     const StackGuardKind kind = rawrt::sched::stackguardkind();
