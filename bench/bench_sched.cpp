@@ -71,13 +71,14 @@ constexpr int64_t kSpawnBatch = 100'000;
 
 // Go's 850 ns figure is for this shape: every G of a batch is started before
 // any runs (one P, the spawner never blocks until wait), so a batch has
-// 100 000 live Gs and stacks at once.
+// 100 000 live Gs at once. Go gives each its stack as it is made; rawrt
+// only as it first runs, and each of these ends before the next starts, so
+// they all run on the few stacks in the P's cache (docs/scheduler.md).
 //
 // One untimed batch comes first, as in bench/go: the timed batches reuse its
-// dead Gs and cached stacks, as a long-running program does. Each run()
-// starts from nothing, and a G on a fresh stack costs far more (an madvise
-// for its guard and first-touch page faults: tens of µs in this VM) than
-// anything the steady state does.
+// dead Gs, as a long-running program does. Each run() starts from nothing,
+// and a new G costs far more (first-touch page faults: tens of µs in this
+// VM) than anything the steady state does.
 void spawn_join_batch() {
     rawrt::WaitGroup wg;
     wg.add(static_cast<int32_t>(kSpawnBatch));
