@@ -80,7 +80,11 @@ TEST(SchedRun, YieldInterleavesGsOnOneP) {
 }
 
 TEST(SchedRun, WorkIsStolenByTheOtherPs) {
-    constexpr int kGs = 2000;
+    // Fewer than a local run queue holds: none spills to the global queue,
+    // where P 1 could take them without stealing (as it did once the
+    // spawner got fast enough to spill early).
+    constexpr int kGs = 200;
+    static_assert(kGs < static_cast<int>(rawrt::sched::kRunqSize));
     std::atomic<int> ran_on[2] = {};
     std::atomic<int> finished{0};
     uint64_t steals = 0;
@@ -90,7 +94,7 @@ TEST(SchedRun, WorkIsStolenByTheOtherPs) {
                 // Enough work per G that one P cannot drain them all before
                 // the other M starts and steals.
                 volatile uint64_t x = 0;
-                for (int k = 0; k < 20000; ++k) x = x + k;
+                for (int k = 0; k < 100000; ++k) x = x + k;
                 ran_on[rawrt::sched::getm()->p->id].fetch_add(1);
                 finished.fetch_add(1);
             });
