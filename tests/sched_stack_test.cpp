@@ -1,8 +1,9 @@
 // Goroutine stacks: carved from shared chunks, reused through the per-P
-// cache and the global pool, each with a guard page that really faults; a G
-// that runs into it is reported as a stack overflow (in a child process), a
-// fault that is not an overflow still kills with SIGSEGV, and a host's own
-// SIGSEGV handler still works around a run. A million parked Gs fit in
+// cache and the global pool, held by a G only from its first run to its
+// exit, each with a guard page that really faults; a G that runs into it is
+// reported as a stack overflow (in a child process), a fault that is not an
+// overflow still kills with SIGSEGV, and a host's own SIGSEGV handler still
+// works around a run. A million parked Gs fit in
 // 4.5 KiB of memory each without a VMA per stack.
 
 #include <gtest/gtest.h>
@@ -149,8 +150,6 @@ TEST(SchedStack, AGsStacksGoThroughItsPsCache) {
     EXPECT_GT(max_cached, 0u);
 }
 
-// ------------------------------------------------------------ the guard
-
 // A G holds a stack only from its first run to its exit (stackbind,
 // stackrelease): a burst of Gs started before any runs, each running to its
 // end without parking, all run on the same stack or a few from the P's
@@ -194,6 +193,8 @@ TEST(SchedStack, GsStartedInABurstShareAFewStacksWhileOneThatParksKeepsItsOwn) {
     EXPECT_EQ(parked_lo_after, parked_lo);
     EXPECT_EQ(distinct.count(parked_lo), 0u) << "a parked G's stack was handed to another G";
 }
+
+// ------------------------------------------------------------ the guard
 
 TEST(SchedStack, GuardsAreMadeTheCheapWayWhereTheKernelCan) {
     const StackGuardKind kind = rawrt::sched::stackguardkind();
