@@ -325,8 +325,9 @@ void schedule() {
 
 namespace {
 
-// Go: gfput / gfget. Dead Gs keep their stacks and are reused; a P's list
-// spills half to the global one past 64 and refills 32 at a time.
+// Go: gfput / gfget. Dead Gs, their stacks already given back
+// (stackrelease), are reused; a P's list spills half to the global one past
+// 64 and refills 32 at a time.
 void gfput(P* pp, G* gp) {
     pp->gFree.push(gp);
     if (pp->gFree.n >= 64) {
