@@ -7,18 +7,23 @@
 
 namespace rawrt::sched {
 
+namespace {
+
+// Looks before it takes: a locked exchange in a loop would keep the line
+// away from the holder.
+bool try_take(spinmutex* l) {
+    return l->key.load(std::memory_order_relaxed) == 0 && l->key.exchange(1, std::memory_order_acquire) == 0;
+}
+
+}  // namespace
+
 void lock_slow(spinmutex* l) {
     const int spin = lock_spin_rounds();
-    for (int round = 0;; ++round) {
-        // Looks before it takes: a locked exchange in a loop would keep the
-        // line away from the holder.
-        if (l->key.load(std::memory_order_relaxed) == 0 && l->key.exchange(1, std::memory_order_acquire) == 0) return;
-        if (round < spin) {
-            for (int j = 0; j < kLockSpinPauses; ++j) arch::cpu_relax();
-        } else {
-            osyield();
-        }
+    for (int i = 0; i < spin; ++i) {
+        if (try_take(l)) return;
+        for (int j = 0; j < kLockSpinPauses; ++j) arch::cpu_relax();
     }
+    while (!try_take(l)) osyield();
 }
 
 #if RAWRT_CHECKED
