@@ -138,8 +138,12 @@ void checkdead() {
     if (run > 0) return;
     for (G* gp = sched.allgs; gp != nullptr; gp = gp->alllink) {
         uint32_t s = readgstatus(gp);
+        // The counts say which M was missed, should this ever fire.
         if (s == _Grunnable || s == _Grunning || s == _Gsyscall)
-            sys::fatal("checkdead: runnable goroutine ", gp->goid, " with no M to run it");
+            sys::fatal("checkdead: runnable goroutine ", gp->goid, " (status ", s, ") with no M to run it (Ms ",
+                       mcount(), ", idle ", sched.nmidle, ", idle locked ", sched.nmidlelocked, ", system ",
+                       sched.nmsys, "; idle Ps ", sched.npidle.load(std::memory_order_relaxed), " of ",
+                       sched.gomaxprocs, "; global queue ", sched.runqsize, ")");
     }
     // A sleeping G will wake: the M that parked last sleeps until its timer.
     if (earliestTimer() != 0) return;

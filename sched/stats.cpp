@@ -37,6 +37,7 @@ SchedStats collect() {
     s.preempts = sm.preempts;
     s.sysmon_passes = sm.passes;
     s.sysmon_wakes = sm.wakes;
+    s.sysmon_prompts = sm.prompts;
     s.sysmon_polls = sm.polls;
     s.sysmon_delay_ns = sm.delay_ns;
     s.threads = mcount();

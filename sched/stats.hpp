@@ -27,6 +27,7 @@ struct SchedStats {
     uint64_t preempts = 0;        // requests to a G to yield
     uint64_t sysmon_passes = 0;   // times sysmon woke and looked
     uint64_t sysmon_wakes = 0;    // of which cut short by the syscall paths
+    uint64_t sysmon_prompts = 0;  // syscalls begun with Gs queued that woke a standby M or sysmon
     uint64_t sysmon_polls = 0;    // its network polls (nobody had for 10 ms) that readied Gs
     int64_t sysmon_delay_ns = 0;  // sysmon's current sleep (grows while nothing happens)
     // Threads (Ms), sysmon's included.

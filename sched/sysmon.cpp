@@ -24,6 +24,7 @@ namespace {
 struct Counters {
     std::atomic<uint64_t> passes{0};
     std::atomic<uint64_t> wakes{0};
+    std::atomic<uint64_t> prompts{0};
     std::atomic<uint64_t> retakes{0};
     std::atomic<uint64_t> standbys{0};
     std::atomic<uint64_t> preempts{0};
@@ -40,8 +41,8 @@ std::atomic<uint32_t> promptwastes{0};
 
 void bump(std::atomic<uint64_t>& c) { c.fetch_add(1, std::memory_order_relaxed); }
 
-// Go: incidlelocked. retake pretends one more M runs while it takes a P, or
-// the M it takes from could return, go idle and see a deadlock that is not.
+// Go: incidlelocked. sysmon pretends one more M runs while it takes a P or
+// readies Gs, or an M going idle meanwhile could see a deadlock that is not.
 void incidlelocked(int32_t v) {
     lock(&sched.lock);
     sched.nmidlelocked += v;
@@ -179,20 +180,21 @@ bool sysmon_sleep(uint32_t state, int64_t ns) {
 
 }  // namespace
 
-void sysmonwake() {
+bool sysmonwake() {
     uint32_t s = sysmon_state.load(std::memory_order_relaxed);
     while (s == kSysmonNap || s == kSysmonLong || s == kSysmonDeep)
         if (sysmon_state.compare_exchange_weak(s, kSysmonAwake, std::memory_order_acq_rel)) {
             futexwakeup(&sysmon_state, 1);
-            return;
+            return true;
         }
+    return false;
 }
 
 void sysmonprompt(P* pp, uint32_t tick) {
     pp->promptwhen.store(vdso::nanotime(), std::memory_order_relaxed);
     pp->prompttick.store(tick, std::memory_order_release);
-    if (debug.sysmon_standby && standbywatch(pp)) return;
-    sysmonwake();  // (an awake sysmon looks in its next pass)
+    // (An awake sysmon looks in its next pass: no prompt needed.)
+    if ((debug.sysmon_standby && standbywatch(pp)) || sysmonwake()) bump(counters.prompts);
 }
 
 bool standbyretake(P* pp) {
@@ -228,7 +230,12 @@ void sysmonpoll(int64_t now) {
     const int32_t delta = netpoll::netpoll(0, &list);
     if (list.empty()) return;
     bump(counters.polls);
+    // sysmon counts as no M for checkdead: from the Gs' _Grunnable to the
+    // M that startIdle wakes, an M going idle would find them runnable with
+    // every M idle and call it a deadlock (Go does the same).
+    incidlelocked(-1);
     injectglist(&list);
+    incidlelocked(1);
     netpoll::netpollAdjustWaiters(delta);
 }
 
@@ -334,14 +341,15 @@ void sysmon() {
 }
 
 SysmonStats sysmonstats() {
-    return {counters.passes.load(), counters.wakes.load(), counters.retakes.load(), counters.standbys.load(),
-            counters.preempts.load(), counters.polls.load(), counters.delay_ns.load()};
+    return {counters.passes.load(),   counters.wakes.load(), counters.prompts.load(), counters.retakes.load(),
+            counters.standbys.load(), counters.preempts.load(), counters.polls.load(), counters.delay_ns.load()};
 }
 
 void sysmonreset() {
     sysmon_state.store(kSysmonAwake);
     counters.passes.store(0);
     counters.wakes.store(0);
+    counters.prompts.store(0);
     counters.retakes.store(0);
     counters.standbys.store(0);
     counters.preempts.store(0);

@@ -40,8 +40,8 @@ extern std::atomic<bool> sysmon_promptsoff;
 
 // The body of sysmon's M (newm's mstartfn); returns when the run ends.
 void sysmon();
-// Wakes sysmon if it sleeps (nap, long or deep).
-void sysmonwake();
+// Wakes sysmon if it sleeps (nap, long or deep); false if it was awake.
+bool sysmonwake();
 // entersyscall: pp went into syscall number `tick` with Gs queued behind
 // it. Notes when, and puts an M on standby to watch the syscall, or, with
 // none to spare, wakes sysmon (if it naps or sleeps long) to watch it.
@@ -76,6 +76,7 @@ inline void sysmon_pbusy() {
 struct SysmonStats {
     uint64_t passes;
     uint64_t wakes;     // sleeps cut short by sysmonwake
+    uint64_t prompts;   // prompts that set a standby M watching or woke sysmon
     uint64_t retakes;   // Ps taken from Ms in syscalls
     uint64_t standbys;  // of which made by a standby M, woken at the prompt
     uint64_t preempts;  // preemption requests

@@ -433,9 +433,12 @@ TEST(SchedSyscall, PromptsWastedOnShortSyscallsBackOff) {
     });
     ASSERT_TRUE(r.ok());
     // Two wasted prompts in a row (sysmon.cpp's kPromptWastes), then
-    // sysmonidle (50) passes without: at most two wakes in 50 passes, give
-    // or take the passes around a run's start.
-    EXPECT_LE(s.sysmon_wakes * 20, s.sysmon_passes + 50) << s.sysmon_wakes << " wakes in " << s.sysmon_passes << " passes";
+    // sysmonidle (50) passes without: at most two prompts in 50 passes, give
+    // or take the passes around a run's start. (Not sysmon_wakes: a loaded
+    // host that stalls a getpid past a tick gets it retaken, as in Go, and
+    // the P left idle puts sysmon in a deep sleep that the next exit ends.)
+    EXPECT_LE(s.sysmon_prompts * 20, s.sysmon_passes + 50)
+        << s.sysmon_prompts << " prompts in " << s.sysmon_passes << " passes (" << s.retakes << " retakes)";
 }
 
 TEST(SchedSyscall, LockOSThreadPinsAGToOneThreadThatRunsNothingElse) {
