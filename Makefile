@@ -15,6 +15,9 @@
 # The top-level targets install the Debian packages they need (mk/ensure-packages).
 
 HOST_ARCH := $(shell uname -m)
+# The top-level targets build through sub-makes, on every CPU unless the
+# caller chose with -j (its jobserver then reaches them through MAKEFLAGS).
+SUBMAKE = $(MAKE) --no-print-directory $(if $(findstring -j,$(MAKEFLAGS)),,-j$(shell nproc))
 ARCH ?= $(HOST_ARCH)
 # BUILD_ROOT lets two checkouts' worth of builds share one tree (e.g. parallel work).
 BUILD_ROOT ?= build
@@ -132,7 +135,7 @@ PACKAGES_FUZZ := $(PACKAGES_BUILD) clang
 .DEFAULT_GOAL := all
 
 all: packages-build
-	$(MAKE) --no-print-directory lib
+	$(SUBMAKE) lib
 
 packages-build:
 	@$(ENSURE) $(PACKAGES_BUILD) $(if $(CROSS),g++-aarch64-linux-gnu binutils-aarch64-linux-gnu linux-libc-dev-arm64-cross)
@@ -141,17 +144,17 @@ lib: $(LIB) $(CRT)
 examples: $(EXAMPLE_BINS)
 
 run: packages-build
-	$(MAKE) --no-print-directory ARCH=$(HOST_ARCH) examples
+	$(SUBMAKE) ARCH=$(HOST_ARCH) examples
 	$(BUILD_ROOT)/$(HOST_ARCH)/examples/tour
 
 # Both architectures, one after the other; each prints "<arch>: N passed, M
 # failed", then the checked build's scheduler tests "<arch>-checked: ...".
 test:
 	@$(ENSURE) $(PACKAGES_TEST)
-	$(MAKE) --no-print-directory ARCH=x86_64 check
-	$(MAKE) --no-print-directory ARCH=aarch64 check
-	$(MAKE) --no-print-directory ARCH=x86_64 check-checked
-	$(MAKE) --no-print-directory ARCH=aarch64 check-checked
+	$(SUBMAKE) ARCH=x86_64 check
+	$(SUBMAKE) ARCH=aarch64 check
+	$(SUBMAKE) ARCH=x86_64 check-checked
+	$(SUBMAKE) ARCH=aarch64 check-checked
 
 check: $(TEST_BIN) $(TEST_PROGRAMS) $(EXAMPLE_BINS) $(LIB)
 	$(RUN_PREFIX) $(TEST_BIN)
@@ -161,7 +164,7 @@ check-checked: $(CHECKED_TEST_BIN) $(TEST_PROGRAMS)
 	$(RUN_PREFIX) $(CHECKED_TEST_BIN) --gtest_filter='$(CHECKED_TESTS)'
 else
 check-checked:
-	$(MAKE) --no-print-directory CHECKED=1 check-checked
+	$(SUBMAKE) CHECKED=1 check-checked
 endif
 
 # BENCH_FILTER: a regular expression over the names of both suites (Go's
@@ -173,7 +176,7 @@ endif
 # are threads_A ... threads_E (BENCH_FILTER=threads), likewise.
 bench:
 	@$(ENSURE) $(PACKAGES_BENCH)
-	$(MAKE) --no-print-directory ARCH=x86_64 $(BENCH_BIN)
+	$(SUBMAKE) ARCH=x86_64 $(BENCH_BIN)
 	mkdir -p $(BUILD_ROOT)/bench
 	$(BUILD_ROOT)/x86_64/bench/rawrt_bench --benchmark_filter='$(BENCH_FILTER)' \
 	    --benchmark_out=$(BUILD_ROOT)/bench/rawrt.json \
@@ -182,7 +185,7 @@ bench:
 	cd bench/go && $(GO_ENV) $(GO) build -o $(BENCH_GO_BIN)/compare ./compare
 	$(BENCH_GO_BIN)/gobench -filter '$(BENCH_FILTER)' -out $(BUILD_ROOT)/bench/go.json \
 	    | tee $(BUILD_ROOT)/bench/go.txt
-	$(MAKE) --no-print-directory ARCH=x86_64 $(BENCH_NET_BINS) $(BENCH_NET_EXAMPLES) $(BUILD_ROOT)/x86_64/examples/threadcount
+	$(SUBMAKE) ARCH=x86_64 $(BENCH_NET_BINS) $(BENCH_NET_EXAMPLES) $(BUILD_ROOT)/x86_64/examples/threadcount
 	cd bench/go && for p in netbench echo http threadbench threadcount; do \
 	    $(GO_ENV) $(GO) build -o $(BENCH_GO_BIN)/$$p ./$$p || exit 1; done
 	status=0; $(BENCH_GO_BIN)/netbench -filter '$(BENCH_FILTER)' -out $(BUILD_ROOT)/bench/net.json \
@@ -203,7 +206,7 @@ bench:
 # replay it.
 fuzz:
 	@$(ENSURE) $(PACKAGES_FUZZ)
-	$(MAKE) --no-print-directory $(BUILD_ROOT)/fuzz/vdso_fuzz
+	$(SUBMAKE) $(BUILD_ROOT)/fuzz/vdso_fuzz
 	mkdir -p $(BUILD_ROOT)/fuzz/corpus $(BUILD_ROOT)/fuzz/artifacts
 	$(BUILD_ROOT)/fuzz/vdso_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=5 \
 	    -artifact_prefix=$(BUILD_ROOT)/fuzz/artifacts/ $(BUILD_ROOT)/fuzz/corpus fuzz/corpus

@@ -35,7 +35,7 @@ TEST(Install, PkgConfigBuildsAWorkingFreestandingProgram) {
     TempDir root;
     ASSERT_FALSE(root.path().empty());
     const std::string prefix = "/opt/rawrt";
-    auto install = run_command(std::string("make --no-print-directory -C ") + RAWRT_TEST_SOURCE_DIR +
+    auto install = run_command(std::string("MAKEFLAGS= make --no-print-directory -C ") + RAWRT_TEST_SOURCE_DIR +
                                " ARCH=" RAWRT_TEST_ARCH " BUILD_ROOT=" RAWRT_TEST_BUILD_ROOT " install PREFIX=" +
                                prefix + " DESTDIR=" + root.path());
     ASSERT_EQ(install.exit_status, 0) << install.output;
