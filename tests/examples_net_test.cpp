@@ -649,13 +649,18 @@ TEST_P(TourNetwork, ParkedConnectionsKeepTheThreadCountFlat) {
     EXPECT_GT(rounds, 0) << out;
     EXPECT_EQ(num("messages echoed:"), conns * rounds) << out;
     EXPECT_EQ(num("bytes wrong:"), 0) << out;
-    // Threads stayed flat: the Ms for the Ps, sysmon, and the few that
-    // wake to run readied Gs, never one per connection.
+    // Threads stayed flat, never one per connection: an M per P, the
+    // poller, sysmon, and the Ms that startm makes when those it would wake
+    // are still on their way to the idle list. A loaded host descheduling
+    // them makes more (6 with 2 Ps, in 2 runs of 12 under qemu with the
+    // other CPU busy, where the bound was procs + 3): the bound leaves room
+    // for that, and is still far below one per connection.
     const long long before = num("OS threads before:");
+    const long long bound = 2 * procs + 4;
     EXPECT_GE(before, 1) << out;
-    EXPECT_LE(num("OS threads, most seen while parked:"), before + procs + 3) << out;
-    EXPECT_LE(num("OS threads, most seen in the burst:"), before + procs + 3) << out;
-    EXPECT_LE(num("threads_max="), procs + 3) << out;
+    EXPECT_LE(num("OS threads, most seen while parked:"), before + bound) << out;
+    EXPECT_LE(num("OS threads, most seen in the burst:"), before + bound) << out;
+    EXPECT_LE(num("threads_max="), bound) << out;
     // The poller did the waking: the first round's messages found every
     // server G parked (later ones may find a G not yet back in its read).
     EXPECT_GE(num("gs_ready="), conns) << out;
