@@ -15,9 +15,6 @@
 # The top-level targets install the Debian packages they need (mk/ensure-packages).
 
 HOST_ARCH := $(shell uname -m)
-# The top-level targets build through sub-makes, on every CPU unless the
-# caller chose with -j (its jobserver then reaches them through MAKEFLAGS).
-SUBMAKE = $(MAKE) --no-print-directory $(if $(findstring -j,$(MAKEFLAGS)),,-j$(shell nproc))
 ARCH ?= $(HOST_ARCH)
 # BUILD_ROOT lets two checkouts' worth of builds share one tree (e.g. parallel work).
 BUILD_ROOT ?= build
@@ -25,6 +22,9 @@ BUILD := $(BUILD_ROOT)/$(ARCH)$(if $(CHECKED),-checked)
 ENSURE := mk/ensure-packages
 PREFIX ?= /usr/local
 FUZZ_SECONDS ?= 60
+# The top-level targets build through sub-makes, on every CPU unless the
+# caller chose with -j (its jobserver then reaches them through MAKEFLAGS).
+SUBMAKE = $(MAKE) --no-print-directory $(if $(findstring -j,$(MAKEFLAGS)),,-j$(shell nproc))
 
 ifeq ($(ARCH),x86_64)
   CROSS := $(if $(filter x86_64,$(HOST_ARCH)),,x86_64-linux-gnu-)
