@@ -55,11 +55,10 @@ RT_FLAGS := $(COMMON_FLAGS) -ffreestanding -fno-exceptions -fno-rtti -fno-stack-
             -ffunction-sections -fdata-sections -fPIE -iquote $(BUILD)/gen
 HOSTED_FLAGS := $(COMMON_FLAGS) -fPIE
 
-RT_DIRS := arch sys vdso
 LIB := $(BUILD)/librawrt.a
 CRT := $(BUILD)/rawrt_crt.o
-CRT_SRCS := arch/$(ARCH)/start.S sys/startup.cpp sched/new_delete.cpp
-RT_SRCS := $(filter-out $(CRT_SRCS),$(wildcard sys/*.cpp vdso/*.cpp sched/*.cpp netpoll/*.cpp) $(wildcard arch/$(ARCH)/*.S))
+CRT_SRCS := arch/$(ARCH)/start.S sys/startup.cpp mem/new_delete.cpp
+RT_SRCS := $(filter-out $(CRT_SRCS),$(wildcard sys/*.cpp vdso/*.cpp locks/*.cpp mem/*.cpp sched/*.cpp netpoll/*.cpp) $(wildcard arch/$(ARCH)/*.S))
 RT_OBJS := $(RT_SRCS:%=$(BUILD)/obj/%.o)
 CRT_OBJS := $(CRT_SRCS:%=$(BUILD)/obj/%.o)
 ERRNO_LIST := $(BUILD)/gen/errno_list.inc
@@ -225,7 +224,7 @@ $(BUILD_ROOT)/fuzz/vdso_fuzz: fuzz/vdso_fuzz.cpp $(wildcard fuzz/*.hpp vdso/*.cp
 install: lib
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 644 $(LIB) $(CRT) $(DESTDIR)$(PREFIX)/lib/
-	for f in $(wildcard arch/*.hpp arch/$(ARCH)/*.hpp sys/*.hpp sys/*.inc vdso/*.hpp sched/*.hpp netpoll/*.hpp); do \
+	for f in $(wildcard arch/*.hpp arch/$(ARCH)/*.hpp sys/*.hpp sys/*.inc vdso/*.hpp locks/*.hpp mem/*.hpp sched/*.hpp netpoll/*.hpp); do \
 	    install -D -m 644 $$f $(DESTDIR)$(PREFIX)/include/rawrt/$$f || exit 1; done
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@ARCH_FLAGS@|$(ARCH_FLAGS)|' mk/rawrt.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/rawrt.pc
@@ -243,23 +242,12 @@ $(ERRNO_LIST):
 
 $(BUILD)/obj/sys/errno.cpp.o: $(ERRNO_LIST)
 
-$(BUILD)/obj/arch/%.S.o: arch/%.S
+# Freestanding objects: the library's, the crt's and the examples'. The rules
+# for tests/ and bench/ below match with shorter stems, so they win there.
+$(BUILD)/obj/%.S.o: %.S
 	@mkdir -p $(@D)
 	$(CXX) $(RT_FLAGS) -c -o $@ $<
-
-$(BUILD)/obj/sys/%.cpp.o: sys/%.cpp
-	@mkdir -p $(@D)
-	$(CXX) $(RT_FLAGS) -c -o $@ $<
-$(BUILD)/obj/vdso/%.cpp.o: vdso/%.cpp
-	@mkdir -p $(@D)
-	$(CXX) $(RT_FLAGS) -c -o $@ $<
-$(BUILD)/obj/sched/%.cpp.o: sched/%.cpp
-	@mkdir -p $(@D)
-	$(CXX) $(RT_FLAGS) -c -o $@ $<
-$(BUILD)/obj/netpoll/%.cpp.o: netpoll/%.cpp
-	@mkdir -p $(@D)
-	$(CXX) $(RT_FLAGS) -c -o $@ $<
-$(BUILD)/obj/examples/%.cpp.o: examples/%.cpp
+$(BUILD)/obj/%.cpp.o: %.cpp
 	@mkdir -p $(@D)
 	$(CXX) $(RT_FLAGS) -c -o $@ $<
 

@@ -14,21 +14,21 @@
 #include <cstdlib>
 
 #include "bench/ratio_reporter.hpp"
-#include "sched/malloc.hpp"
+#include "mem/malloc.hpp"
 
 namespace {
 
-using rawrt::sched::mallocgc;
-using rawrt::sched::mfree;
+using rawrt::mem::mallocgc;
+using rawrt::mem::mfree;
 
 void BM_alloc_small(benchmark::State& state) {
-    rawrt::sched::mcache* c = rawrt::sched::allocmcache();
+    rawrt::mem::mcache* c = rawrt::mem::allocmcache();
     for (auto _ : state) {
         void* p = mallocgc(64, c);
         benchmark::DoNotOptimize(p);
         mfree(p, c);
     }
-    rawrt::sched::freemcache(c);
+    rawrt::mem::freemcache(c);
 }
 BENCHMARK(BM_alloc_small);
 

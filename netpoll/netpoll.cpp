@@ -7,7 +7,7 @@
 #include <atomic>
 
 #include "netpoll/poll_desc.hpp"
-#include "sched/lock_futex.hpp"
+#include "locks/lock_futex.hpp"
 #include "sys/calls.hpp"
 #include "sys/fatal.hpp"
 #include "vdso/vdso.hpp"
@@ -28,7 +28,7 @@ constexpr uint64_t kBreakData = 0;
 int epfd = -1;             // Go: epfd
 int netpollEventFd = -1;   // Go: netpollEventFd
 std::atomic<uint32_t> netpollInited{0};
-sched::mutex netpollInitLock;
+locks::mutex netpollInitLock;
 // Go: netpollWakeSig. 1 while a wakeup is written and not yet consumed.
 std::atomic<uint32_t> netpollWakeSig{0};
 
@@ -92,13 +92,13 @@ sys::Result<int> epollwait(epoll_event* events, int64_t delay) {
 
 sys::Result<void> netpollGenericInit() {
     if (netpollInited.load(std::memory_order_acquire) != 0) return {};
-    sched::lock(&netpollInitLock);
+    locks::lock(&netpollInitLock);
     sys::Result<void> r;
     if (netpollInited.load(std::memory_order_relaxed) == 0) {
         r = netpollinit();
         if (r.ok()) netpollInited.store(1, std::memory_order_release);
     }
-    sched::unlock(&netpollInitLock);
+    locks::unlock(&netpollInitLock);
     return r;
 }
 
@@ -203,7 +203,7 @@ int32_t netpoll(int64_t delay, sched::GList* toRun) {
 }
 
 void netpolldestroy() {
-    sched::lock(&netpollInitLock);
+    locks::lock(&netpollInitLock);
     if (netpollInited.load(std::memory_order_relaxed) != 0) {
         (void)sys::raw::close(netpollEventFd);
         (void)sys::raw::close(epfd);
@@ -213,7 +213,7 @@ void netpolldestroy() {
         pollcache_release();
         netpollInited.store(0, std::memory_order_release);
     }
-    sched::unlock(&netpollInitLock);
+    locks::unlock(&netpollInitLock);
 }
 
 NetpollStats netpollstats() {

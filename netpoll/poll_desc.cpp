@@ -30,7 +30,7 @@ constexpr size_t kPollBlockSize = 64 * 1024;
 
 // Go: pollCache.
 struct PollCache {
-    sched::mutex lock;
+    locks::mutex lock;
     pollDesc* first = nullptr;
     PollBlock* blocks = nullptr;
 };
@@ -97,9 +97,9 @@ void require_g(const char* what) {
 
 // Go: netpolldeadlineimpl.
 void netpolldeadlineimpl(pollDesc* pd, uintptr_t seq, bool read, bool write) {
-    sched::lock(&pd->lock);
+    locks::lock(&pd->lock);
     if (seq != (read ? pd->rseq : pd->wseq)) {  // changed or reused since the timer was armed
-        sched::unlock(&pd->lock);
+        locks::unlock(&pd->lock);
         return;
     }
     int32_t delta = 0;
@@ -119,7 +119,7 @@ void netpolldeadlineimpl(pollDesc* pd, uintptr_t seq, bool read, bool write) {
         pd->publishInfo();
         wg = netpollunblock(pd, kModeWrite, false, &delta);
     }
-    sched::unlock(&pd->lock);
+    locks::unlock(&pd->lock);
     if (rg != nullptr) netpollgoready(rg);
     if (wg != nullptr) netpollgoready(wg);
     netpollAdjustWaiters(delta);
@@ -181,7 +181,7 @@ sys::Result<pollDesc*> poll_runtime_pollOpen(int fd) {
     if (auto init = netpollGenericInit(); !init.ok()) return init.error();
     pollDesc* pd = pollcache_alloc();
     if (pd == nullptr) return sys::Errno(ENOMEM);
-    sched::lock(&pd->lock);
+    locks::lock(&pd->lock);
     const uintptr_t wg = pd->wg.load();
     if (wg != pdNil && wg != pdReady) sys::fatal("runtime: blocked write on free polldesc");
     const uintptr_t rg = pd->rg.load();
@@ -197,7 +197,7 @@ sys::Result<pollDesc*> poll_runtime_pollOpen(int fd) {
     pd->wg.store(pdNil);
     pd->wd = 0;
     pd->publishInfo();
-    sched::unlock(&pd->lock);
+    locks::unlock(&pd->lock);
 
     if (auto r = netpollopen(fd, pd); !r.ok()) {
         pollcache_free(pd);
@@ -240,7 +240,7 @@ PollError poll_runtime_pollWait(pollDesc* pd, int32_t mode) {
 }
 
 void poll_runtime_pollUnblock(pollDesc* pd) {
-    sched::lock(&pd->lock);
+    locks::lock(&pd->lock);
     if (pd->closing) sys::fatal("runtime: unblock on closing polldesc");
     pd->closing = true;
     ++pd->rseq;
@@ -251,16 +251,16 @@ void poll_runtime_pollUnblock(pollDesc* pd) {
     G* wg = netpollunblock(pd, kModeWrite, false, &delta);
     disarm(&pd->rt);
     disarm(&pd->wt);
-    sched::unlock(&pd->lock);
+    locks::unlock(&pd->lock);
     if (rg != nullptr) netpollgoready(rg);
     if (wg != nullptr) netpollgoready(wg);
     netpollAdjustWaiters(delta);
 }
 
 void poll_runtime_pollSetDeadline(pollDesc* pd, int64_t d, int32_t mode) {
-    sched::lock(&pd->lock);
+    locks::lock(&pd->lock);
     if (pd->closing) {
-        sched::unlock(&pd->lock);
+        locks::unlock(&pd->lock);
         return;
     }
     const int64_t rd0 = pd->rd, wd0 = pd->wd;
@@ -298,7 +298,7 @@ void poll_runtime_pollSetDeadline(pollDesc* pd, int64_t d, int32_t mode) {
     G* wg = nullptr;
     if (pd->rd < 0) rg = netpollunblock(pd, kModeRead, false, &delta);
     if (pd->wd < 0) wg = netpollunblock(pd, kModeWrite, false, &delta);
-    sched::unlock(&pd->lock);
+    locks::unlock(&pd->lock);
     if (rg != nullptr) netpollgoready(rg);
     if (wg != nullptr) netpollgoready(wg);
     netpollAdjustWaiters(delta);
@@ -342,11 +342,11 @@ bool netpollAnyWaiters() { return netpollWaiters.load() > 0; }
 uint32_t netpollWaiterCount() { return netpollWaiters.load(); }
 
 pollDesc* pollcache_alloc() {
-    sched::lock(&pollcache.lock);
+    locks::lock(&pollcache.lock);
     if (pollcache.first == nullptr) {
         auto mem = sys::raw::mmap(nullptr, kPollBlockSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (!mem.ok()) {
-            sched::unlock(&pollcache.lock);
+            locks::unlock(&pollcache.lock);
             return nullptr;
         }
         auto* block = static_cast<PollBlock*>(mem.value());
@@ -364,26 +364,26 @@ pollDesc* pollcache_alloc() {
     }
     pollDesc* pd = pollcache.first;
     pollcache.first = pd->link;
-    sched::unlock(&pollcache.lock);
+    locks::unlock(&pollcache.lock);
     return pd;
 }
 
 void pollcache_free(pollDesc* pd) {
     // A netpoll that already holds an event for pd's old registration
     // compares that event's tag with fdseq and drops it.
-    sched::lock(&pd->lock);
+    locks::lock(&pd->lock);
     pd->fdseq.store((pd->fdseq.load() + 1) & kTagMask);
     pd->publishInfo();
-    sched::unlock(&pd->lock);
+    locks::unlock(&pd->lock);
 
-    sched::lock(&pollcache.lock);
+    locks::lock(&pollcache.lock);
     pd->link = pollcache.first;
     pollcache.first = pd;
-    sched::unlock(&pollcache.lock);
+    locks::unlock(&pollcache.lock);
 }
 
 void pollcache_release() {
-    sched::lock(&pollcache.lock);
+    locks::lock(&pollcache.lock);
     for (PollBlock* b = pollcache.blocks; b != nullptr;) {
         PollBlock* next = b->next;
         (void)sys::raw::munmap(b, kPollBlockSize);
@@ -391,7 +391,7 @@ void pollcache_release() {
     }
     pollcache.blocks = nullptr;
     pollcache.first = nullptr;
-    sched::unlock(&pollcache.lock);
+    locks::unlock(&pollcache.lock);
     netpollWaiters.store(0);
 }
 

@@ -28,7 +28,7 @@
 #include <atomic>
 #include <cstdint>
 
-#include "sched/lock_futex.hpp"
+#include "locks/lock_futex.hpp"
 #include "sched/runtime2.hpp"
 #include "sched/time.hpp"
 #include "sys/result.hpp"
@@ -99,7 +99,7 @@ struct alignas(64) pollDesc {
 
     // Go: lock. Protects what follows; pollWait, pollReset and netpollready
     // do without it (they use the atomics above).
-    sched::mutex lock;
+    locks::mutex lock;
     bool closing = false;
     // Deadlines, as nanotime: 0 none, < 0 passed (I/O fails with
     // pollErrTimeout), > 0 the time it passes. rseq/wseq are bumped whenever

@@ -12,7 +12,7 @@
 
 #include "sched/chan.hpp"
 
-#include "sched/malloc.hpp"
+#include "sched/layers_below.hpp"
 #include "sched/proc.hpp"
 #include "sys/fatal.hpp"
 

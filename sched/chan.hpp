@@ -45,7 +45,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "sched/lock_spin.hpp"
+#include "sched/layers_below.hpp"
 #include "sched/runtime2.hpp"
 
 namespace rawrt::sched {

@@ -9,7 +9,7 @@
 #include "netpoll/poll_desc.hpp"
 
 #include "sched/go.hpp"
-#include "sched/malloc.hpp"
+#include "sched/layers_below.hpp"
 #include "sched/rand.hpp"
 #include "sched/runq.hpp"
 #include "sched/stack.hpp"

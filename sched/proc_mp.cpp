@@ -9,7 +9,7 @@
 #include <linux/sched.h>
 
 #include "netpoll/netpoll.hpp"
-#include "sched/os_linux.hpp"
+#include "sched/layers_below.hpp"
 #include "sched/proc.hpp"
 #include "sched/runq.hpp"
 #include "sched/signal_unix.hpp"

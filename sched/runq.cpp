@@ -1,6 +1,6 @@
 #include "sched/runq.hpp"
 
-#include "sched/os_linux.hpp"
+#include "sched/layers_below.hpp"
 #include "sys/calls.hpp"
 #include "sys/fatal.hpp"
 

@@ -17,7 +17,7 @@
 #include <cstdint>
 
 #include "sched/context.hpp"
-#include "sched/lock_futex.hpp"
+#include "sched/layers_below.hpp"
 #include "sched/time.hpp"
 #include "sys/tcb.hpp"
 #include "sys/types.hpp"
@@ -210,7 +210,7 @@ struct P {
     GList gFree;                // dead Gs to reuse (Go: p.gFree)
     StackFreeList stackcache[kNumStackClasses];  // Go: mcache.stackcache
     Timers timers;              // sleeping Gs started here (Go: p.timers)
-    mcache* cache = nullptr;    // Go: p.mcache, the allocator's per-P cache (sched/malloc.hpp)
+    mcache* cache = nullptr;    // Go: p.mcache, the allocator's per-P cache (mem/malloc.hpp)
     // What sysmon saw last time (Go: sysmontick), owned by sysmon.
     struct {
         uint32_t schedtick = 0;

@@ -1,7 +1,7 @@
 #include "sched/standby.hpp"
 
 #include "sched/debug.hpp"
-#include "sched/os_linux.hpp"
+#include "sched/layers_below.hpp"
 #include "sched/proc.hpp"
 #include "sched/runq.hpp"
 #include "sched/sysmon.hpp"

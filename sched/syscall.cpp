@@ -34,7 +34,7 @@
 
 #include "arch/cpu_relax.hpp"
 #include "sched/asymfence.hpp"
-#include "sched/os_linux.hpp"
+#include "sched/layers_below.hpp"
 #include "sched/proc.hpp"
 #include "sched/runq.hpp"
 #include "sched/sysmon.hpp"

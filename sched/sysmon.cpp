@@ -5,7 +5,7 @@
 #include "arch/cpu_relax.hpp"
 #include "sched/asymfence.hpp"
 #include "sched/debug.hpp"
-#include "sched/os_linux.hpp"
+#include "sched/layers_below.hpp"
 #include "sched/proc.hpp"
 #include "sched/standby.hpp"
 #include "sched/stats.hpp"

@@ -1,7 +1,7 @@
 #include "sched/time.hpp"
 
 #include "netpoll/netpoll.hpp"
-#include "sched/malloc.hpp"
+#include "sched/layers_below.hpp"
 #include "sched/proc.hpp"
 #include "sched/runtime2.hpp"
 #include "sys/calls.hpp"

@@ -14,7 +14,7 @@
 #include <atomic>
 #include <cstdint>
 
-#include "sched/lock_futex.hpp"
+#include "sched/layers_below.hpp"
 
 namespace rawrt::sched {
 

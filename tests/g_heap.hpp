@@ -7,7 +7,7 @@
 #include <new>
 #include <utility>
 
-#include "sched/malloc.hpp"
+#include "mem/malloc.hpp"
 
 namespace rawrt::test {
 

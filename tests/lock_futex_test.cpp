@@ -1,4 +1,4 @@
-// Futex notes and the runtime mutex (sched/lock_futex.hpp), exercised from plain glibc threads: both
+// Futex notes and the runtime mutex (locks/lock_futex.hpp), exercised from plain glibc threads: both
 // are the scheduler's thread-level primitives and must work on any thread.
 
 #include <gtest/gtest.h>
@@ -7,11 +7,11 @@
 #include <thread>
 #include <vector>
 
-#include "sched/lock_futex.hpp"
+#include "locks/lock_futex.hpp"
 
 namespace {
 
-using namespace rawrt::sched;
+using namespace rawrt::locks;
 
 TEST(Note, WakeupBeforeSleepLetsTheSleepReturnAtOnce) {
     note n;

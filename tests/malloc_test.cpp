@@ -1,4 +1,4 @@
-// The runtime's allocator (sched/malloc.hpp) from plain glibc threads: size
+// The runtime's allocator (mem/malloc.hpp) from plain glibc threads: size
 // classes, zeroing and alignment, reuse, large objects on their own
 // mappings, caches used concurrently (and handed from one thread to
 // another, as a P is), teardown, and the fatal errors for bad frees.
@@ -17,15 +17,15 @@
 #include <thread>
 #include <vector>
 
-#include "sched/malloc.hpp"
-#include "sched/mcache.hpp"
-#include "sched/mheap.hpp"
-#include "sched/sizeclasses.hpp"
+#include "mem/malloc.hpp"
+#include "mem/mcache.hpp"
+#include "mem/mheap.hpp"
+#include "mem/sizeclasses.hpp"
 #include "tests/child_process.hpp"
 
 namespace {
 
-using namespace rawrt::sched;
+using namespace rawrt::mem;
 
 bool all_zero(const void* p, size_t n) {
     auto* b = static_cast<const unsigned char*>(p);

@@ -18,10 +18,10 @@ using rawrt::Chan;
 
 // Gs queued on one of c's wait queues (taken under the channel's lock).
 int queued(rawrt::sched::hchan* c, bool senders) {
-    rawrt::sched::lock(&c->lock);
+    rawrt::locks::lock(&c->lock);
     int n = 0;
     for (auto* s = senders ? c->sendq.first : c->recvq.first; s != nullptr; s = s->next) ++n;
-    rawrt::sched::unlock(&c->lock);
+    rawrt::locks::unlock(&c->lock);
     return n;
 }
 

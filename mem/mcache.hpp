@@ -11,10 +11,10 @@
 #include <atomic>
 #include <cstdint>
 
-#include "sched/mspan.hpp"
-#include "sched/sizeclasses.hpp"
+#include "mem/mspan.hpp"
+#include "mem/sizeclasses.hpp"
 
-namespace rawrt::sched {
+namespace rawrt::mem {
 
 // Go: emptymspan. Stands in for "no span" so the allocation fast path needs
 // no null check: it has no free object, so it sends the caller to refill.
@@ -43,4 +43,4 @@ struct mcache {
     void count(int64_t bytes) { inuse.store(inuse.load(std::memory_order_relaxed) + bytes, std::memory_order_relaxed); }
 };
 
-}  // namespace rawrt::sched
+}  // namespace rawrt::mem

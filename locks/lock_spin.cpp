@@ -1,11 +1,11 @@
-#include "sched/lock_spin.hpp"
+#include "locks/lock_spin.hpp"
 
 #include "arch/cpu_relax.hpp"
-#include "sched/lock_futex.hpp"
-#include "sched/os_linux.hpp"
+#include "locks/lock_futex.hpp"
+#include "locks/os_linux.hpp"
 #include "sys/fatal.hpp"
 
-namespace rawrt::sched {
+namespace rawrt::locks {
 
 namespace {
 
@@ -32,4 +32,4 @@ void unlock(spinmutex* l) {
 }
 #endif
 
-}  // namespace rawrt::sched
+}  // namespace rawrt::locks

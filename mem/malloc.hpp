@@ -24,7 +24,7 @@
 
 #include <cstddef>
 
-namespace rawrt::sched {
+namespace rawrt::mem {
 
 struct mcache;
 
@@ -63,7 +63,7 @@ MallocStats mallocstats();
 // function returning the current M's P's mcache. Until then it returns nullptr.
 extern mcache* (*current_mcache)();
 
-}  // namespace rawrt::sched
+}  // namespace rawrt::mem
 
 namespace rawrt {
 

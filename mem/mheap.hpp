@@ -29,13 +29,13 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "sched/lock_futex.hpp"
-#include "sched/mcache.hpp"
-#include "sched/mcentral.hpp"
-#include "sched/mspan.hpp"
-#include "sched/sizeclasses.hpp"
+#include "locks/lock_futex.hpp"
+#include "mem/mcache.hpp"
+#include "mem/mcentral.hpp"
+#include "mem/mspan.hpp"
+#include "mem/sizeclasses.hpp"
 
-namespace rawrt::sched {
+namespace rawrt::mem {
 
 inline constexpr size_t logHeapArenaBytes = 26;  // Go: logHeapArenaBytes (64 MiB on 64-bit Linux)
 inline constexpr size_t heapArenaBytes = size_t{1} << logHeapArenaBytes;
@@ -69,7 +69,7 @@ struct mheap {
     static constexpr size_t maxFreeListPages = 16;
     static constexpr size_t largeBuckets = 256;
 
-    mutex lock;
+    locks::mutex lock;
     heapArena* allarenas = nullptr;
     size_t narenas = 0;
     // Arena base by arena number (open addressing): mfree's "is this ours"
@@ -87,7 +87,7 @@ struct mheap {
 
     // Go pads each mcentral to a cache line so classes do not share one.
     struct alignas(64) paddedCentral {
-        sched::mcentral mcentral;
+        mem::mcentral mcentral;
     };
     paddedCentral central[_NumSizeClasses];
 
@@ -137,4 +137,4 @@ inline heapArena* arenaOfSpan(const mspan* s) {
     return reinterpret_cast<heapArena*>(reinterpret_cast<uintptr_t>(s) & ~(heapArenaBytes - 1));
 }
 
-}  // namespace rawrt::sched
+}  // namespace rawrt::mem

@@ -10,13 +10,13 @@
 
 #include <cstdint>
 
-#include "sched/lock_futex.hpp"
-#include "sched/mspan.hpp"
+#include "locks/lock_futex.hpp"
+#include "mem/mspan.hpp"
 
-namespace rawrt::sched {
+namespace rawrt::mem {
 
 struct mcentral {
-    mutex lock;
+    locks::mutex lock;
     mSpanList partial;  // not cached, at least one free object (Go: partial)
     mSpanList full;     // not cached, none free (Go: full)
 
@@ -38,4 +38,4 @@ private:
     void putBackLocked(mspan* s);
 };
 
-}  // namespace rawrt::sched
+}  // namespace rawrt::mem

@@ -1,11 +1,11 @@
-#include "sched/lock_futex.hpp"
+#include "locks/lock_futex.hpp"
 
 #include "arch/cpu_relax.hpp"
-#include "sched/os_linux.hpp"
+#include "locks/os_linux.hpp"
 #include "sys/fatal.hpp"
 #include "vdso/vdso.hpp"
 
-namespace rawrt::sched {
+namespace rawrt::locks {
 namespace {
 
 constexpr uint32_t mutex_unlocked = 0;
@@ -89,4 +89,4 @@ bool notetsleep(note* n, int64_t ns) {
     }
 }
 
-}  // namespace rawrt::sched
+}  // namespace rawrt::locks

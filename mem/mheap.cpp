@@ -1,14 +1,14 @@
 // The page heap: arenas from mmap, page runs cut into spans and merged back
 // when freed, the large-object record, and teardown. See mheap.hpp.
 
-#include "sched/mheap.hpp"
+#include "mem/mheap.hpp"
 
 #include <linux/mman.h>
 
 #include "sys/calls.hpp"
 #include "sys/fatal.hpp"
 
-namespace rawrt::sched {
+namespace rawrt::mem {
 
 constinit mheap mheap_;
 
@@ -47,16 +47,16 @@ heapArena* mapArena() {
 }  // namespace
 
 mspan* mheap::allocSpan(size_t npages) {
-    sched::lock(&lock);
+    locks::lock(&lock);
     mspan* s = allocSpanLocked(npages);
-    sched::unlock(&lock);
+    locks::unlock(&lock);
     return s;
 }
 
 void mheap::freeSpan(mspan* s) {
-    sched::lock(&lock);
+    locks::lock(&lock);
     freeSpanLocked(s);
-    sched::unlock(&lock);
+    locks::unlock(&lock);
 }
 
 mspan* mheap::allocSpanLocked(size_t npages) {
@@ -182,7 +182,7 @@ size_t mheap::largeSize(uintptr_t base) {
 // Every mapping goes; the bookkeeping returns to its first state. The large
 // objects' records live in arenas, so their mappings go first.
 void mheap::releaseAll() {
-    sched::lock(&lock);
+    locks::lock(&lock);
     for (auto& head : large) {
         for (largeObject* l = head; l != nullptr; l = l->next)
             (void)sys::raw::munmap(reinterpret_cast<void*>(l->base), l->bytes);
@@ -202,7 +202,7 @@ void mheap::releaseAll() {
     mappedBytes = 0;
     largeMappings = 0;
     inuse.store(0, std::memory_order_relaxed);
-    sched::unlock(&lock);
+    locks::unlock(&lock);
 }
 
-}  // namespace rawrt::sched
+}  // namespace rawrt::mem

@@ -22,10 +22,10 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "sched/sizeclasses.hpp"
+#include "mem/sizeclasses.hpp"
 #include "sys/fatal.hpp"
 
-namespace rawrt::sched {
+namespace rawrt::mem {
 
 struct mcache;
 
@@ -138,4 +138,4 @@ struct mSpanList {
     }
 };
 
-}  // namespace rawrt::sched
+}  // namespace rawrt::mem

@@ -6,7 +6,7 @@
 #include <atomic>
 #include <cstdint>
 
-namespace rawrt::sched {
+namespace rawrt::locks {
 
 // Sleeps while *addr == val, at most ns nanoseconds when ns >= 0. Returns on
 // a wakeup, a timeout, a signal, or at once when *addr != val: callers
@@ -24,4 +24,4 @@ int32_t getproccount();
 // Gives up the CPU to another thread (sched_yield).
 void osyield();
 
-}  // namespace rawrt::sched
+}  // namespace rawrt::locks

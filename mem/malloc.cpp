@@ -1,20 +1,20 @@
 // mallocgc and mfree: size classes through the P's cache or the central
 // lists, large objects straight from mmap. See malloc.hpp.
 
-#include "sched/malloc.hpp"
+#include "mem/malloc.hpp"
 
 #include <linux/mman.h>
 
 #include <bit>
 #include <new>
 
-#include "sched/mcache.hpp"
-#include "sched/mheap.hpp"
-#include "sched/sizeclasses.hpp"
+#include "mem/mcache.hpp"
+#include "mem/mheap.hpp"
+#include "mem/sizeclasses.hpp"
 #include "sys/calls.hpp"
 #include "sys/fatal.hpp"
 
-namespace rawrt::sched {
+namespace rawrt::mem {
 
 namespace {
 
@@ -219,12 +219,12 @@ MallocStats mallocstats() {
     return stats;
 }
 
-}  // namespace rawrt::sched
+}  // namespace rawrt::mem
 
 namespace rawrt {
 
-void* alloc(size_t size) { return sched::mallocgc(size, sched::current_mcache()); }
+void* alloc(size_t size) { return mem::mallocgc(size, mem::current_mcache()); }
 
-void free(void* p) { sched::mfree(p, sched::current_mcache()); }
+void free(void* p) { mem::mfree(p, mem::current_mcache()); }
 
 }  // namespace rawrt

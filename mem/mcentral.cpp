@@ -1,10 +1,10 @@
 // Central span lists per size class. See mcentral.hpp and mspan.hpp.
 
-#include "sched/mcentral.hpp"
+#include "mem/mcentral.hpp"
 
-#include "sched/mheap.hpp"
+#include "mem/mheap.hpp"
 
-namespace rawrt::sched {
+namespace rawrt::mem {
 
 uint8_t mcentral::spanclass() const {
     // The centrals are mheap_'s array, in class order.
@@ -45,39 +45,39 @@ void mcentral::putBackLocked(mspan* s) {
 }
 
 mspan* mcentral::cacheSpan(mcache* c) {
-    sched::lock(&lock);
+    locks::lock(&lock);
     mspan* s = partial.first;
     if (s != nullptr) {
         partial.remove(s);
     } else if ((s = grow()) == nullptr) {
-        sched::unlock(&lock);
+        locks::unlock(&lock);
         return nullptr;
     }
     s->owner.store(c, std::memory_order_relaxed);
     // From here on frees from other Ps go to remotefree without the lock; one
     // that read the bit clear before takes the lock and looks again.
     s->remotefree.store(spanCached, std::memory_order_relaxed);
-    sched::unlock(&lock);
+    locks::unlock(&lock);
     return s;
 }
 
 void mcentral::uncacheSpan(mspan* s) {
-    sched::lock(&lock);
+    locks::lock(&lock);
     // Clearing spanCached and taking the list is one step: a racing remote
     // free either lands in this list or finds the bit clear and waits for the lock.
     const uintptr_t list = s->remotefree.exchange(0, std::memory_order_acquire);
     s->owner.store(nullptr, std::memory_order_relaxed);
     s->freeRemoteList(list);
     putBackLocked(s);
-    sched::unlock(&lock);
+    locks::unlock(&lock);
 }
 
 void* mcentral::alloc(bool& dirty) {
-    sched::lock(&lock);
+    locks::lock(&lock);
     mspan* s = partial.first;
     if (s == nullptr) {
         if ((s = grow()) == nullptr) {
-            sched::unlock(&lock);
+            locks::unlock(&lock);
             return nullptr;
         }
         partial.insert(s);
@@ -87,7 +87,7 @@ void* mcentral::alloc(bool& dirty) {
         partial.remove(s);
         full.insert(s);
     }
-    sched::unlock(&lock);
+    locks::unlock(&lock);
     return v;
 }
 
@@ -104,10 +104,10 @@ void mcentral::freeRemote(mspan* s, void* p, uintptr_t idx) {
     uintptr_t old = s->remotefree.load(std::memory_order_relaxed);
     if ((old & spanCached) != 0 && push(old)) return;
 
-    sched::lock(&lock);
+    locks::lock(&lock);
     old = s->remotefree.load(std::memory_order_relaxed);
     if ((old & spanCached) != 0 && push(old)) {  // cached meanwhile; only cacheSpan sets the bit, under this lock
-        sched::unlock(&lock);
+        locks::unlock(&lock);
         return;
     }
     const bool wasFull = s->allocCount == s->nelems;
@@ -119,7 +119,7 @@ void mcentral::freeRemote(mspan* s, void* p, uintptr_t idx) {
         partial.remove(s);
         putBackLocked(s);
     }
-    sched::unlock(&lock);
+    locks::unlock(&lock);
 }
 
-}  // namespace rawrt::sched
+}  // namespace rawrt::mem

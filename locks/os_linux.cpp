@@ -1,4 +1,4 @@
-#include "sched/os_linux.hpp"
+#include "locks/os_linux.hpp"
 
 #include <linux/futex.h>
 
@@ -6,7 +6,7 @@
 #include "sys/fatal.hpp"
 #include "sys/types.hpp"
 
-namespace rawrt::sched {
+namespace rawrt::locks {
 
 void futexsleep(std::atomic<uint32_t>* addr, uint32_t val, int64_t ns) {
     static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t));
@@ -41,4 +41,4 @@ int32_t getproccount() {
 
 void osyield() { (void)sys::raw::sched_yield(); }
 
-}  // namespace rawrt::sched
+}  // namespace rawrt::locks

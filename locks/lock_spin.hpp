@@ -1,5 +1,5 @@
 // A lock whose waiters never sleep in the kernel, for the channels' locks
-// (Go uses its futex mutex, sched/lock_futex.hpp, there too). A channel's
+// (Go uses its futex mutex, locks/lock_futex.hpp, there too). A channel's
 // critical sections are a few dozen instructions that never block: readying
 // a G and waking an M happen after the unlock. With no sleeper to wake,
 // unlock is a release store, not a locked exchange: two locked instructions
@@ -13,7 +13,7 @@
 #include <atomic>
 #include <cstdint>
 
-namespace rawrt::sched {
+namespace rawrt::locks {
 
 struct spinmutex {
     std::atomic<uint32_t> key{0};  // 0 unlocked, 1 locked
@@ -33,4 +33,4 @@ void unlock(spinmutex* l);
 inline void unlock(spinmutex* l) { l->key.store(0, std::memory_order_release); }
 #endif
 
-}  // namespace rawrt::sched
+}  // namespace rawrt::locks

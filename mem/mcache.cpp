@@ -1,10 +1,10 @@
 // Per-P span caches. See mcache.hpp.
 
-#include "sched/mcache.hpp"
+#include "mem/mcache.hpp"
 
-#include "sched/mheap.hpp"
+#include "mem/mheap.hpp"
 
-namespace rawrt::sched {
+namespace rawrt::mem {
 
 constinit mspan emptymspan;
 
@@ -32,4 +32,4 @@ void mcache::releaseAll() {
     }
 }
 
-}  // namespace rawrt::sched
+}  // namespace rawrt::mem

@@ -17,7 +17,7 @@
 #include <atomic>
 #include <cstdint>
 
-namespace rawrt::sched {
+namespace rawrt::locks {
 
 // Go: mutex. 0 unlocked, 1 locked, 2 locked with (possible) sleepers.
 struct mutex {
@@ -44,4 +44,4 @@ void notewakeup(note* n);
 void notesleep(note* n);
 bool notetsleep(note* n, int64_t ns);
 
-}  // namespace rawrt::sched
+}  // namespace rawrt::locks

@@ -15,7 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace rawrt::sched {
+namespace rawrt::mem {
 
 inline constexpr size_t _PageShift = 13;  // Go: _PageShift; the runtime's page, not the OS's
 inline constexpr size_t pageSize = size_t{1} << _PageShift;
@@ -115,4 +115,4 @@ constexpr uint8_t size_to_class(size_t size) {
     return sizeclasses.size_to_class128[(size - smallSizeMax + largeSizeDiv - 1) / largeSizeDiv];
 }
 
-}  // namespace rawrt::sched
+}  // namespace rawrt::mem

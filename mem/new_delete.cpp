@@ -11,7 +11,7 @@
 #include <cstddef>
 #include <new>
 
-#include "sched/malloc.hpp"
+#include "mem/malloc.hpp"
 #include "sys/fatal.hpp"
 
 namespace {
@@ -23,13 +23,13 @@ void* allocate(std::size_t size) {
 }
 
 void* allocate_aligned(std::size_t size, std::align_val_t align) {
-    void* p = rawrt::sched::mallocgc_aligned(size, static_cast<std::size_t>(align), rawrt::sched::current_mcache());
+    void* p = rawrt::mem::mallocgc_aligned(size, static_cast<std::size_t>(align), rawrt::mem::current_mcache());
     if (p == nullptr) rawrt::sys::fatal("out of memory");
     return p;
 }
 
 void* try_allocate_aligned(std::size_t size, std::align_val_t align) {
-    return rawrt::sched::mallocgc_aligned(size, static_cast<std::size_t>(align), rawrt::sched::current_mcache());
+    return rawrt::mem::mallocgc_aligned(size, static_cast<std::size_t>(align), rawrt::mem::current_mcache());
 }
 
 }  // namespace
