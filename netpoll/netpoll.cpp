@@ -22,8 +22,10 @@ constexpr int EFD_NONBLOCK = O_NONBLOCK;
 // Go: 128 events per epoll_wait.
 constexpr int kMaxEvents = 128;
 
-// The eventfd's registration carries 0: a tagged pollDesc pointer never is.
+// The eventfd's registration carries 0, and a watched poller's wakefd 1: a
+// tagged pollDesc pointer is neither.
 constexpr uint64_t kBreakData = 0;
+constexpr uint64_t kWatchData = 1;
 
 int epfd = -1;             // Go: epfd
 int netpollEventFd = -1;   // Go: netpollEventFd
@@ -88,6 +90,36 @@ sys::Result<int> epollwait(epoll_event* events, int64_t delay) {
     return sys::raw::epoll_pwait(epfd, events, kMaxEvents, static_cast<int>(ms));
 }
 
+void closefds() {
+    (void)sys::raw::close(netpollEventFd);
+    (void)sys::raw::close(epfd);
+    netpollEventFd = -1;
+    epfd = -1;
+}
+
+// Another poller's wakefd: a blocking netpoll returns when it is readable
+// (edge-triggered: the other poller is polled after every blocking wait,
+// and each new completion raises a new edge).
+sys::Result<void> watch(int fd) {
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLET;
+    ev.data = kWatchData;
+    return sys::raw::epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+void destroy() {
+    locks::lock(&netpollInitLock);
+    if (netpollInited.load(std::memory_order_relaxed) != 0) {
+        closefds();
+        netpollWakeSig.store(0);
+        pollcache_release();
+        netpollInited.store(0, std::memory_order_release);
+    }
+    locks::unlock(&netpollInitLock);
+}
+
+sched::Poller epollPoller = {"epoll", netpoll, netpollBreak, watch, -1, destroy};
+
 }  // namespace
 
 sys::Result<void> netpollGenericInit() {
@@ -96,7 +128,11 @@ sys::Result<void> netpollGenericInit() {
     sys::Result<void> r;
     if (netpollInited.load(std::memory_order_relaxed) == 0) {
         r = netpollinit();
-        if (r.ok()) netpollInited.store(1, std::memory_order_release);
+        if (r.ok()) {
+            r = sched::poller_install(&epollPoller);
+            if (r.ok()) netpollInited.store(1, std::memory_order_release);
+            else closefds();
+        }
     }
     locks::unlock(&netpollInitLock);
     return r;
@@ -167,6 +203,7 @@ int32_t netpoll(int64_t delay, sched::GList* toRun) {
         const uint32_t ev = events[i].events;
         const uint64_t data = events[i].data;
         if (ev == 0) continue;
+        if (data == kWatchData) continue;  // the seam polls the other pollers next
         if (data == kBreakData) {
             if (ev != EPOLLIN) sys::fatal("runtime: netpoll: eventfd ready for something unexpected: ", sys::Hex{ev});
             // A non-blocking poll leaves the wakeup for the blocking one it
@@ -200,20 +237,6 @@ int32_t netpoll(int64_t delay, sched::GList* toRun) {
     }
     if (readied != 0) count(counters.gs_ready, static_cast<uint64_t>(readied));
     return delta;
-}
-
-void netpolldestroy() {
-    locks::lock(&netpollInitLock);
-    if (netpollInited.load(std::memory_order_relaxed) != 0) {
-        (void)sys::raw::close(netpollEventFd);
-        (void)sys::raw::close(epfd);
-        netpollEventFd = -1;
-        epfd = -1;
-        netpollWakeSig.store(0);
-        pollcache_release();
-        netpollInited.store(0, std::memory_order_release);
-    }
-    locks::unlock(&netpollInitLock);
 }
 
 NetpollStats netpollstats() {

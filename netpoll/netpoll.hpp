@@ -1,12 +1,15 @@
-// The epoll half of the netpoller, after Go's runtime/netpoll_epoll.go (same
-// names). One epoll instance for the process, made on first use, with every
-// pollable fd registered once, edge-triggered, for both directions; an
-// eventfd in the same set lets any thread break a blocked netpoll.
+// The epoll poller, after Go's runtime/netpoll_epoll.go (same names). One
+// epoll instance for the process, made on first use and installed behind the
+// scheduler's seam (sched/poller.hpp), with every pollable fd registered
+// once, edge-triggered, for both directions; an eventfd in the same set lets
+// any thread break a blocked netpoll. The scheduler reaches it through the
+// seam: sched::netpoll, sched::netpollBreak, sched::netpolldestroy (which
+// closes the fds and unmaps every pollDesc).
 //
 //   netpollGenericInit();          // poll_runtime_pollOpen does it for you
 //   sched::GList ready;
 //   int32_t delta = netpoll(0, &ready);    // what is ready now, never blocks
-//   netpollAdjustWaiters(delta);           // once the Gs are queued
+//   sched::netpollAdjustWaiters(delta);    // once the Gs are queued
 //   ... ready each G (sched::ready) ...
 //
 //   netpoll(-1, &ready);   // block until an fd is ready or netpollBreak()
@@ -21,6 +24,7 @@
 
 #include <cstdint>
 
+#include "sched/poller.hpp"
 #include "sched/runtime2.hpp"
 #include "sys/result.hpp"
 
@@ -29,9 +33,10 @@ namespace rawrt::netpoll {
 struct pollDesc;
 
 // Go: netpollGenericInit. Makes the epoll instance and the break eventfd the
-// first time; later calls cost one load. Errors: what epoll_create1,
-// eventfd2 or epoll_ctl said (EMFILE, ENFILE, ENOMEM); nothing is left
-// behind then, and the next call tries again.
+// first time and installs the poller behind the scheduler's seam; later
+// calls cost one load. Errors: what epoll_create1, eventfd2, epoll_ctl or
+// sched::poller_install said (EMFILE, ENFILE, ENOMEM, EBUSY); nothing is
+// left behind then, and the next call tries again.
 sys::Result<void> netpollGenericInit();
 // Go: netpollinited. Whether the poller exists (cheap: one load).
 bool netpollinited();
@@ -60,13 +65,6 @@ int32_t netpoll(int64_t delay_ns, sched::GList* ready);
 // (netpollWakeSig), further calls do nothing. A no-op before the poller is
 // started. Any thread.
 void netpollBreak();
-
-// Not in Go (its poller lives as long as the process): closes the epoll fd
-// and the eventfd and unmaps every pollDesc, so that a run's teardown leaves
-// nothing behind. Only when nothing can use the poller any more (every M
-// joined); every pollDesc and registration is gone afterwards. The next
-// netpollGenericInit starts afresh. Does nothing if the poller never started.
-void netpolldestroy();
 
 // Counters since the process started (relaxed: a moment's reading).
 struct NetpollStats {

@@ -18,7 +18,6 @@ namespace {
 
 using sched::G;
 
-std::atomic<uint32_t> netpollWaiters{0};
 
 // Each mapping starts with this header; the pollDescs follow it.
 struct PollBlock {
@@ -57,7 +56,7 @@ bool netpollblockcommit(G* gp, void* gpp) {
     uintptr_t expected = pdWait;
     const bool committed =
         static_cast<std::atomic<uintptr_t>*>(gpp)->compare_exchange_strong(expected, reinterpret_cast<uintptr_t>(gp));
-    if (committed) netpollAdjustWaiters(1);
+    if (committed) sched::netpollAdjustWaiters(1);
     return committed;
 }
 
@@ -122,7 +121,7 @@ void netpolldeadlineimpl(pollDesc* pd, uintptr_t seq, bool read, bool write) {
     locks::unlock(&pd->lock);
     if (rg != nullptr) netpollgoready(rg);
     if (wg != nullptr) netpollgoready(wg);
-    netpollAdjustWaiters(delta);
+    sched::netpollAdjustWaiters(delta);
 }
 
 void deadlineRead(void* pd, uintptr_t seq) { netpollReadDeadline(static_cast<pollDesc*>(pd), seq); }
@@ -254,7 +253,7 @@ void poll_runtime_pollUnblock(pollDesc* pd) {
     locks::unlock(&pd->lock);
     if (rg != nullptr) netpollgoready(rg);
     if (wg != nullptr) netpollgoready(wg);
-    netpollAdjustWaiters(delta);
+    sched::netpollAdjustWaiters(delta);
 }
 
 void poll_runtime_pollSetDeadline(pollDesc* pd, int64_t d, int32_t mode) {
@@ -301,7 +300,7 @@ void poll_runtime_pollSetDeadline(pollDesc* pd, int64_t d, int32_t mode) {
     locks::unlock(&pd->lock);
     if (rg != nullptr) netpollgoready(rg);
     if (wg != nullptr) netpollgoready(wg);
-    netpollAdjustWaiters(delta);
+    sched::netpollAdjustWaiters(delta);
 }
 
 void netpollReadDeadline(pollDesc* pd, uintptr_t seq) { netpolldeadlineimpl(pd, seq, true, false); }
@@ -334,12 +333,6 @@ G* netpollunblock(pollDesc* pd, int32_t mode, bool ioready, int32_t* delta) {
         }
     }
 }
-
-void netpollAdjustWaiters(int32_t delta) {
-    if (delta != 0) netpollWaiters.fetch_add(static_cast<uint32_t>(delta));
-}
-bool netpollAnyWaiters() { return netpollWaiters.load() > 0; }
-uint32_t netpollWaiterCount() { return netpollWaiters.load(); }
 
 pollDesc* pollcache_alloc() {
     locks::lock(&pollcache.lock);
@@ -392,7 +385,6 @@ void pollcache_release() {
     pollcache.blocks = nullptr;
     pollcache.first = nullptr;
     locks::unlock(&pollcache.lock);
-    netpollWaiters.store(0);
 }
 
 }  // namespace rawrt::netpoll

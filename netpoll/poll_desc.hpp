@@ -29,6 +29,7 @@
 #include <cstdint>
 
 #include "locks/lock_futex.hpp"
+#include "sched/poller.hpp"
 #include "sched/runtime2.hpp"
 #include "sched/time.hpp"
 #include "sys/result.hpp"
@@ -161,12 +162,6 @@ int32_t netpollready(sched::GList* toRun, pollDesc* pd, int32_t mode);
 // Go: netpollunblock. Moves pd's mode semaphore to pdReady (ioready) or
 // pdNil and returns the G parked there, if any; *delta counts it.
 sched::G* netpollunblock(pollDesc* pd, int32_t mode, bool ioready, int32_t* delta);
-
-// Go: netpollWaiters. The number of Gs parked on some pollDesc: the
-// scheduler blocks in netpoll only when it is non-zero (or a timer is due).
-void netpollAdjustWaiters(int32_t delta);
-bool netpollAnyWaiters();
-uint32_t netpollWaiterCount();
 
 // Go: pollCache. pollDescs are carved from blocks mapped for the purpose and
 // never unmapped while the poller lives (type stability, see above).

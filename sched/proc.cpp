@@ -5,8 +5,7 @@
 
 #include "sched/proc.hpp"
 
-#include "netpoll/netpoll.hpp"
-#include "netpoll/poll_desc.hpp"
+#include "sched/poller.hpp"
 
 #include "sched/go.hpp"
 #include "sched/layers_below.hpp"
@@ -102,7 +101,7 @@ G* pollidle(int64_t pollUntil) {
         if (delay < 0) delay = 0;
     }
     GList list;
-    const int32_t delta = netpoll::netpoll(delay, &list);
+    const int32_t delta = netpoll(delay, &list);
     sched.pollUntil.store(0, std::memory_order_relaxed);
     sched.lastpoll.store(vdso::nanotime(), std::memory_order_release);
     if (sched.exiting) mexit();
@@ -112,7 +111,7 @@ G* pollidle(int64_t pollUntil) {
     if (pp == nullptr) {
         // Every P is busy: they take the Gs (and their own timers).
         injectglist(&list);
-        netpoll::netpollAdjustWaiters(delta);
+        netpollAdjustWaiters(delta);
         stopm();
         return nullptr;
     }
@@ -120,7 +119,7 @@ G* pollidle(int64_t pollUntil) {
     G* gp = list.pop();
     if (gp == nullptr) return nullptr;
     injectglist(&list);
-    netpoll::netpollAdjustWaiters(delta);
+    netpollAdjustWaiters(delta);
     casgstatus(gp, _Gwaiting, _Grunnable);
     return gp;
 }
@@ -158,13 +157,13 @@ top:
     // The network, without blocking, before stealing: a G made ready by I/O
     // is as good as any (Go's fast path; skipped while another M is blocked
     // in netpoll, which will hand out what it finds).
-    if (netpoll::netpollinited() && netpoll::netpollAnyWaiters() &&
+    if (netpollinited() && netpollAnyWaiters() &&
         sched.lastpoll.load(std::memory_order_relaxed) != 0) {
         GList list;
-        const int32_t delta = netpoll::netpoll(0, &list);
+        const int32_t delta = netpoll(0, &list);
         if (G* gp = list.pop()) {
             injectglist(&list);
-            netpoll::netpollAdjustWaiters(delta);
+            netpollAdjustWaiters(delta);
             casgstatus(gp, _Gwaiting, _Grunnable);
             *inherit_time = false;
             return gp;
@@ -224,8 +223,8 @@ top:
     // every P at once; the others park without a deadline (Go's rule). A
     // poller that sleeps past a timer we know of is woken to recompute.
     const int64_t pollUntil = earliestTimer();
-    if (netpoll::netpollinited()) {
-        if ((netpoll::netpollAnyWaiters() || pollUntil != 0) &&
+    if (netpollinited()) {
+        if ((netpollAnyWaiters() || pollUntil != 0) &&
             sched.lastpoll.exchange(0, std::memory_order_acq_rel) != 0) {
             if (G* gp = pollidle(pollUntil)) {
                 *inherit_time = false;
@@ -233,10 +232,7 @@ top:
             }
             goto top;
         }
-        if (pollUntil != 0) {
-            const int64_t pollerUntil = sched.pollUntil.load(std::memory_order_acquire);
-            if (pollerUntil == 0 || pollerUntil > pollUntil) netpoll::netpollBreak();
-        }
+        if (pollUntil != 0) netpoll_break_before(pollUntil);
         stopm();
         goto top;
     }

@@ -8,7 +8,7 @@
 
 #include <linux/sched.h>
 
-#include "netpoll/netpoll.hpp"
+#include "sched/poller.hpp"
 #include "sched/layers_below.hpp"
 #include "sched/proc.hpp"
 #include "sched/runq.hpp"
@@ -125,7 +125,7 @@ void begin_exit() {
     if (sched.exiting) return;
     sched.exiting = true;
     wake_all_idle();
-    netpoll::netpollBreak();  // the M blocked in epoll, if any
+    netpollBreak();  // the M blocked in epoll, if any
     sysmonexit();
     notewakeup(&sched.done);
 }

@@ -11,7 +11,7 @@
 #include <linux/futex.h>
 #include <linux/mman.h>
 
-#include "netpoll/netpoll.hpp"
+#include "sched/poller.hpp"
 #include "sched/asymfence.hpp"
 #include "sched/debug.hpp"
 #include "sched/go.hpp"
@@ -117,7 +117,7 @@ void teardown() {
     for (M* mp = allm; mp != nullptr; mp = mp->alllink) join(mp);
     for (M* mp = sched.freem; mp != nullptr; mp = mp->alllink) join(mp);
     installsyscallhooks(false);
-    netpoll::netpolldestroy();  // every M is gone: nobody polls or holds a pollDesc
+    netpolldestroy();  // every M is gone: nobody polls or holds a pollDesc
     semtable_reset();           // Gs still parked on semaphores: their stacks go below
     finalstats();
     deinitsig();

@@ -1,7 +1,6 @@
 #include "sched/sysmon.hpp"
 
-#include "netpoll/netpoll.hpp"
-#include "netpoll/poll_desc.hpp"
+#include "sched/poller.hpp"
 #include "arch/cpu_relax.hpp"
 #include "sched/asymfence.hpp"
 #include "sched/debug.hpp"
@@ -224,10 +223,10 @@ namespace {
 // busy would leave Gs readied by I/O waiting for ever without this.
 void sysmonpoll(int64_t now) {
     int64_t lastpoll = sched.lastpoll.load(std::memory_order_acquire);
-    if (!netpoll::netpollinited() || lastpoll == 0 || lastpoll + debug.netpoll_ns >= now) return;
+    if (!netpollinited() || lastpoll == 0 || lastpoll + debug.netpoll_ns >= now) return;
     sched.lastpoll.compare_exchange_strong(lastpoll, now, std::memory_order_acq_rel);
     GList list;
-    const int32_t delta = netpoll::netpoll(0, &list);
+    const int32_t delta = netpoll(0, &list);
     if (list.empty()) return;
     bump(counters.polls);
     // sysmon counts as no M for checkdead: from the Gs' _Grunnable to the
@@ -236,7 +235,7 @@ void sysmonpoll(int64_t now) {
     incidlelocked(-1);
     injectglist(&list);
     incidlelocked(1);
-    netpoll::netpollAdjustWaiters(delta);
+    netpollAdjustWaiters(delta);
 }
 
 // sysmon was woken by sysmonprompt (no M could stand by): a P went into a

@@ -1,6 +1,6 @@
 #include "sched/time.hpp"
 
-#include "netpoll/netpoll.hpp"
+#include "sched/poller.hpp"
 #include "sched/layers_below.hpp"
 #include "sched/proc.hpp"
 #include "sched/runtime2.hpp"
@@ -154,8 +154,7 @@ int64_t earliestTimer() {
 
 void wakeNetPoller(int64_t when) {
     if (sched.lastpoll.load(std::memory_order_acquire) == 0) {
-        const int64_t pollUntil = sched.pollUntil.load(std::memory_order_acquire);
-        if (pollUntil == 0 || pollUntil > when) netpoll::netpollBreak();
+        netpoll_break_before(when);
         return;
     }
     wakep();

@@ -60,7 +60,7 @@ char thread_state(pid_t tid) {
 // Every test leaves the poller as it found it: not started.
 class Netpoll : public ::testing::Test {
 protected:
-    void TearDown() override { np::netpolldestroy(); }
+    void TearDown() override { rawrt::sched::netpolldestroy(); }
 };
 
 // A hosted thread blocked in netpoll(-1) until it returns; records what it got.
@@ -116,7 +116,7 @@ TEST_F(Netpoll, StartsOnFirstUseWithItsTwoDescriptors) {
         if (np::netpollIsPollDescriptor(fd)) {
             EXPECT_EQ(::fcntl(fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
         }
-    np::netpolldestroy();
+    rawrt::sched::netpolldestroy();
     EXPECT_FALSE(np::netpollinited());
     EXPECT_EQ(rawrt::test::count_entries("/proc/self/fd"), fds_before);
 }
@@ -310,7 +310,7 @@ TEST_F(Netpoll, PollWaitParksUntilNetpollReportsTheFdAndReadinessIsNotLost) {
             wait_result = np::poll_runtime_pollWait(pd, np::kModeRead);
             back = true;
         });
-        parked = eventually_on_g([&] { return np::netpollWaiterCount() == 1; });
+        parked = eventually_on_g([&] { return rawrt::sched::netpollWaiterCount() == 1; });
         rawrt::sched::GList list;
         (void)np::netpoll(0, &list);  // nothing ready yet
         woke_early = list.n != 0 || back.load();
@@ -318,7 +318,7 @@ TEST_F(Netpoll, PollWaitParksUntilNetpollReportsTheFdAndReadinessIsNotLost) {
         const int32_t delta = np::netpoll(0, &list);
         readied = list.n;
         rawrt::sched::injectglist(&list);
-        np::netpollAdjustWaiters(delta);
+        rawrt::sched::netpollAdjustWaiters(delta);
         eventually_on_g([&] { return back.load(); });
         // A notification with nobody waiting is kept (pdReady), and the
         // next wait consumes it without parking.
@@ -337,7 +337,7 @@ TEST_F(Netpoll, PollWaitParksUntilNetpollReportsTheFdAndReadinessIsNotLost) {
     EXPECT_EQ(readied, 1);
     EXPECT_EQ(wait_result, np::pollNoError);
     EXPECT_TRUE(ready_kept);
-    EXPECT_EQ(np::netpollWaiterCount(), 0u);
+    EXPECT_EQ(rawrt::sched::netpollWaiterCount(), 0u);
 }
 
 // The fd is closed behind the poller's back while its file lives on (a
@@ -377,7 +377,7 @@ TEST_F(Netpoll, AStaleEventAfterCloseAndFdReuseDoesNotWakeTheNewG) {
             back = true;
             (void)rawrt::sys::raw::read(number, &got, 1);
         });
-        parked = eventually_on_g([&] { return np::netpollWaiterCount() == 1; });
+        parked = eventually_on_g([&] { return rawrt::sched::netpollWaiterCount() == 1; });
         const uint64_t stale0 = np::netpollstats().stale_events;
         (void)rawrt::sys::raw::write(old_pipe.w, "o", 1);  // the old registration fires
         rawrt::sched::GList list;
@@ -388,7 +388,7 @@ TEST_F(Netpoll, AStaleEventAfterCloseAndFdReuseDoesNotWakeTheNewG) {
         const int32_t delta = np::netpoll(0, &list);
         woken_by_real = list.n == 1;
         rawrt::sched::injectglist(&list);
-        np::netpollAdjustWaiters(delta);
+        rawrt::sched::netpollAdjustWaiters(delta);
         if (!eventually_on_g([&] { return back.load(); })) np::poll_runtime_pollUnblock(pd_b);
         if (!(pd_b->info() & np::pollClosing)) np::poll_runtime_pollUnblock(pd_b);
         np::poll_runtime_pollClose(pd_b);
@@ -416,7 +416,7 @@ TEST_F(Netpoll, DeadlinesInThePastFailWaitsAndTheTimerHookIgnoresStaleFirings) {
             past = np::poll_runtime_pollWait(pd, np::kModeRead);
             back = 1;
         });
-        eventually_on_g([&] { return np::netpollWaiterCount() == 1; });
+        eventually_on_g([&] { return rawrt::sched::netpollWaiterCount() == 1; });
         np::poll_runtime_pollSetDeadline(pd, -1, np::kModeRead);
         eventually_on_g([&] { return back.load() == 1; });
         reset_while_passed = np::poll_runtime_pollReset(pd, np::kModeRead);
@@ -428,9 +428,9 @@ TEST_F(Netpoll, DeadlinesInThePastFailWaitsAndTheTimerHookIgnoresStaleFirings) {
             fired = np::poll_runtime_pollWait(pd, np::kModeRead);
             back = 2;
         });
-        second_parked = eventually_on_g([&] { return np::netpollWaiterCount() == 1; });
+        second_parked = eventually_on_g([&] { return rawrt::sched::netpollWaiterCount() == 1; });
         np::netpollReadDeadline(pd, seq - 1);  // a timer armed for an older setting
-        stale_firing_ignored = back.load() == 1 && np::netpollWaiterCount() == 1;
+        stale_firing_ignored = back.load() == 1 && rawrt::sched::netpollWaiterCount() == 1;
         np::netpollReadDeadline(pd, seq);      // the current one: times the wait out
         eventually_on_g([&] { return back.load() == 2; });
         np::poll_runtime_pollUnblock(pd);
@@ -455,7 +455,7 @@ TEST_F(Netpoll, DestroyLeavesNoDescriptorOrMappingBehind) {
         np::poll_runtime_pollUnblock(pd.value());
         np::poll_runtime_pollClose(pd.value());
     }
-    np::netpolldestroy();
+    rawrt::sched::netpolldestroy();
     EXPECT_EQ(rawrt::test::count_entries("/proc/self/fd"), fds_before);
     EXPECT_EQ(rawrt::test::count_lines("/proc/self/maps"), maps_before);
     // And it starts again afterwards.
@@ -490,7 +490,7 @@ TEST_F(Netpoll, FDReadParksUntilDataThenSeesEndOfFile) {
                 eof = m.ok() ? static_cast<int64_t>(m.value()) : -m.error().code();
                 wg.done();
             });
-            parked = eventually_on_g([&] { return np::netpollWaiterCount() == 1; });
+            parked = eventually_on_g([&] { return rawrt::sched::netpollWaiterCount() == 1; });
             (void)wr.write("hello", 5);
             eventually_on_g([&] { return first != -1; });
             (void)wr.close();  // end of file for the reader, parked again by now or soon
@@ -530,7 +530,7 @@ TEST_F(Netpoll, FDWriterParksOnAFullPipeUntilTheReaderDrainsIt) {
             (void)wr.close();
             wg.done();
         });
-        writer_parked = eventually_on_g([&] { return np::netpollWaiterCount() == 1; });
+        writer_parked = eventually_on_g([&] { return rawrt::sched::netpollWaiterCount() == 1; });
         static unsigned char in[7919];  // odd-sized reads
         uint64_t h = 1469598103934665603ull;
         for (;;) {
@@ -571,7 +571,7 @@ TEST_F(Netpoll, FDCloseWakesParkedReaderAndWriterWithEBADF) {
             writer_err = n.ok() ? 0 : n.error().code();
             wg.done();
         });
-        both_parked = eventually_on_g([&] { return np::netpollWaiterCount() == 2; });
+        both_parked = eventually_on_g([&] { return rawrt::sched::netpollWaiterCount() == 2; });
         close_ok = rd.close().ok();
         close_ok = wr2.close().ok() && close_ok;
         wg.wait();
@@ -592,7 +592,7 @@ TEST_F(Netpoll, FDCloseWakesParkedReaderAndWriterWithEBADF) {
     EXPECT_LT(written_before, size_t{1} << 20);
     EXPECT_EQ(read_after, EBADF);
     EXPECT_EQ(close_again, EBADF);
-    EXPECT_EQ(np::netpollWaiterCount(), 0u);
+    EXPECT_EQ(rawrt::sched::netpollWaiterCount(), 0u);
 }
 
 TEST_F(Netpoll, FDPastDeadlineTimesOutAndLeavesTheFDUsable) {
@@ -608,7 +608,7 @@ TEST_F(Netpoll, FDPastDeadlineTimesOutAndLeavesTheFDUsable) {
             parked_err = n.ok() ? 0 : n.error().code();
             back = true;
         });
-        eventually_on_g([&] { return np::netpollWaiterCount() == 1; });
+        eventually_on_g([&] { return rawrt::sched::netpollWaiterCount() == 1; });
         (void)rd.set_read_deadline(rawrt::vdso::nanotime() - 1);  // passed: wakes the reader
         eventually_on_g([&] { return back.load(); });
         char c;
@@ -641,7 +641,7 @@ TEST_F(Netpoll, FDEventfdParksAReaderUntilItIsSignalled) {
             (void)ev.read(&got, sizeof got);
             wg.done();
         });
-        parked = eventually_on_g([&] { return np::netpollWaiterCount() == 1; });
+        parked = eventually_on_g([&] { return rawrt::sched::netpollWaiterCount() == 1; });
         const uint64_t five = 5;
         (void)ev.write(&five, sizeof five);
         wg.wait();
@@ -654,7 +654,7 @@ TEST_F(Netpoll, FDEventfdParksAReaderUntilItIsSignalled) {
             for (auto& v : sem) (void)s.read(&v, sizeof v);
             wg.done();
         });
-        eventually_on_g([&] { return np::netpollWaiterCount() == 1; });
+        eventually_on_g([&] { return rawrt::sched::netpollWaiterCount() == 1; });
         const uint64_t one = 1;
         (void)s.write(&one, sizeof one);
         wg.wait();
@@ -727,7 +727,7 @@ TEST_F(Netpoll, FDConcurrentReadersOfOnePipeTakeTurns) {
                 got[i] = n.ok() && n.value() == 1 ? c : -1;
                 wg.done();
             });
-        eventually_on_g([&] { return np::netpollWaiterCount() == 1; });  // one parked, the rest on the lock
+        eventually_on_g([&] { return rawrt::sched::netpollWaiterCount() == 1; });  // one parked, the rest on the lock
         for (int i = 0; i < kReaders; ++i) {
             const char c = static_cast<char>('a' + i);
             (void)wr.write(&c, 1);
@@ -775,8 +775,8 @@ TEST_F(Netpoll, ManyGsParkedOnManyPipesWithFewThreads) {
                     if (n.ok() && n.value() == sizeof v) sums[i] += v;
                     wg.done();
                 });
-            all_parked = eventually_on_g([&] { return np::netpollWaiterCount() == static_cast<uint32_t>(kPipes); }) && all_parked;
-            parked_max = std::max(parked_max, static_cast<int>(np::netpollWaiterCount()));
+            all_parked = eventually_on_g([&] { return rawrt::sched::netpollWaiterCount() == static_cast<uint32_t>(kPipes); }) && all_parked;
+            parked_max = std::max(parked_max, static_cast<int>(rawrt::sched::netpollWaiterCount()));
             threads_while_parked = std::max(threads_while_parked, rawrt::stats().threads);
             // Wake them in a scattered order.
             for (int k = 0; k < kPipes; ++k) {

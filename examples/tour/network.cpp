@@ -171,7 +171,7 @@ void network() {
                 ", OS threads ", threads, "\n");
     }
     const Parked parked = count_parked();
-    const uint32_t waiters = rawrt::netpoll::netpollWaiterCount();
+    const uint32_t waiters = rawrt::sched::netpollWaiterCount();
     fdprint(1, "Gs parked on sockets: ", parked.io - 1, " (and the accepting G: IO wait in all ", parked.io, ")\n");
     fdprint(1, "netpoll waiters: ", waiters, "   dial errors: ", dial_errors, "\n");
     fdprint(1, "OS threads, most seen while parked: ", most_while_parked,
