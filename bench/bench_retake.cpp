@@ -11,7 +11,7 @@
 //                                 syscalls) until stats().sysmon_delay_ns is
 //                                 at its maximum (10 ms): rawrt then wakes
 //                                 sysmon from entersyscall (work queued)
-//   BM_retake_latency_backedoff_goway  the same with debug "sysmonprompt=0":
+//   BM_retake_latency_backedoff_goway  the same with debug "sysmon_prompt=0":
 //                                 Go's behaviour, sysmon sleeps its 10 ms out
 //
 // bench/go/gobench runs the same experiment on Go (BM_go_retake_latency_*).
@@ -175,7 +175,7 @@ void BM_retake_latency_backedoff(benchmark::State& state) { report(state, kBacke
 BENCHMARK(BM_retake_latency_backedoff)->UseManualTime()->Iterations(kBackedOffTrials)->Unit(benchmark::kMicrosecond);
 
 void BM_retake_latency_backedoff_goway(benchmark::State& state) {
-    report(state, kBackedOffTrials, true, "sysmonprompt=0");
+    report(state, kBackedOffTrials, true, "sysmon_prompt=0");
 }
 BENCHMARK(BM_retake_latency_backedoff_goway)
     ->UseManualTime()

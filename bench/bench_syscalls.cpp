@@ -38,7 +38,7 @@
 #include "bench/ratio_reporter.hpp"
 #include "sched/go.hpp"
 #include "sched/stats.hpp"
-#include "sched/syscall.hpp"
+#include "sched/entersyscall.hpp"
 #include "sys/calls.hpp"
 #include "bench/on_g.hpp"
 #include "vdso/vdso.hpp"

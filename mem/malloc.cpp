@@ -43,7 +43,7 @@ void memclrNoHeapPointers(void* p, size_t n) {
 // object idx < nelems lies inside it.)
 [[gnu::always_inline]] inline mspan* findObject(heapArena* a, uintptr_t p, uintptr_t& idx) {
     const size_t page = (p - reinterpret_cast<uintptr_t>(a)) >> _PageShift;
-    mspan* s = &a->spans[a->pagemap[page]];
+    mspan* s = &a->spans[a->page_map[page]];
     idx = s->objIndex(p);
     if (s->state != mSpanState::mSpanInUse || idx >= s->nelems || s->startAddr + idx * s->elemsize != p)
         [[unlikely]] badPointer(reinterpret_cast<void*>(p));
@@ -66,7 +66,7 @@ void* largeAlloc(size_t size, size_t align, mcache* c) {
             (void)sys::raw::munmap(reinterpret_cast<void*>(aligned + bytes), base + slack - aligned);
         base = aligned;
     }
-    auto* l = static_cast<largeObject*>(mallocgc(sizeof(largeObject), c));
+    auto* l = static_cast<large_object*>(mallocgc(sizeof(large_object), c));
     if (l == nullptr) {
         (void)sys::raw::munmap(reinterpret_cast<void*>(base), bytes);
         return nullptr;
@@ -74,7 +74,7 @@ void* largeAlloc(size_t size, size_t align, mcache* c) {
     l->base = base;
     l->bytes = bytes;
     lock(&mheap_.lock);
-    mheap_.recordLarge(l);
+    mheap_.record_large(l);
     unlock(&mheap_.lock);
     mheap_.inuse.fetch_add(static_cast<int64_t>(bytes), std::memory_order_relaxed);
     return reinterpret_cast<void*>(base);
@@ -82,7 +82,7 @@ void* largeAlloc(size_t size, size_t align, mcache* c) {
 
 [[gnu::noinline]] void largeFree(void* p, mcache* c) {
     lock(&mheap_.lock);
-    largeObject* l = mheap_.forgetLarge(reinterpret_cast<uintptr_t>(p));
+    large_object* l = mheap_.forget_large(reinterpret_cast<uintptr_t>(p));
     unlock(&mheap_.lock);
     if (l == nullptr) badPointer(p);
     (void)sys::raw::munmap(p, l->bytes);
@@ -99,9 +99,9 @@ mcache* allocmcache() {
     if (mem == nullptr) sys::fatal("out of memory allocating an mcache");
     auto* c = new (mem) mcache;
     lock(&mheap_.lock);
-    c->next = mheap_.allcaches;
+    c->next = mheap_.all_caches;
     if (c->next != nullptr) c->next->prev = c;
-    mheap_.allcaches = c;
+    mheap_.all_caches = c;
     unlock(&mheap_.lock);
     return c;
 }
@@ -112,7 +112,7 @@ void freemcache(mcache* c) {
     if (c->prev != nullptr)
         c->prev->next = c->next;
     else
-        mheap_.allcaches = c->next;
+        mheap_.all_caches = c->next;
     if (c->next != nullptr) c->next->prev = c->prev;
     mheap_.inuse.fetch_add(c->inuse.load(std::memory_order_relaxed), std::memory_order_relaxed);
     unlock(&mheap_.lock);
@@ -136,7 +136,7 @@ namespace {
         v = s->nextFree(dirty);
         c->count(elemsize);
     } else {
-        v = centralOf(spc).alloc(dirty);
+        v = central_of(spc).alloc(dirty);
         if (v == nullptr) return nullptr;
         mheap_.inuse.fetch_add(elemsize, std::memory_order_relaxed);
     }
@@ -160,7 +160,7 @@ void* mallocgc(size_t size, mcache* c) {
 }
 
 void* mallocgc_aligned(size_t size, size_t align, mcache* c) {
-    if (align <= minAlign) return mallocgc(size, c);
+    if (align <= kMinAlign) return mallocgc(size, c);
     if (!power_of_two(align)) return nullptr;
     // Spans start on a page, so every object of a class whose size is a
     // multiple of align is aligned; so is every power-of-two size up to a page.
@@ -175,7 +175,7 @@ void* mallocgc_aligned(size_t size, size_t align, mcache* c) {
 void mfree(void* p, mcache* c) {
     if (p == nullptr) return;
     const uintptr_t addr = reinterpret_cast<uintptr_t>(p);
-    heapArena* a = mheap_.arenaOf(addr);
+    heapArena* a = mheap_.arena_of(addr);
     if (a == nullptr) [[unlikely]] {
         largeFree(p, c);
         return;
@@ -185,9 +185,9 @@ void mfree(void* p, mcache* c) {
     const int64_t elemsize = s->elemsize;
     // Only c's holder ever makes s->owner == c, so this read needs no lock.
     if (c != nullptr && s->owner.load(std::memory_order_relaxed) == c)
-        s->freeObject(p, idx);
+        s->free_object(p, idx);
     else
-        centralOf(s->spanclass).freeRemote(s, p, idx);
+        central_of(s->spanclass).free_remote(s, p, idx);
     if (c != nullptr)
         c->count(-elemsize);
     else
@@ -197,12 +197,12 @@ void mfree(void* p, mcache* c) {
 size_t malloc_usable_size(const void* p) {
     if (p == nullptr) return 0;
     const uintptr_t addr = reinterpret_cast<uintptr_t>(p);
-    if (heapArena* a = mheap_.arenaOf(addr)) {
+    if (heapArena* a = mheap_.arena_of(addr)) {
         uintptr_t idx;
         return findObject(a, addr, idx)->elemsize;
     }
     lock(&mheap_.lock);
-    const size_t bytes = mheap_.largeSize(addr);
+    const size_t bytes = mheap_.large_size(addr);
     unlock(&mheap_.lock);
     if (bytes == 0) badPointer(p);
     return bytes;
@@ -210,11 +210,11 @@ size_t malloc_usable_size(const void* p) {
 
 void mheap_release_all() { mheap_.releaseAll(); }
 
-MallocStats mallocstats() {
+MallocStats malloc_stats() {
     lock(&mheap_.lock);
     int64_t inuse = mheap_.inuse.load(std::memory_order_relaxed);
-    for (mcache* c = mheap_.allcaches; c != nullptr; c = c->next) inuse += c->inuse.load(std::memory_order_relaxed);
-    MallocStats stats{mheap_.mappedBytes, static_cast<size_t>(inuse), mheap_.largeMappings};
+    for (mcache* c = mheap_.all_caches; c != nullptr; c = c->next) inuse += c->inuse.load(std::memory_order_relaxed);
+    MallocStats stats{mheap_.mapped_bytes, static_cast<size_t>(inuse), mheap_.large_mappings};
     unlock(&mheap_.lock);
     return stats;
 }

@@ -57,7 +57,7 @@ struct MallocStats {
     size_t large_mappings;  // live large objects (one mapping each)
 };
 // Exact when no thread is allocating meanwhile.
-MallocStats mallocstats();
+MallocStats malloc_stats();
 
 // The calling thread's cache, or nullptr: the scheduler points this at a
 // function returning the current M's P's mcache. Until then it returns nullptr.

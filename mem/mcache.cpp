@@ -13,13 +13,13 @@ mspan* mcache::refill(int spc) {
     if (s != &emptymspan) {
         // Other Ps may have freed into this span since: take those first,
         // still without a lock.
-        if ((s->remotefree.load(std::memory_order_relaxed) & ~spanCached) != 0) {
-            s->freeRemoteList(s->remotefree.exchange(spanCached, std::memory_order_acquire));
+        if ((s->remote_free.load(std::memory_order_relaxed) & ~span_cached) != 0) {
+            s->free_remote_list(s->remote_free.exchange(span_cached, std::memory_order_acquire));
             if (s->freelist != nullptr) return s;
         }
-        centralOf(spc).uncacheSpan(s);
+        central_of(spc).uncacheSpan(s);
     }
-    s = centralOf(spc).cacheSpan(this);
+    s = central_of(spc).cacheSpan(this);
     alloc[spc] = s != nullptr ? s : &emptymspan;
     return s;
 }
@@ -27,7 +27,7 @@ mspan* mcache::refill(int spc) {
 void mcache::releaseAll() {
     for (int spc = 1; spc < _NumSizeClasses; ++spc) {
         if (alloc[spc] == &emptymspan) continue;
-        centralOf(spc).uncacheSpan(alloc[spc]);
+        central_of(spc).uncacheSpan(alloc[spc]);
         alloc[spc] = &emptymspan;
     }
 }

@@ -23,9 +23,9 @@ extern constinit mspan emptymspan;
 struct mcache {
     mspan* alloc[_NumSizeClasses];  // Go: alloc, by size class
     // Bytes allocated minus bytes freed through this cache. Written by its
-    // owner only (a load and a store); summed by mallocstats.
+    // owner only (a load and a store); summed by malloc_stats.
     std::atomic<int64_t> inuse{0};
-    mcache* next = nullptr;  // mheap_.allcaches
+    mcache* next = nullptr;  // mheap_.all_caches
     mcache* prev = nullptr;
 
     mcache() {

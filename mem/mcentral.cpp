@@ -27,14 +27,14 @@ mspan* mcentral::grow() {
     s->freelist = nullptr;
     s->next = s->prev = nullptr;
     s->owner.store(nullptr, std::memory_order_relaxed);
-    s->remotefree.store(0, std::memory_order_relaxed);
+    s->remote_free.store(0, std::memory_order_relaxed);
     for (auto& word : s->allocBits) word = 0;
     return s;
 }
 
 // A span that is in no list goes where its count says; an empty one goes
 // back to the heap unless it would be this class's only partial span.
-void mcentral::putBackLocked(mspan* s) {
+void mcentral::put_back_locked(mspan* s) {
     if (s->allocCount == s->nelems) {
         full.insert(s);
     } else if (s->allocCount == 0 && !partial.isEmpty()) {
@@ -54,21 +54,21 @@ mspan* mcentral::cacheSpan(mcache* c) {
         return nullptr;
     }
     s->owner.store(c, std::memory_order_relaxed);
-    // From here on frees from other Ps go to remotefree without the lock; one
+    // From here on frees from other Ps go to remote_free without the lock; one
     // that read the bit clear before takes the lock and looks again.
-    s->remotefree.store(spanCached, std::memory_order_relaxed);
+    s->remote_free.store(span_cached, std::memory_order_relaxed);
     locks::unlock(&lock);
     return s;
 }
 
 void mcentral::uncacheSpan(mspan* s) {
     locks::lock(&lock);
-    // Clearing spanCached and taking the list is one step: a racing remote
+    // Clearing span_cached and taking the list is one step: a racing remote
     // free either lands in this list or finds the bit clear and waits for the lock.
-    const uintptr_t list = s->remotefree.exchange(0, std::memory_order_acquire);
+    const uintptr_t list = s->remote_free.exchange(0, std::memory_order_acquire);
     s->owner.store(nullptr, std::memory_order_relaxed);
-    s->freeRemoteList(list);
-    putBackLocked(s);
+    s->free_remote_list(list);
+    put_back_locked(s);
     locks::unlock(&lock);
 }
 
@@ -91,33 +91,33 @@ void* mcentral::alloc(bool& dirty) {
     return v;
 }
 
-void mcentral::freeRemote(mspan* s, void* p, uintptr_t idx) {
+void mcentral::free_remote(mspan* s, void* p, uintptr_t idx) {
     auto push = [s, p](uintptr_t old) {
-        // old has spanCached set; the release orders the link before the push.
+        // old has span_cached set; the release orders the link before the push.
         do {
-            *static_cast<uintptr_t*>(p) = old & ~spanCached;
-        } while (!s->remotefree.compare_exchange_weak(old, reinterpret_cast<uintptr_t>(p) | spanCached,
+            *static_cast<uintptr_t*>(p) = old & ~span_cached;
+        } while (!s->remote_free.compare_exchange_weak(old, reinterpret_cast<uintptr_t>(p) | span_cached,
                                                       std::memory_order_release, std::memory_order_relaxed) &&
-                 (old & spanCached) != 0);
-        return (old & spanCached) != 0;
+                 (old & span_cached) != 0);
+        return (old & span_cached) != 0;
     };
-    uintptr_t old = s->remotefree.load(std::memory_order_relaxed);
-    if ((old & spanCached) != 0 && push(old)) return;
+    uintptr_t old = s->remote_free.load(std::memory_order_relaxed);
+    if ((old & span_cached) != 0 && push(old)) return;
 
     locks::lock(&lock);
-    old = s->remotefree.load(std::memory_order_relaxed);
-    if ((old & spanCached) != 0 && push(old)) {  // cached meanwhile; only cacheSpan sets the bit, under this lock
+    old = s->remote_free.load(std::memory_order_relaxed);
+    if ((old & span_cached) != 0 && push(old)) {  // cached meanwhile; only cacheSpan sets the bit, under this lock
         locks::unlock(&lock);
         return;
     }
-    const bool wasFull = s->allocCount == s->nelems;
-    s->freeObject(p, idx);
-    if (wasFull) {
+    const bool was_full = s->allocCount == s->nelems;
+    s->free_object(p, idx);
+    if (was_full) {
         full.remove(s);
-        putBackLocked(s);
+        put_back_locked(s);
     } else if (s->allocCount == 0) {
         partial.remove(s);
-        putBackLocked(s);
+        put_back_locked(s);
     }
     locks::unlock(&lock);
 }

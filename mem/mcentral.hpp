@@ -30,12 +30,12 @@ struct mcentral {
     void* alloc(bool& dirty);
     // Frees object idx of s (found by mfree) from a thread that does not hold
     // s: lock-free while s is in some cache, else under the lock.
-    void freeRemote(mspan* s, void* p, uintptr_t idx);
+    void free_remote(mspan* s, void* p, uintptr_t idx);
 
 private:
     uint8_t spanclass() const;
     mspan* grow();
-    void putBackLocked(mspan* s);
+    void put_back_locked(mspan* s);
 };
 
 }  // namespace rawrt::mem

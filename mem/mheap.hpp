@@ -7,11 +7,11 @@
 //
 //   +---------------------------------+ arena base = heapArena*
 //   | heapArena: next, zeroedBase,    |
-//   |   pagemap[8192]  page -> first  |  arenaMetaPages pages, touched only
+//   |   page_map[8192]  page -> first  |  kArenaMetaPages pages, touched only
 //   |                  page of span   |  where spans are (mapped NORESERVE)
 //   |   spans[8192]    mspan records, |
 //   |                  by first page  |
-//   +---------------------------------+ arenaMetaPages * 8 KiB
+//   +---------------------------------+ kArenaMetaPages * 8 KiB
 //   | spans of 1..10 pages, and free  |
 //   | runs between them               |
 //   +---------------------------------+ base + 64 MiB
@@ -42,20 +42,20 @@ inline constexpr size_t heapArenaBytes = size_t{1} << logHeapArenaBytes;
 inline constexpr size_t pagesPerArena = heapArenaBytes / pageSize;  // Go: pagesPerArena
 
 struct heapArena {
-    heapArena* next;  // mheap_.allarenas
+    heapArena* next;  // mheap_.all_arenas
     // Go: zeroedBase, in pages: no span has ever used a page from here on, so
     // those pages are still the OS's zeroes.
     uint32_t zeroedBase;
-    uint16_t pagemap[pagesPerArena];
+    uint16_t page_map[pagesPerArena];
     mspan spans[pagesPerArena];
 };
-static_assert(pagesPerArena <= 65536, "pagemap holds 16-bit page numbers");
+static_assert(pagesPerArena <= 65536, "page_map holds 16-bit page numbers");
 
-inline constexpr size_t arenaMetaPages = (sizeof(heapArena) + pageSize - 1) / pageSize;
+inline constexpr size_t kArenaMetaPages = (sizeof(heapArena) + pageSize - 1) / pageSize;
 
 // One large object: its own mapping.
-struct largeObject {
-    largeObject* next;
+struct large_object {
+    large_object* next;
     uintptr_t base;
     size_t bytes;
 };
@@ -64,23 +64,23 @@ struct largeObject {
 inline constexpr size_t physPageSize = 4096;
 
 struct mheap {
-    static constexpr size_t arenaIndexSlots = 2048;  // a power of two
-    static constexpr size_t maxArenas = arenaIndexSlots * 3 / 4;
-    static constexpr size_t maxFreeListPages = 16;
-    static constexpr size_t largeBuckets = 256;
+    static constexpr size_t kArenaIndexSlots = 2048;  // a power of two
+    static constexpr size_t kMaxArenas = kArenaIndexSlots * 3 / 4;
+    static constexpr size_t kMaxFreeListPages = 16;
+    static constexpr size_t kLargeBuckets = 256;
 
     locks::mutex lock;
-    heapArena* allarenas = nullptr;
+    heapArena* all_arenas = nullptr;
     size_t narenas = 0;
     // Arena base by arena number (open addressing): mfree's "is this ours"
     // check without a lock. Filled under the lock, emptied only by teardown.
-    std::atomic<uintptr_t> arenaIndex[arenaIndexSlots] = {};
+    std::atomic<uintptr_t> arenaIndex[kArenaIndexSlots] = {};
     // free[n]: free runs of exactly n pages; free[0]: longer ones.
-    mSpanList free[maxFreeListPages + 1] = {};
-    largeObject* large[largeBuckets] = {};
-    mcache* allcaches = nullptr;
-    size_t mappedBytes = 0;
-    size_t largeMappings = 0;
+    mSpanList free[kMaxFreeListPages + 1] = {};
+    large_object* large[kLargeBuckets] = {};
+    mcache* all_caches = nullptr;
+    size_t mapped_bytes = 0;
+    size_t large_mappings = 0;
     // Bytes in use not counted by any live cache: the central path, large
     // objects, and what freed caches left behind.
     std::atomic<int64_t> inuse{0};
@@ -97,9 +97,9 @@ struct mheap {
     void freeSpan(mspan* s);
 
     // The arena holding p, or nullptr when p is in none.
-    heapArena* arenaOf(uintptr_t p) const {
+    heapArena* arena_of(uintptr_t p) const {
         const uintptr_t base = p & ~(heapArenaBytes - 1);
-        for (size_t i = arenaSlot(p);; i = (i + 1) & (arenaIndexSlots - 1)) {
+        for (size_t i = arena_slot(p);; i = (i + 1) & (kArenaIndexSlots - 1)) {
             const uintptr_t e = arenaIndex[i].load(std::memory_order_acquire);
             if (e == base) return reinterpret_cast<heapArena*>(e);
             if (e == 0) return nullptr;
@@ -107,33 +107,33 @@ struct mheap {
     }
 
     // Large objects, under the heap lock.
-    void recordLarge(largeObject* l);
-    largeObject* forgetLarge(uintptr_t base);  // nullptr when unknown
-    size_t largeSize(uintptr_t base);          // 0 when unknown
+    void record_large(large_object* l);
+    large_object* forget_large(uintptr_t base);  // nullptr when unknown
+    size_t large_size(uintptr_t base);          // 0 when unknown
 
     void releaseAll();
 
-    static size_t arenaSlot(uintptr_t p) {
+    static size_t arena_slot(uintptr_t p) {
         return static_cast<size_t>(((p >> logHeapArenaBytes) * 0x9E3779B97F4A7C15ull) >> 53) &
-               (arenaIndexSlots - 1);
+               (kArenaIndexSlots - 1);
     }
 
 private:
-    mspan* allocSpanLocked(size_t npages);
+    mspan* alloc_span_locked(size_t npages);
     void freeSpanLocked(mspan* s);
-    mspan* bestFitLocked(size_t npages);
-    bool growLocked();
-    void insertFree(mspan* s);
-    void removeFree(mspan* s);
+    mspan* best_fit_locked(size_t npages);
+    bool grow_locked();
+    void insert_free(mspan* s);
+    void remove_free(mspan* s);
 };
-static_assert(mheap::arenaIndexSlots == size_t{1} << (64 - 53));
+static_assert(mheap::kArenaIndexSlots == size_t{1} << (64 - 53));
 
 // Go: mheap_, the one heap.
 extern constinit mheap mheap_;
 
-inline mcentral& centralOf(int spc) { return mheap_.central[spc].mcentral; }
+inline mcentral& central_of(int spc) { return mheap_.central[spc].mcentral; }
 
-inline heapArena* arenaOfSpan(const mspan* s) {
+inline heapArena* arena_of_span(const mspan* s) {
     return reinterpret_cast<heapArena*>(reinterpret_cast<uintptr_t>(s) & ~(heapArenaBytes - 1));
 }
 

@@ -12,7 +12,7 @@
 // (no lock), or its mcentral (under the central lock).
 //
 // Frees from other Ps into a cached span must not touch them: they push the
-// object onto remotefree, a lock-free list whose low bit (spanCached) says the
+// object onto remote_free, a lock-free list whose low bit (span_cached) says the
 // span is in some cache. The owner collects the list when it runs dry; the
 // central collects it when the span leaves the cache. A span not in a cache
 // has the bit clear and an empty list: frees into it take the central lock.
@@ -36,7 +36,7 @@ enum class mSpanState : uint8_t {
     mSpanFree,   // a free run of pages in the heap (Go keeps those in pageAlloc)
 };
 
-inline constexpr uintptr_t spanCached = 1;
+inline constexpr uintptr_t span_cached = 1;
 
 struct mspan {
     mspan* next = nullptr;  // in an mcentral list or a heap free list
@@ -53,8 +53,8 @@ struct mspan {
     uint32_t divMul = 0;  // Go: divMul, see objIndex
     void* freelist = nullptr;
     std::atomic<mcache*> owner{nullptr};  // the cache holding it, or nullptr
-    std::atomic<uintptr_t> remotefree{0};
-    uint64_t allocBits[maxObjsPerSpan / 64] = {};
+    std::atomic<uintptr_t> remote_free{0};
+    uint64_t allocBits[kMaxObjsPerSpan / 64] = {};
 
     // Go: objIndex. One multiply instead of a division.
     uintptr_t objIndex(uintptr_t p) const { return ((p - startAddr) * divMul) >> 32; }
@@ -89,7 +89,7 @@ struct mspan {
     }
 
     // Puts object idx (at p) back, for the holder. Fatal if it is not allocated.
-    void freeObject(void* p, uintptr_t idx) {
+    void free_object(void* p, uintptr_t idx) {
         const uint64_t bit = uint64_t{1} << (idx % 64);
         if ((allocBits[idx / 64] & bit) == 0) [[unlikely]]
             doubleFree(p);
@@ -99,13 +99,13 @@ struct mspan {
         --allocCount;
     }
 
-    // Frees every object of a list taken from remotefree, for the holder.
-    void freeRemoteList(uintptr_t list) {
-        list &= ~spanCached;
+    // Frees every object of a list taken from remote_free, for the holder.
+    void free_remote_list(uintptr_t list) {
+        list &= ~span_cached;
         while (list != 0) {
             void* p = reinterpret_cast<void*>(list);
             list = *static_cast<uintptr_t*>(p);
-            freeObject(p, objIndex(reinterpret_cast<uintptr_t>(p)));
+            free_object(p, objIndex(reinterpret_cast<uintptr_t>(p)));
         }
     }
 

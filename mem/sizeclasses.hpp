@@ -23,7 +23,7 @@ inline constexpr size_t _MaxSmallSize = 32 << 10;
 inline constexpr size_t smallSizeDiv = 8;
 inline constexpr size_t smallSizeMax = 1024;
 inline constexpr size_t largeSizeDiv = 128;
-inline constexpr size_t minAlign = 16;
+inline constexpr size_t kMinAlign = 16;
 
 struct SizeClassTable {
     static constexpr int capacity = 80;
@@ -42,7 +42,7 @@ constexpr bool power_of_two(size_t x) { return x != 0 && (x & (x - 1)) == 0; }
 constexpr SizeClassTable make_size_classes() {
     SizeClassTable t;
     t.count = 1;  // class 0 is a dummy entry
-    size_t align = minAlign;
+    size_t align = kMinAlign;
     for (size_t size = align; size <= _MaxSmallSize; size += align) {
         if (power_of_two(size)) {  // coarser steps as sizes grow
             if (size >= 2048)
@@ -96,12 +96,12 @@ static_assert(sizeclasses.class_to_size[47] == 6784 && sizeclasses.class_to_allo
 
 // The most objects one span holds (16-byte objects in one page): the size of
 // each span's allocation bitmap.
-inline constexpr size_t maxObjsPerSpan = pageSize / minAlign;
+inline constexpr size_t kMaxObjsPerSpan = pageSize / kMinAlign;
 
 constexpr bool every_class_fits_the_bitmap_and_alignment() {
     for (int i = 1; i < _NumSizeClasses; ++i) {
-        if (sizeclasses.class_to_size[i] % minAlign != 0) return false;
-        if (sizeclasses.class_to_allocnpages[i] * pageSize / sizeclasses.class_to_size[i] > maxObjsPerSpan)
+        if (sizeclasses.class_to_size[i] % kMinAlign != 0) return false;
+        if (sizeclasses.class_to_allocnpages[i] * pageSize / sizeclasses.class_to_size[i] > kMaxObjsPerSpan)
             return false;
     }
     return true;

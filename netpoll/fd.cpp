@@ -10,6 +10,7 @@
 #include "netpoll/poll_desc.hpp"
 #include "sched/sema.hpp"
 #include "sys/calls.hpp"
+#include "sys/consts.hpp"
 #include "vdso/vdso.hpp"
 
 namespace rawrt::fd {
@@ -21,8 +22,6 @@ using netpoll::PollError;
 // systems mishandle counts near 2 GiB.
 constexpr size_t kMaxRW = size_t{1} << 30;
 
-constexpr unsigned kEfdSemaphore = 1;  // EFD_SEMAPHORE
-constexpr int kMsgNoSignal = 0x4000;   // MSG_NOSIGNAL
 
 // Go: convertErr.
 sys::Errno convert(PollError e) {
@@ -62,7 +61,7 @@ sys::Result<void> FD::init(int sysfd, bool already_nonblocking) {
     pd_ = pd;
     sysfd_ = sysfd;
     close_errno_ = 0;
-    nosigpipe_ = false;
+    no_sigpipe_ = false;
     csema_ = 0;
     state_.store(0);
     return {};
@@ -90,16 +89,16 @@ void FD::decref() {
 
 // Go: fdMutex's rwlock, for reads (rmu_) or writes (wmu_); a closed FD
 // (even one closed while this G waited for the lock) refuses.
-bool FD::lockSide(Mutex* mu) {
+bool FD::lock_side(Mutex* mu) {
     if (!incref()) return false;
     mu->lock();
     if ((state_.load() & kClosed) != 0) {
-        unlockSide(mu);
+        unlock_side(mu);
         return false;
     }
     return true;
 }
-void FD::unlockSide(Mutex* mu) {
+void FD::unlock_side(Mutex* mu) {
     mu->unlock();
     decref();
 }
@@ -116,9 +115,9 @@ sys::Result<void> FD::prepare(int32_t mode) {
 
 // Go: the loop FD.Read and FD.Readv share: the syscall again after EINTR,
 // and after EAGAIN once the poller says the fd is readable. With the read
-// lock held and prepare done (readOp).
+// lock held and prepare done (read_op).
 template <class Syscall>
-sys::Result<size_t> FD::readLoop(Syscall syscall) {
+sys::Result<size_t> FD::read_loop(Syscall syscall) {
     bool event_error = false;
     for (;;) {
         sys::Result<size_t> result = syscall();
@@ -133,14 +132,14 @@ sys::Result<size_t> FD::readLoop(Syscall syscall) {
 }
 
 // The rest FD.Read and FD.Readv share: the read lock, an empty read that
-// returns at once (Go's rule), prepare, then readLoop.
+// returns at once (Go's rule), prepare, then read_loop.
 template <class Syscall>
-sys::Result<size_t> FD::readOp(bool empty, Syscall syscall) {
+sys::Result<size_t> FD::read_op(bool empty, Syscall syscall) {
     if (!readLock()) return kErrClosed;
     sys::Result<size_t> result = size_t{0};
     if (!empty) {
         auto p = prepare(netpoll::kModeRead);
-        result = p.ok() ? readLoop(syscall) : sys::Result<size_t>(p.error());
+        result = p.ok() ? read_loop(syscall) : sys::Result<size_t>(p.error());
     }
     readUnlock();
     return result;
@@ -173,7 +172,7 @@ sys::Result<void> FD::close() {
 
 sys::Result<size_t> FD::read(void* buf, size_t n) {
     if (n > kMaxRW) n = kMaxRW;
-    return readOp(n == 0, [&] { return pd_ != nullptr ? sys::raw::read(sysfd_, buf, n) : sys::read(sysfd_, buf, n); });
+    return read_op(n == 0, [&] { return pd_ != nullptr ? sys::raw::read(sysfd_, buf, n) : sys::read(sysfd_, buf, n); });
 }
 
 sys::Result<size_t> FD::write(const void* buf, size_t n, size_t* written) {
@@ -189,7 +188,7 @@ sys::Result<size_t> FD::write(const void* buf, size_t n, size_t* written) {
     for (;;) {
         size_t chunk = n - nn;
         if (chunk > kMaxRW) chunk = kMaxRW;
-        auto r = nosigpipe_        ? sys::raw::sendto(sysfd_, p + nn, chunk, kMsgNoSignal)
+        auto r = no_sigpipe_        ? sys::raw::sendto(sysfd_, p + nn, chunk, sys::kMSG_NOSIGNAL)
                  : pd_ != nullptr ? sys::raw::write(sysfd_, p + nn, chunk)
                                   : sys::write(sysfd_, p + nn, chunk);
         if (r.ok()) {
@@ -204,7 +203,7 @@ sys::Result<size_t> FD::write(const void* buf, size_t n, size_t* written) {
             }
             continue;
         }
-        if (retryWrite(r.error(), &result)) continue;
+        if (retry_write(r.error(), &result)) continue;
         break;
     }
     if (written != nullptr) *written = nn;
@@ -212,7 +211,7 @@ sys::Result<size_t> FD::write(const void* buf, size_t n, size_t* written) {
     return result;
 }
 
-bool FD::retryWrite(sys::Errno err, sys::Result<size_t>* result) {
+bool FD::retry_write(sys::Errno err, sys::Result<size_t>* result) {
     if (err == sys::Errno(EINTR)) return true;
     if (err == sys::Errno(EAGAIN) && pd_ != nullptr) {
         const PollError e = netpoll::poll_runtime_pollWait(pd_, netpoll::kModeWrite);
@@ -226,8 +225,8 @@ bool FD::retryWrite(sys::Errno err, sys::Result<size_t>* result) {
 
 sys::Result<size_t> FD::readv(const iovec* iov, int iovcnt) {
     if (iovcnt < 0) return sys::Errno(EINVAL);
-    if (iovcnt > kIovMax) iovcnt = kIovMax;
-    return readOp(iovcnt == 0, [&] {
+    if (iovcnt > sys::kUIO_MAXIOV) iovcnt = sys::kUIO_MAXIOV;  // Go: maxVec
+    return read_op(iovcnt == 0, [&] {
         return pd_ != nullptr ? sys::raw::readv(sysfd_, iov, iovcnt) : sys::readv(sysfd_, iov, iovcnt);
     });
 }
@@ -259,7 +258,7 @@ sys::Result<size_t> FD::writev(const iovec* iov, int iovcnt, size_t* written) {
             break;
         }
         const iovec* vec = iov + idx;
-        int cnt = iovcnt - idx < kIovMax ? iovcnt - idx : kIovMax;
+        int cnt = iovcnt - idx < sys::kUIO_MAXIOV ? iovcnt - idx : sys::kUIO_MAXIOV;
         if (skip != 0) {
             window[0].iov_base = static_cast<char*>(iov[idx].iov_base) + skip;
             window[0].iov_len = iov[idx].iov_len - skip;
@@ -268,11 +267,11 @@ sys::Result<size_t> FD::writev(const iovec* iov, int iovcnt, size_t* written) {
             vec = window;
         }
         sys::Result<size_t> r = size_t{0};
-        if (nosigpipe_) {
+        if (no_sigpipe_) {
             sys::KernelMsghdr msg{};
             msg.iov = const_cast<iovec*>(vec);
             msg.iovlen = static_cast<size_t>(cnt);
-            r = sys::raw::sendmsg(sysfd_, &msg, kMsgNoSignal);
+            r = sys::raw::sendmsg(sysfd_, &msg, sys::kMSG_NOSIGNAL);
         } else {
             r = pd_ != nullptr ? sys::raw::writev(sysfd_, vec, cnt) : sys::writev(sysfd_, vec, cnt);
         }
@@ -295,7 +294,7 @@ sys::Result<size_t> FD::writev(const iovec* iov, int iovcnt, size_t* written) {
             }
             continue;
         }
-        if (retryWrite(r.error(), &result)) continue;
+        if (retry_write(r.error(), &result)) continue;
         break;
     }
     if (written != nullptr) *written = nn;
@@ -430,7 +429,7 @@ sys::Result<void> pipe(FD* read_end, FD* write_end) {
 }
 
 sys::Result<void> eventfd(FD* out, unsigned initval, int flags) {
-    if ((static_cast<unsigned>(flags) & ~kEfdSemaphore) != 0) return sys::Errno(EINVAL);
+    if ((static_cast<unsigned>(flags) & ~sys::kEFD_SEMAPHORE) != 0) return sys::Errno(EINVAL);
     if (out->sysfd() != -1) return sys::Errno(EBUSY);
     auto efd = sys::raw::eventfd2(initval, flags | O_NONBLOCK | O_CLOEXEC);  // EFD_NONBLOCK, EFD_CLOEXEC
     if (!efd.ok()) return efd.error();

@@ -32,6 +32,7 @@
 #include <cstdint>
 
 #include "sched/sync.hpp"
+#include "sys/consts.hpp"
 #include "sys/result.hpp"
 
 namespace rawrt::netpoll {
@@ -47,13 +48,10 @@ inline constexpr sys::Errno kErrClosed{EBADF};
 inline constexpr sys::Errno kErrTimeout{ETIMEDOUT};
 inline constexpr sys::Errno kErrNotPollable{EIO};
 
-// Go: maxVec. Linux's IOV_MAX: the most entries one readv/writev takes.
-inline constexpr int kIovMax = 1024;
-
-// shutdown(2)'s how (SHUT_RD, SHUT_WR, SHUT_RDWR).
-inline constexpr int kShutRead = 0;
-inline constexpr int kShutWrite = 1;
-inline constexpr int kShutReadWrite = 2;
+// shutdown's how: sys::kSHUT_RD, kSHUT_WR, kSHUT_RDWR.
+using sys::kSHUT_RD;
+using sys::kSHUT_RDWR;
+using sys::kSHUT_WR;
 
 class FD {
 public:
@@ -74,7 +72,7 @@ public:
     // has gone returns EPIPE instead of raising SIGPIPE, whose default
     // action ends the process (Go's runtime catches SIGPIPE for such fds;
     // rawrt installs no handler).
-    void set_nosigpipe() { nosigpipe_ = true; }
+    void set_nosigpipe() { no_sigpipe_ = true; }
 
     // Go: FD.Read. Up to n bytes (at most 1 GiB per call); 0 is end of file
     // (or n == 0).
@@ -85,11 +83,11 @@ public:
     sys::Result<size_t> write(const void* buf, size_t n, size_t* written = nullptr);
     // FD.Read over an iovec array (Go's FD has no Readv): one readv(2),
     // parking until the fd is readable; up to the sum of
-    // the lengths; 0 is end of file (or nothing asked). At most kIovMax
+    // the lengths; 0 is end of file (or nothing asked). At most sys::kUIO_MAXIOV
     // entries are used. EINVAL: iovcnt < 0.
     sys::Result<size_t> readv(const ::iovec* iov, int iovcnt);
     // Go: FD.Writev. Every byte of every entry, in as many writev(2)s as it
-    // takes (at most kIovMax entries each), parking whenever the fd is full.
+    // takes (at most sys::kUIO_MAXIOV entries each), parking whenever the fd is full.
     // iov is not modified. *written (if given) as for write. EINVAL:
     // iovcnt < 0.
     sys::Result<size_t> writev(const ::iovec* iov, int iovcnt, size_t* written = nullptr);
@@ -105,7 +103,7 @@ public:
     // (ECONNREFUSED, ETIMEDOUT, ENETUNREACH, ...). The write deadline bounds
     // the wait. Errors: connect's, EBADF (closed meanwhile), ETIMEDOUT.
     sys::Result<void> connect(const ::sockaddr* addr, uint32_t addrlen);
-    // Go: FD.Shutdown. how: kShutRead, kShutWrite or kShutReadWrite.
+    // Go: FD.Shutdown. how: kSHUT_RD, kSHUT_WR or kSHUT_RDWR.
     // Errors: shutdown's (ENOTCONN, ENOTSOCK, EINVAL), EBADF.
     sys::Result<void> shutdown(int how);
     // Go: FD.Close. Wakes every G parked on the FD (their calls return
@@ -138,20 +136,20 @@ private:
     bool incref();
     bool increfAndClose();
     void decref();
-    bool lockSide(Mutex* mu);
-    void unlockSide(Mutex* mu);
-    bool readLock() { return lockSide(&rmu_); }
-    void readUnlock() { unlockSide(&rmu_); }
-    bool writeLock() { return lockSide(&wmu_); }
-    void writeUnlock() { unlockSide(&wmu_); }
+    bool lock_side(Mutex* mu);
+    void unlock_side(Mutex* mu);
+    bool readLock() { return lock_side(&rmu_); }
+    void readUnlock() { unlock_side(&rmu_); }
+    bool writeLock() { return lock_side(&wmu_); }
+    void writeUnlock() { unlock_side(&wmu_); }
     sys::Result<void> prepare(int32_t mode);
     template <class Syscall>
-    sys::Result<size_t> readLoop(Syscall syscall);
+    sys::Result<size_t> read_loop(Syscall syscall);
     template <class Syscall>
-    sys::Result<size_t> readOp(bool empty, Syscall syscall);
+    sys::Result<size_t> read_op(bool empty, Syscall syscall);
     // After a failed write or writev: true to try again (EINTR, or EAGAIN
     // and the G waited until the fd was writable); false with *result set.
-    bool retryWrite(sys::Errno err, sys::Result<size_t>* result);
+    bool retry_write(sys::Errno err, sys::Result<size_t>* result);
     void destroy();
     sys::Result<void> set_deadline_mode(int64_t when, int32_t mode);
 
@@ -161,7 +159,7 @@ private:
     uint32_t csema_ = 0;                    // destroy -> close: the descriptor is gone
     int sysfd_ = -1;
     int close_errno_ = 0;
-    bool nosigpipe_ = false;
+    bool no_sigpipe_ = false;
     netpoll::pollDesc* pd_ = nullptr;
 };
 

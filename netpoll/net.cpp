@@ -13,12 +13,12 @@
 #include <atomic>
 
 #include "sys/calls.hpp"
+#include "sys/consts.hpp"
 #include "sys/parse.hpp"
 
 namespace rawrt::net {
 namespace {
 
-constexpr int kSockStream = 1;  // SOCK_STREAM (every Linux but MIPS)
 
 enum class Network { tcp, tcp4, tcp6, unix_domain, unknown };
 
@@ -49,7 +49,7 @@ sys::Result<void> resolve(Network n, const char* address, bool for_listen, SockA
 
 // Go: sysSocket. Non-blocking and close-on-exec from the start.
 sys::Result<int> new_socket(uint16_t family) {
-    return sys::raw::socket(family, kSockStream | O_NONBLOCK | O_CLOEXEC, 0);
+    return sys::raw::socket(family, sys::kSOCK_STREAM | O_NONBLOCK | O_CLOEXEC, 0);
 }
 
 sys::Result<void> set_int_option(int fd, int level, int name, int value) {
@@ -79,7 +79,7 @@ int backlog() {
     return n;
 }
 
-bool is_tcp(const SockAddr& a) { return a.family() == kAfInet || a.family() == kAfInet6; }
+bool is_tcp(const SockAddr& a) { return a.family() == kAF_INET || a.family() == kAF_INET6; }
 
 // Go: the raddr/laddr a netFD records (getsockname, getpeername). A
 // failure leaves the address empty, as Go leaves it nil.
@@ -90,7 +90,7 @@ void name_of(int fd, SockAddr* out, bool peer) {
 }
 
 void remove_socket_file(const SockAddr& a) {
-    if (a.family() != kAfUnix || a.len <= 2 || a.bytes[2] == '\0') return;
+    if (a.family() != kAF_UNIX || a.len <= 2 || a.bytes[2] == '\0') return;
     (void)sys::unlinkat(AT_FDCWD, reinterpret_cast<const char*>(a.bytes + 2), 0);
 }
 
@@ -123,7 +123,7 @@ sys::Result<void> listen(const char* network, const char* address, Listener* out
     // Go: favoriteAddrFamily. "tcp" with no host listens on both families
     // through one IPv6 socket with IPV6_V6ONLY off.
     const bool dual_stack = n == Network::tcp && la.is_unspecified();
-    if (dual_stack && la.family() == kAfInet) {
+    if (dual_stack && la.family() == kAF_INET) {
         const uint16_t port = la.port();
         (void)parse_inet("[::]:0", kIPv6Only, true, &la);
         la.set_port(port);
@@ -140,7 +140,7 @@ sys::Result<void> listen(const char* network, const char* address, Listener* out
     bool bound = false;
     sys::Result<void> r;
     // Go: setDefaultSockopts, setDefaultListenerSockopts.
-    if (la.family() == kAfInet6) r = set_int_option(sfd, IPPROTO_IPV6, IPV6_V6ONLY, n == Network::tcp6 ? 1 : 0);
+    if (la.family() == kAF_INET6) r = set_int_option(sfd, IPPROTO_IPV6, IPV6_V6ONLY, n == Network::tcp6 ? 1 : 0);
     if (r.ok() && is_tcp(la)) r = set_int_option(sfd, SOL_SOCKET, SO_REUSEADDR, 1);
     if (r.ok()) {
         r = sys::bind(sfd, la.raw(), la.len);

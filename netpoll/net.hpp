@@ -74,7 +74,7 @@ public:
     sys::Result<size_t> write(const void* buf, size_t n, size_t* written = nullptr) {
         return fd_.write(buf, n, written);
     }
-    // One readv(2): up to the sum of the lengths, at most fd::kIovMax entries.
+    // One readv(2): up to the sum of the lengths, at most fd::kUIO_MAXIOV entries.
     sys::Result<size_t> readv(const ::iovec* iov, int iovcnt) { return fd_.readv(iov, iovcnt); }
     // Go: net.Buffers.WriteTo (FD.Writev). Every byte of every entry.
     sys::Result<size_t> writev(const ::iovec* iov, int iovcnt, size_t* written = nullptr) {
@@ -87,8 +87,8 @@ public:
     // Go: TCPConn.CloseRead / CloseWrite (shutdown(2)). After close_write
     // the peer reads end of file and can still write back. Errors:
     // ENOTCONN (never connected), EBADF.
-    sys::Result<void> close_read() { return fd_.shutdown(fd::kShutRead); }
-    sys::Result<void> close_write() { return fd_.shutdown(fd::kShutWrite); }
+    sys::Result<void> close_read() { return fd_.shutdown(fd::kSHUT_RD); }
+    sys::Result<void> close_write() { return fd_.shutdown(fd::kSHUT_WR); }
 
     // Go: SetDeadline / SetReadDeadline / SetWriteDeadline, as instants of
     // vdso::nanotime() (0: none). A passed deadline fails that direction's

@@ -15,14 +15,10 @@
 namespace rawrt::netpoll {
 namespace {
 
-// <linux/eventfd.h> is not in every UAPI set; these are its definitions.
-constexpr int EFD_CLOEXEC = O_CLOEXEC;
-constexpr int EFD_NONBLOCK = O_NONBLOCK;
-
 // Go: 128 events per epoll_wait.
 constexpr int kMaxEvents = 128;
 
-// The eventfd's registration carries 0, and a watched poller's wakefd 1: a
+// The eventfd's registration carries 0, and a watched poller's wake_fd 1: a
 // tagged pollDesc pointer is neither.
 constexpr uint64_t kBreakData = 0;
 constexpr uint64_t kWatchData = 1;
@@ -51,7 +47,7 @@ void count(std::atomic<uint64_t>& c, uint64_t n = 1) { c.fetch_add(n, std::memor
 sys::Result<void> netpollinit() {
     auto ep = sys::raw::epoll_create1(EPOLL_CLOEXEC);
     if (!ep.ok()) return ep.error();
-    auto efd = sys::raw::eventfd2(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    auto efd = sys::raw::eventfd2(0, sys::kEFD_CLOEXEC | sys::kEFD_NONBLOCK);
     if (!efd.ok()) {
         (void)sys::raw::close(ep.value());
         return efd.error();
@@ -90,14 +86,14 @@ sys::Result<int> epollwait(epoll_event* events, int64_t delay) {
     return sys::raw::epoll_pwait(epfd, events, kMaxEvents, static_cast<int>(ms));
 }
 
-void closefds() {
+void close_fds() {
     (void)sys::raw::close(netpollEventFd);
     (void)sys::raw::close(epfd);
     netpollEventFd = -1;
     epfd = -1;
 }
 
-// Another poller's wakefd: a blocking netpoll returns when it is readable
+// Another poller's wake_fd: a blocking netpoll returns when it is readable
 // (edge-triggered: the other poller is polled after every blocking wait,
 // and each new completion raises a new edge).
 sys::Result<void> watch(int fd) {
@@ -110,7 +106,7 @@ sys::Result<void> watch(int fd) {
 void destroy() {
     locks::lock(&netpollInitLock);
     if (netpollInited.load(std::memory_order_relaxed) != 0) {
-        closefds();
+        close_fds();
         netpollWakeSig.store(0);
         pollcache_release();
         netpollInited.store(0, std::memory_order_release);
@@ -118,7 +114,7 @@ void destroy() {
     locks::unlock(&netpollInitLock);
 }
 
-sched::Poller epollPoller = {"epoll", netpoll, netpollBreak, watch, -1, destroy};
+sched::Poller epoll_poller = {"epoll", netpoll, netpollBreak, watch, -1, destroy};
 
 }  // namespace
 
@@ -129,9 +125,9 @@ sys::Result<void> netpollGenericInit() {
     if (netpollInited.load(std::memory_order_relaxed) == 0) {
         r = netpollinit();
         if (r.ok()) {
-            r = sched::poller_install(&epollPoller);
+            r = sched::poller_install(&epoll_poller);
             if (r.ok()) netpollInited.store(1, std::memory_order_release);
-            else closefds();
+            else close_fds();
         }
     }
     locks::unlock(&netpollInitLock);
@@ -239,7 +235,7 @@ int32_t netpoll(int64_t delay, sched::GList* toRun) {
     return delta;
 }
 
-NetpollStats netpollstats() {
+NetpollStats netpoll_stats() {
     NetpollStats s;
     s.polls = counters.polls.load(std::memory_order_relaxed);
     s.blocking_polls = counters.blocking_polls.load(std::memory_order_relaxed);

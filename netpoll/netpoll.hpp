@@ -3,7 +3,7 @@
 // scheduler's seam (sched/poller.hpp), with every pollable fd registered
 // once, edge-triggered, for both directions; an eventfd in the same set lets
 // any thread break a blocked netpoll. The scheduler reaches it through the
-// seam: sched::netpoll, sched::netpollBreak, sched::netpolldestroy (which
+// seam: sched::netpoll, sched::netpollBreak, sched::netpoll_destroy (which
 // closes the fds and unmaps every pollDesc).
 //
 //   netpollGenericInit();          // poll_runtime_pollOpen does it for you
@@ -78,7 +78,7 @@ struct NetpollStats {
     uint64_t breaks_seen = 0;     // blocking polls that consumed the eventfd
     bool pwait2 = false;          // epoll_pwait2 is in use (known after a timed poll)
 };
-NetpollStats netpollstats();
+NetpollStats netpoll_stats();
 
 // For tests: false makes timed polls take the millisecond epoll_pwait path
 // even where epoll_pwait2 exists (true restores the default: try pwait2).

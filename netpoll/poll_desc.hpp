@@ -167,7 +167,7 @@ sched::G* netpollunblock(pollDesc* pd, int32_t mode, bool ioready, int32_t* delt
 // never unmapped while the poller lives (type stability, see above).
 pollDesc* pollcache_alloc();  // nullptr when no memory can be mapped
 void pollcache_free(pollDesc* pd);
-// Teardown only (netpolldestroy): unmaps every block. Every pollDesc is
+// Teardown only (netpoll_destroy): unmaps every block. Every pollDesc is
 // invalid afterwards.
 void pollcache_release();
 

@@ -28,7 +28,7 @@ std::atomic<int> handlers_running{0};
 
 Mutex mu;                    // notify and stop, one at a time
 sys::SignalSet caught = 0;   // under mu
-sys::KernelSigaction previous[sys::kNsig];  // under mu; [sig - 1]
+sys::KernelSigaction previous[sys::kNSIG];  // under mu; [sig - 1]
 std::atomic<bool> active{false};
 
 // The read end, made once and never destroyed: a wait() racing with stop()
@@ -38,7 +38,7 @@ alignas(fd::FD) unsigned char reader_storage[sizeof(fd::FD)];
 fd::FD* reader = nullptr;  // under mu
 
 bool catchable(int sig) {
-    if (sig < 1 || sig > sys::kNsig) return false;
+    if (sig < 1 || sig > sys::kNSIG) return false;
     switch (sig) {
         case sys::kSIGKILL:
         case sys::kSIGSTOP:
@@ -122,7 +122,7 @@ sys::Result<void> notify(const int* sigs, int n) {
         if (result.ok()) added |= sys::signal_bit(sig);
     }
     if (!result.ok()) {  // all or nothing: this call's signals go back
-        for (int sig = 1; sig <= sys::kNsig; ++sig)
+        for (int sig = 1; sig <= sys::kNSIG; ++sig)
             if ((added & sys::signal_bit(sig)) != 0) restore(sig);
         if (opened_here) close_pipe();
     } else {
@@ -145,7 +145,7 @@ sys::Result<int> wait() {
 void stop() {
     mu.lock();
     if (active.load()) {
-        for (int sig = 1; sig <= sys::kNsig; ++sig)
+        for (int sig = 1; sig <= sys::kNSIG; ++sig)
             if ((caught & sys::signal_bit(sig)) != 0) restore(sig);
         caught = 0;
         close_pipe();

@@ -143,7 +143,7 @@ bool equal_ignoring_case(const char* s, size_t n, const char* word) {
 void set_inet4(SockAddr* out, const uint8_t addr[4]) {
     *out = SockAddr{};
     auto* sin = reinterpret_cast<sockaddr_in*>(out->bytes);
-    sin->sin_family = kAfInet;
+    sin->sin_family = kAF_INET;
     auto* b = reinterpret_cast<uint8_t*>(&sin->sin_addr);
     for (int k = 0; k < 4; ++k) b[k] = addr[k];
     out->len = sizeof(sockaddr_in);
@@ -152,7 +152,7 @@ void set_inet4(SockAddr* out, const uint8_t addr[4]) {
 void set_inet6(SockAddr* out, const uint8_t addr[16], uint32_t scope) {
     *out = SockAddr{};
     auto* sin6 = reinterpret_cast<sockaddr_in6*>(out->bytes);
-    sin6->sin6_family = kAfInet6;
+    sin6->sin6_family = kAF_INET6;
     auto* b = reinterpret_cast<uint8_t*>(&sin6->sin6_addr);
     for (int k = 0; k < 16; ++k) b[k] = addr[k];
     sin6->sin6_scope_id = scope;
@@ -259,21 +259,21 @@ uint16_t SockAddr::family() const {
 
 uint16_t SockAddr::port() const {
     const uint16_t f = family();
-    if (f != kAfInet && f != kAfInet6) return 0;
+    if (f != kAF_INET && f != kAF_INET6) return 0;
     // sin_port and sin6_port sit at the same offset, in network order.
     return static_cast<uint16_t>(bytes[2] << 8 | bytes[3]);
 }
 
 void SockAddr::set_port(uint16_t port) {
     const uint16_t f = family();
-    if (f != kAfInet && f != kAfInet6) return;
+    if (f != kAF_INET && f != kAF_INET6) return;
     bytes[2] = static_cast<unsigned char>(port >> 8);
     bytes[3] = static_cast<unsigned char>(port);
 }
 
 bool SockAddr::is_unspecified() const {
     const uint16_t f = family();
-    const int n = f == kAfInet ? 4 : f == kAfInet6 ? 16 : 0;
+    const int n = f == kAF_INET ? 4 : f == kAF_INET6 ? 16 : 0;
     if (n == 0) return false;
     const uint8_t* b = n == 4 ? inet4_bytes(*this) : inet6_bytes(*this);
     for (int k = 0; k < n; ++k)
@@ -284,12 +284,12 @@ bool SockAddr::is_unspecified() const {
 size_t SockAddr::format(char* buf, size_t n) const {
     Writer w{buf, n};
     switch (family()) {
-        case kAfInet:
+        case kAF_INET:
             put_ipv4(&w, inet4_bytes(*this));
             w.put(':');
             w.put_decimal(port());
             break;
-        case kAfInet6: {
+        case kAF_INET6: {
             const uint8_t* b = inet6_bytes(*this);
             const uint32_t scope = reinterpret_cast<const sockaddr_in6*>(bytes)->sin6_scope_id;
             if (is_v4_mapped(b) && scope == 0) {  // Go's net.IP.String
@@ -307,7 +307,7 @@ size_t SockAddr::format(char* buf, size_t n) const {
             w.put_decimal(port());
             break;
         }
-        case kAfUnix: {
+        case kAF_UNIX: {
             if (len <= kSunPathOffset) break;  // unnamed
             const auto* path = reinterpret_cast<const char*>(bytes + kSunPathOffset);
             size_t plen = len - kSunPathOffset;
@@ -339,13 +339,13 @@ bool SockAddr::operator==(const SockAddr& other) const {
     if (f != other.family()) return false;
     switch (f) {
         case 0: return true;
-        case kAfInet: {
+        case kAF_INET: {
             const uint8_t *a = inet4_bytes(*this), *b = inet4_bytes(other);
             for (int k = 0; k < 4; ++k)
                 if (a[k] != b[k]) return false;
             return port() == other.port();
         }
-        case kAfInet6: {
+        case kAF_INET6: {
             const uint8_t *a = inet6_bytes(*this), *b = inet6_bytes(other);
             for (int k = 0; k < 16; ++k)
                 if (a[k] != b[k]) return false;
@@ -459,7 +459,7 @@ sys::Result<void> parse_unix(const char* name, SockAddr* out) {
     if (n > (abstract ? kSunPath : kSunPath - 1)) return sys::Errno(ENAMETOOLONG);
     *out = SockAddr{};
     auto* sun = reinterpret_cast<sockaddr_un*>(out->bytes);
-    sun->sun_family = kAfUnix;
+    sun->sun_family = kAF_UNIX;
     for (size_t k = 0; k < n; ++k) sun->sun_path[k] = name[k];
     if (abstract) {
         sun->sun_path[0] = '\0';

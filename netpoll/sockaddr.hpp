@@ -31,15 +31,16 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "sys/consts.hpp"
 #include "sys/result.hpp"
 #include "sys/types.hpp"
 
 namespace rawrt::net {
 
-// The address families (AF_*, the same numbers on every Linux).
-inline constexpr uint16_t kAfUnix = 1;
-inline constexpr uint16_t kAfInet = 2;
-inline constexpr uint16_t kAfInet6 = 10;
+// The address families.
+using sys::kAF_INET;
+using sys::kAF_INET6;
+using sys::kAF_UNIX;
 
 // What parse_inet may produce.
 enum Family : int {

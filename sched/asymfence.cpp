@@ -1,6 +1,7 @@
 #include "sched/asymfence.hpp"
 
 #include "sys/calls.hpp"
+#include "sys/consts.hpp"
 #include "sys/fatal.hpp"
 
 namespace rawrt::sched {
@@ -9,30 +10,27 @@ bool asymfence_heavy_is_membarrier = false;
 
 namespace {
 // <linux/membarrier.h>
-constexpr int kMEMBARRIER_CMD_QUERY = 0;
-constexpr int kMEMBARRIER_CMD_PRIVATE_EXPEDITED = 1 << 3;
-constexpr int kMEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED = 1 << 4;
 }  // namespace
 
-void heavyfence() {
+void heavy_fence() {
     if (!asymfence_heavy_is_membarrier) {
         std::atomic_thread_fence(std::memory_order_seq_cst);
         return;
     }
     // The kernel orders the caller's own accesses around the call too.
-    auto r = sys::raw::membarrier(kMEMBARRIER_CMD_PRIVATE_EXPEDITED);
+    auto r = sys::raw::membarrier(sys::kMEMBARRIER_CMD_PRIVATE_EXPEDITED);
     // Registered at run start, and nothing unregisters: a failure here would
     // leave the light side unfenced.
     if (!r.ok()) sys::fatal("membarrier(PRIVATE_EXPEDITED) failed: ", r.error());
 }
 
-bool asymfenceinit(bool want) {
+bool asymfence_init(bool want) {
     bool on = false;
     if (want) {
-        auto q = sys::raw::membarrier(kMEMBARRIER_CMD_QUERY);
+        auto q = sys::raw::membarrier(sys::kMEMBARRIER_CMD_QUERY);
         // Registering is per process and lasts: a second run finds it done.
-        on = q.ok() && (q.value() & kMEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0 &&
-             sys::raw::membarrier(kMEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED).ok();
+        on = q.ok() && (q.value() & sys::kMEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0 &&
+             sys::raw::membarrier(sys::kMEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED).ok();
     }
     asymfence_heavy_is_membarrier = on;
     return on;

@@ -19,17 +19,17 @@ namespace rawrt::sched {
 extern bool asymfence_heavy_is_membarrier;
 
 // The frequent side's fence.
-inline void lightfence() {
+inline void light_fence() {
     if (asymfence_heavy_is_membarrier) std::atomic_signal_fence(std::memory_order_seq_cst);
     else std::atomic_thread_fence(std::memory_order_seq_cst);
 }
 
 // The rare side's fence: orders this thread's earlier stores before its later
-// loads as seen by every thread that runs lightfence.
-void heavyfence();
+// loads as seen by every thread that runs light_fence.
+void heavy_fence();
 
 // Run start: registers the process for membarrier when `want` and the kernel
-// has it. Returns whether lightfence is a compiler barrier for this run.
-bool asymfenceinit(bool want);
+// has it. Returns whether light_fence is a compiler barrier for this run.
+bool asymfence_init(bool want);
 
 }  // namespace rawrt::sched

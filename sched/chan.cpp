@@ -7,7 +7,7 @@
 //
 // Where rawrt differs: sudogs live on the blocked G's own stack, not in a
 // per-P cache (the G is parked for exactly as long as its sudog is queued);
-// a channel is freed explicitly (freechan) instead of by a GC; elements that
+// a channel is freed explicitly (free_chan) instead of by a GC; elements that
 // are not trivially copyable move through their constructors.
 
 #include "sched/chan.hpp"
@@ -45,7 +45,7 @@ bool chanparkcommit(G*, void* chanLock) {
 void unlock_chan(void* c) { unlock(&static_cast<hchan*>(c)->lock); }
 
 // goready, after proving we are on a G: readying needs the caller's P.
-void chanready(G* gp) {
+void chan_ready(G* gp) {
     (void)getg_for("chan: waking a goroutine");
     goready(gp);
 }
@@ -80,7 +80,7 @@ void typedmemmove(hchan* c, void* dst, void* src) {
     }
 }
 
-void takeslot(hchan* c, void* ep, void* slot) {
+void take_slot(hchan* c, void* ep, void* slot) {
     if (ep != nullptr) typedmemmove(c, ep, slot);
     if (c->elemtype != nullptr) c->elemtype->destroy(slot);
 }
@@ -156,10 +156,10 @@ void waitq::dequeueSudoG(Sudog* sgp) {
 
 // ------------------------------------------------------------ make / free
 
-hchan* makechan(size_t elemsize, size_t elemalign, size_t size, const ElemOps* elemtype) {
+hchan* makechan(size_t elemsize, size_t elem_align, size_t size, const ElemOps* elemtype) {
     if (elemsize >= (1u << 16)) sys::fatal("makechan: invalid channel element type");
     if (elemsize != 0 && size > (kMaxAlloc - kHchanSize) / elemsize) sys::fatal("makechan: size out of range");
-    const size_t align = elemalign > 16 ? elemalign : 16;
+    const size_t align = elem_align > 16 ? elem_align : 16;
     const size_t header = (kHchanSize + align - 1) & ~(align - 1);
     const size_t bytes = header + elemsize * size;
     // One allocation for the header and the buffer, as Go does for element
@@ -174,7 +174,7 @@ hchan* makechan(size_t elemsize, size_t elemalign, size_t size, const ElemOps* e
     return c;
 }
 
-void freechan(hchan* c) {
+void free_chan(hchan* c) {
     if (c == nullptr) return;
     if (c->elemtype != nullptr) {
         size_t i = c->recvx;
@@ -189,14 +189,14 @@ void freechan(hchan* c) {
 
 // ------------------------------------------------------------ send
 
-void bufput(hchan* c, void* ep) {
+void buf_put(hchan* c, void* ep) {
     typedmemmove(c, chanbuf(c, c->sendx), ep);
     if (++c->sendx == c->dataqsiz) c->sendx = 0;
     c->qcount.store(c->qcount.load(std::memory_order_relaxed) + 1, std::memory_order_release);
 }
 
-void buftake(hchan* c, void* ep) {
-    takeslot(c, ep, chanbuf(c, c->recvx));
+void buf_take(hchan* c, void* ep) {
+    take_slot(c, ep, chanbuf(c, c->recvx));
     if (++c->recvx == c->dataqsiz) c->recvx = 0;
     c->qcount.store(c->qcount.load(std::memory_order_relaxed) - 1, std::memory_order_release);
 }
@@ -230,12 +230,12 @@ namespace {
 
 // The end of send and recv: the value has moved to or from sg's G; the
 // locks go first, then the G is readied with its sudog marked a success.
-void readypartner(Sudog* sg, void (*unlockf)(void*), void* arg) {
+void ready_partner(Sudog* sg, void (*unlockf)(void*), void* arg) {
     G* gp = sg->g;
     unlockf(arg);
     gp->param = sg;
     sg->success = true;
-    chanready(gp);
+    chan_ready(gp);
 }
 
 }  // namespace
@@ -247,7 +247,7 @@ void send(hchan* c, Sudog* sg, void* ep, void (*unlockf)(void*), void* arg) {
         typedmemmove(c, sg->elem, ep);
         sg->elem = nullptr;
     }
-    readypartner(sg, unlockf, arg);
+    ready_partner(sg, unlockf, arg);
 }
 
 bool chansend(hchan* c, void* ep, bool block) {
@@ -274,7 +274,7 @@ bool chansend(hchan* c, void* ep, bool block) {
     }
     const size_t qcount = c->qcount.load(std::memory_order_relaxed);
     if (qcount < c->dataqsiz) {
-        bufput(c, ep);
+        buf_put(c, ep);
         unlock(&c->lock);
         return true;
     }
@@ -300,13 +300,13 @@ void recv(hchan* c, Sudog* sg, void* ep, void (*unlockf)(void*), void* arg) {
         if (ep != nullptr) typedmemmove(c, ep, sg->elem);
     } else {
         unsigned char* qp = chanbuf(c, c->recvx);
-        takeslot(c, ep, qp);
+        take_slot(c, ep, qp);
         typedmemmove(c, qp, sg->elem);
         if (++c->recvx == c->dataqsiz) c->recvx = 0;
         c->sendx = c->recvx;  // c->sendx = (c->sendx+1) % c->dataqsiz
     }
     sg->elem = nullptr;
-    readypartner(sg, unlockf, arg);
+    ready_partner(sg, unlockf, arg);
 }
 
 ChanRecvResult chanrecv(hchan* c, void* ep, bool block) {
@@ -338,7 +338,7 @@ ChanRecvResult chanrecv(hchan* c, void* ep, bool block) {
         return {true, true};
     }
     if (qcount > 0) {
-        buftake(c, ep);
+        buf_take(c, ep);
         unlock(&c->lock);
         return {true, true};
     }
@@ -382,7 +382,7 @@ void closechan(hchan* c) {
     unlock(&c->lock);
     while (G* gp = glist.pop()) {
         gp->schedlink = nullptr;
-        chanready(gp);
+        chan_ready(gp);
     }
 }
 

@@ -94,9 +94,9 @@ struct hchan {
 };
 
 // Go: makechan. Fatal when the buffer's size overflows or memory is refused.
-hchan* makechan(size_t elemsize, size_t elemalign, size_t size, const ElemOps* elemtype);
+hchan* makechan(size_t elemsize, size_t elem_align, size_t size, const ElemOps* elemtype);
 // Frees c and destroys the values still buffered. Go's GC does this.
-void freechan(hchan* c);
+void free_chan(hchan* c);
 
 // Go: chansend. ep points to the value, which stays alive (moved-from)
 // either way. block false: returns false instead of parking.
@@ -134,10 +134,10 @@ void send(hchan* c, Sudog* sg, void* ep, void (*unlockf)(void*), void* arg);
 void recv(hchan* c, Sudog* sg, void* ep, void (*unlockf)(void*), void* arg);
 // With c->lock held: copies *ep to the buffer's tail (there is room), or
 // moves the buffer's head into ep (there is a value; ep nullptr: drops it).
-void bufput(hchan* c, void* ep);
-void buftake(hchan* c, void* ep);
+void buf_put(hchan* c, void* ep);
+void buf_take(hchan* c, void* ep);
 // Moves slot's value out into ep (nullptr: drops it); slot is raw afterwards.
-void takeslot(hchan* c, void* ep, void* slot);
+void take_slot(hchan* c, void* ep, void* slot);
 // Move-constructs raw dst from the live src.
 void typedmemmove(hchan* c, void* dst, void* src);
 inline unsigned char* chanbuf(hchan* c, size_t i) { return c->buf + i * c->elemsize; }
@@ -173,11 +173,11 @@ public:
     // A nil channel (Go's `var ch chan T`): never ready, blocks forever; a
     // select case on it is never chosen.
     static Chan nil() { return Chan(NilTag{}); }
-    ~Chan() { sched::freechan(c_); }
+    ~Chan() { sched::free_chan(c_); }
     Chan(Chan&& other) noexcept : c_(other.c_) { other.c_ = nullptr; }
     Chan& operator=(Chan&& other) noexcept {
         if (this != &other) {
-            sched::freechan(c_);
+            sched::free_chan(c_);
             c_ = other.c_;
             other.c_ = nullptr;
         }

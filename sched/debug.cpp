@@ -30,7 +30,7 @@ void apply(const char* name, const char* name_end, const char* value, const char
         {"sysmonmin", 1, [](int64_t v) { debug.sysmon_min_ns = v * 1000; }},
         {"sysmonmax", 1, [](int64_t v) { debug.sysmon_max_ns = v * 1000; }},
         {"sysmonidle", 0, [](int64_t v) { debug.sysmon_idle_passes = static_cast<uint32_t>(v); }},
-        {"sysmonprompt", 0, [](int64_t v) { debug.sysmon_prompt = v != 0; }},
+        {"sysmon_prompt", 0, [](int64_t v) { debug.sysmon_prompt = v != 0; }},
         {"sysmonstandby", 0, [](int64_t v) { debug.sysmon_standby = v != 0; }},
         {"retake", 0, [](int64_t v) { debug.retake_ns = v * 1000; }},
         {"preempt", 1, [](int64_t v) { debug.forcepreempt_ns = v * 1000; }},
@@ -69,10 +69,10 @@ void parse(const char* s) {
 void parsedebugvars(const char* config) {
     debug = DebugVars{};
     parse(sys::getenv("RAWRT_DEBUG"));
-    setdebugvars(config);
+    set_debug_vars(config);
 }
 
-void setdebugvars(const char* settings) {
+void set_debug_vars(const char* settings) {
     parse(settings);
     if (debug.sysmon_max_ns < debug.sysmon_min_ns) debug.sysmon_max_ns = debug.sysmon_min_ns;
 }

@@ -8,7 +8,7 @@
 //   sysmonmin=US      sysmon's shortest sleep (Go: 20 µs)
 //   sysmonmax=US      its longest, once backed off (Go: 10 ms)
 //   sysmonidle=N      idle passes before it starts backing off (Go: 50)
-//   sysmonprompt=0|1  have a syscall entered with work queued behind it
+//   sysmon_prompt=0|1  have a syscall entered with work queued behind it
 //                     watched at once, not found on sysmon's passes
 //                     (rawrt; Go: no)
 //   sysmonstandby=0|1 that watch by an idle M, which retakes the P for
@@ -31,7 +31,7 @@
 
 namespace rawrt::sched {
 
-// One setting: read by sysmon and the scheduler while setdebugvars may
+// One setting: read by sysmon and the scheduler while set_debug_vars may
 // change it, so a relaxed atomic (as cheap as a plain load); copyable, so
 // that DebugVars can be reset to its defaults as a whole.
 template <class T>
@@ -73,6 +73,6 @@ void parsedebugvars(const char* config);
 // during a run: each takes effect the next time the scheduler reads it
 // (sysmon: its next pass or sleep). How a freestanding program, whose run
 // starts before main, changes a tunable (Go: a GODEBUG change at run time).
-void setdebugvars(const char* settings);
+void set_debug_vars(const char* settings);
 
 }  // namespace rawrt::sched

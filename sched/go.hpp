@@ -76,12 +76,12 @@ int64_t goid();
 void preempt_point();
 
 // Go's runtime.LockOSThread: the calling G runs only on its current thread,
-// and that thread runs no other G, until as many UnlockOSThread calls. A G
+// and that thread runs no other G, until as many unlock_os_thread calls. A G
 // that exits while locked takes the thread with it (the thread ends). For
 // code that needs a thread's own state: thread-directed signals, setns,
 // per-thread credentials. Outside the runtime both do nothing.
-void LockOSThread();
-void UnlockOSThread();
+void lock_os_thread();
+void unlock_os_thread();
 
 // Runs fn as the main G of a fresh runtime and returns when it returns, after
 // every M has exited and been joined and every stack is unmapped. Gs still

@@ -13,27 +13,27 @@ namespace {
 
 Poller* pollers[kMaxPollers];
 std::atomic<int> npollers{0};  // entries of pollers that are set (release on install)
-mutex pollersLock;             // install against install and destroy
+mutex pollers_lock;             // install against install and destroy
 std::atomic<uint32_t> netpollWaiters{0};
 
 }  // namespace
 
 sys::Result<void> poller_install(Poller* p) {
-    lock(&pollersLock);
+    lock(&pollers_lock);
     const int n = npollers.load(std::memory_order_relaxed);
     sys::Result<void> r;
     if (n == kMaxPollers) {
         r = sys::Errno(EBUSY);
-    } else if (n > 0 && (p->wakefd < 0 || pollers[0]->watch == nullptr)) {
+    } else if (n > 0 && (p->wake_fd < 0 || pollers[0]->watch == nullptr)) {
         r = sys::Errno(EINVAL);
     } else if (n > 0) {
-        r = pollers[0]->watch(p->wakefd);
+        r = pollers[0]->watch(p->wake_fd);
     }
     if (r.ok()) {
         pollers[n] = p;
         npollers.store(n + 1, std::memory_order_release);
     }
-    unlock(&pollersLock);
+    unlock(&pollers_lock);
     return r;
 }
 
@@ -46,7 +46,7 @@ int32_t netpoll(int64_t delay, GList* ready) {
     for (int i = 1; i < n; ++i) delta += pollers[i]->poll(0, ready);
     const bool block = delay != 0 && ready->empty();
     delta += pollers[0]->poll(block ? delay : 0, ready);
-    // What woke the wait may be another poller's wakefd.
+    // What woke the wait may be another poller's wake_fd.
     if (block)
         for (int i = 1; i < n; ++i) delta += pollers[i]->poll(0, ready);
     return delta;
@@ -65,14 +65,14 @@ void netpollAdjustWaiters(int32_t delta) {
     if (delta != 0) netpollWaiters.fetch_add(static_cast<uint32_t>(delta));
 }
 bool netpollAnyWaiters() { return netpollWaiters.load() > 0; }
-uint32_t netpollWaiterCount() { return netpollWaiters.load(); }
+uint32_t netpoll_waiter_count() { return netpollWaiters.load(); }
 
-void netpolldestroy() {
-    lock(&pollersLock);
+void netpoll_destroy() {
+    lock(&pollers_lock);
     for (int i = npollers.load(std::memory_order_relaxed); i-- > 0;) pollers[i]->destroy();
     npollers.store(0, std::memory_order_release);
     netpollWaiters.store(0);
-    unlock(&pollersLock);
+    unlock(&pollers_lock);
 }
 
 }  // namespace rawrt::sched

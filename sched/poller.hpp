@@ -6,13 +6,13 @@
 // functions keep its names (runtime/netpoll.go, proc.go) for the calls
 // findRunnable, sysmon and the timers make.
 //
-//   static Poller mine = {"mine", mypoll, mywake, nullptr, wakefd, mydestroy};
+//   static Poller mine = {"mine", mypoll, mywake, nullptr, wake_fd, mydestroy};
 //   poller_install(&mine);            // once its fds exist
 //   ... a G parks on it: netpollAdjustWaiters(1) as it commits ...
 //   netpoll(0, &list);                // the scheduler: every poller, no wait
 //
 // Several pollers: the first one installed is the one a blocking netpoll
-// waits in. Every later poller with something to reap shows it on its wakefd,
+// waits in. Every later poller with something to reap shows it on its wake_fd,
 // which the first one watches, so an M blocked there wakes for any poller's
 // Gs; the others are then polled without blocking.
 #pragma once
@@ -40,14 +40,14 @@ struct Poller {
     sys::Result<void> (*watch)(int fd);
     // Readable while this poller has something to reap; -1 if it has no
     // such fd (it can only be the first).
-    int wakefd;
+    int wake_fd;
     // Teardown, when every M is gone: closes its fds, frees what it holds.
     void (*destroy)();
 };
 
 // Adds p behind the seam; from then on the scheduler polls it. Errors:
 // EBUSY with kMaxPollers installed; EINVAL for a later poller without a
-// wakefd, or when the first poller cannot watch; what watch said. p stays
+// wake_fd, or when the first poller cannot watch; what watch said. p stays
 // out then. Any thread; p must outlive the run.
 constexpr int kMaxPollers = 4;
 sys::Result<void> poller_install(Poller* p);
@@ -70,10 +70,10 @@ void netpoll_break_before(int64_t when);
 // Gs it returned are queued.
 void netpollAdjustWaiters(int32_t delta);
 bool netpollAnyWaiters();
-uint32_t netpollWaiterCount();
+uint32_t netpoll_waiter_count();
 
 // Teardown (every M joined): destroys every poller, the last installed
 // first, and forgets them; the next run installs afresh.
-void netpolldestroy();
+void netpoll_destroy();
 
 }  // namespace rawrt::sched

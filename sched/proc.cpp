@@ -27,12 +27,12 @@ namespace {
 #if RAWRT_CHECKED
 bool legal_transition(uint32_t from, uint32_t to) {
     switch (from) {
-        case _Gidle: return to == _Gdead;
-        case _Gdead: return to == _Grunnable;
-        case _Grunnable: return to == _Grunning;
-        case _Grunning: return to == _Grunnable || to == _Gwaiting || to == _Gsyscall || to == _Gdead;
-        case _Gsyscall: return to == _Grunning || to == _Grunnable;
-        case _Gwaiting: return to == _Grunnable;
+        case Gidle: return to == Gdead;
+        case Gdead: return to == Grunnable;
+        case Grunnable: return to == Grunning;
+        case Grunning: return to == Grunnable || to == Gwaiting || to == Gsyscall || to == Gdead;
+        case Gsyscall: return to == Grunning || to == Grunnable;
+        case Gwaiting: return to == Grunnable;
     }
     return false;
 }
@@ -93,7 +93,7 @@ G* stealWork(P* pp, int64_t* now) {
 // findRunnable's blocking poll: this M, P-less and not spinning, sleeps in
 // epoll until an fd is ready, pollUntil (0: none) or a break. Returns a G to
 // run on the P it then took, or nullptr to look again (with a P or parked).
-G* pollidle(int64_t pollUntil) {
+G* poll_idle(int64_t pollUntil) {
     sched.pollUntil.store(pollUntil, std::memory_order_release);
     int64_t delay = -1;
     if (pollUntil != 0) {
@@ -120,7 +120,7 @@ G* pollidle(int64_t pollUntil) {
     if (gp == nullptr) return nullptr;
     injectglist(&list);
     netpollAdjustWaiters(delta);
-    casgstatus(gp, _Gwaiting, _Grunnable);
+    casgstatus(gp, Gwaiting, Grunnable);
     return gp;
 }
 
@@ -164,7 +164,7 @@ top:
         if (G* gp = list.pop()) {
             injectglist(&list);
             netpollAdjustWaiters(delta);
-            casgstatus(gp, _Gwaiting, _Grunnable);
+            casgstatus(gp, Gwaiting, Grunnable);
             *inherit_time = false;
             return gp;
         }
@@ -222,11 +222,11 @@ top:
     // One idle M waits in the poller, for I/O and for the earliest timer of
     // every P at once; the others park without a deadline (Go's rule). A
     // poller that sleeps past a timer we know of is woken to recompute.
-    const int64_t pollUntil = earliestTimer();
+    const int64_t pollUntil = earliest_timer();
     if (netpollinited()) {
         if ((netpollAnyWaiters() || pollUntil != 0) &&
             sched.lastpoll.exchange(0, std::memory_order_acq_rel) != 0) {
-            if (G* gp = pollidle(pollUntil)) {
+            if (G* gp = poll_idle(pollUntil)) {
                 *inherit_time = false;
                 return gp;
             }
@@ -256,12 +256,12 @@ void goroutine_start(void* arg) {
 // a stack still in the cache and TLB: spawn+join of 100 000 Gs touched a
 // cold stack page per G (one TLB miss and two cache misses, in newproc's
 // make_context and again at the first run).
-void stackbind(G* gp) {
+void stack_bind(G* gp) {
     gp->stack = stackalloc(stack_size);
     make_context(&gp->sched, reinterpret_cast<void*>(gp->stack.lo), gp->stack.hi - gp->stack.lo, goroutine_start, gp);
 }
 
-void stackrelease(G* gp) {
+void stack_release(G* gp) {
     stackfree(gp->stack);
     gp->stack = Stack{};
 }
@@ -271,10 +271,10 @@ void stackrelease(G* gp) {
 // Go: execute. Runs gp on the current M; never returns.
 void execute(G* gp, bool inherit_time) {
     M* mp = thism();
-    if (gp->stack.lo == 0) stackbind(gp);
+    if (gp->stack.lo == 0) stack_bind(gp);
     mp->curg = gp;
     gp->m = mp;
-    casgstatus(gp, _Grunnable, _Grunning);
+    casgstatus(gp, Grunnable, Grunning);
     if (!inherit_time) ++mp->p->schedtick;
     setg(gp);
     rawrt_gogo(&gp->sched);
@@ -322,22 +322,22 @@ void schedule() {
 namespace {
 
 // Go: gfput / gfget. Dead Gs, their stacks already given back
-// (stackrelease), are reused; a P's list spills half to the global one past
+// (stack_release), are reused; a P's list spills half to the global one past
 // 64 and refills 32 at a time.
 void gfput(P* pp, G* gp) {
     pp->gFree.push(gp);
     if (pp->gFree.n >= 64) {
-        lock(&sched.gFreeLock);
+        lock(&sched.gfree_lock);
         while (pp->gFree.n >= 32) sched.gFree.push(pp->gFree.pop());
-        unlock(&sched.gFreeLock);
+        unlock(&sched.gfree_lock);
     }
 }
 
 G* gfget(P* pp) {
     if (pp->gFree.empty() && !sched.gFree.empty()) {
-        lock(&sched.gFreeLock);
+        lock(&sched.gfree_lock);
         while (pp->gFree.n < 32 && !sched.gFree.empty()) pp->gFree.push(sched.gFree.pop());
-        unlock(&sched.gFreeLock);
+        unlock(&sched.gfree_lock);
     }
     return pp->gFree.pop();
 }
@@ -345,7 +345,7 @@ G* gfget(P* pp) {
 }  // namespace
 
 // Go: malg. The G from the allocator; its stack comes when it first runs
-// (stackbind). Gs sit densely in the heap rather than each at the top of
+// (stack_bind). Gs sit densely in the heap rather than each at the top of
 // its own stack: the scheduler walks them in lists (run queues, free lists)
 // far more often than it touches their stacks, and 16 to a page costs that
 // walk a sixteenth of the TLB misses.
@@ -374,7 +374,7 @@ namespace {
 void goexit0(void* arg) {
     G* gp = static_cast<G*>(arg);
     M* mp = thism();
-    casgstatus(gp, _Grunning, _Gdead);
+    casgstatus(gp, Grunning, Gdead);
     dropg();
     gp->preempt.store(false, std::memory_order_relaxed);
     if (gp->is_main) {
@@ -383,7 +383,7 @@ void goexit0(void* arg) {
         unlock(&sched.lock);
         mexit();
     }
-    stackrelease(gp);
+    stack_release(gp);
     gfput(mp->p, gp);
     // A G that exits still locked takes its thread with it: it may have left
     // the thread in a state (credentials, namespaces, signal mask) that no
@@ -401,14 +401,14 @@ void goexit0(void* arg) {
 void park_m(void* arg) {
     G* gp = static_cast<G*>(arg);
     M* mp = thism();
-    casgstatus(gp, _Grunning, _Gwaiting);
+    casgstatus(gp, Grunning, Gwaiting);
     dropg();
     if (auto fn = mp->waitunlockf) {
         bool ok = fn(gp, mp->waitlock);
         mp->waitunlockf = nullptr;
         mp->waitlock = nullptr;
         if (!ok) {
-            casgstatus(gp, _Gwaiting, _Grunnable);
+            casgstatus(gp, Gwaiting, Grunnable);
             return execute(gp, true);
         }
     }
@@ -419,7 +419,7 @@ void park_m(void* arg) {
 
 void gosched_m(void* arg) {
     G* gp = static_cast<G*>(arg);
-    casgstatus(gp, _Grunning, _Grunnable);
+    casgstatus(gp, Grunning, Grunnable);
     dropg();
     lock(&sched.lock);
     globrunqput(gp);
@@ -435,7 +435,7 @@ namespace {
 void goyield_m(void* arg) {
     G* gp = static_cast<G*>(arg);
     P* pp = thism()->p;
-    casgstatus(gp, _Grunning, _Grunnable);
+    casgstatus(gp, Grunning, Grunnable);
     dropg();
     runqput(pp, gp, false);
     schedule();
@@ -443,7 +443,7 @@ void goyield_m(void* arg) {
 
 }  // namespace
 
-void gopreempt() {
+void go_preempt() {
     thism()->curg->preempt.store(false, std::memory_order_relaxed);
     mcall(gosched_m);
 }
@@ -470,7 +470,7 @@ void gopark(bool (*unlockf)(G*, void*), void* lock_arg, WaitReason reason) {
 }
 
 void ready(G* gp, bool next) {
-    casgstatus(gp, _Gwaiting, _Grunnable);
+    casgstatus(gp, Gwaiting, Grunnable);
     runqput(thism()->p, gp, next);
     wakep();
 }
@@ -482,7 +482,7 @@ void injectglist(GList* glist) {
     GQueue q;
     int32_t qsize = 0;
     while (G* gp = glist->pop()) {
-        casgstatus(gp, _Gwaiting, _Grunnable);
+        casgstatus(gp, Gwaiting, Grunnable);
         q.push_back(gp);
         ++qsize;
     }
@@ -527,7 +527,7 @@ void newproc(void (*fn)(void*), void (*destroy)(void*), void (*move_into)(void* 
     G* newg = gfget(pp);
     if (newg == nullptr) {
         newg = malg();
-        casgstatus(newg, _Gidle, _Gdead);
+        casgstatus(newg, Gidle, Gdead);
         allgadd(newg);
     }
     newg->fn = fn;
@@ -537,7 +537,7 @@ void newproc(void (*fn)(void*), void (*destroy)(void*), void (*move_into)(void* 
     newg->is_main = false;
     newg->param = nullptr;
     newg->waitreason = nullptr;
-    casgstatus(newg, _Gdead, _Grunnable);
+    casgstatus(newg, Gdead, Grunnable);
     runqput(pp, newg, true);
     wakep();
 }
@@ -559,20 +559,20 @@ void yield() {
 void preempt_point() {
     sched::M* mp = sched::getm();
     if (mp != nullptr && mp->curg != nullptr && mp->curg->preempt.load(std::memory_order_relaxed))
-        sched::gopreempt();
+        sched::go_preempt();
 }
 
 // Go: LockOSThread / dolockOSThread. Only the M's own fields change: the
 // scheduler sees them the next time gp or this M goes through schedule().
-void LockOSThread() {
+void lock_os_thread() {
     sched::M* mp = sched::getm();
     if (mp == nullptr || mp->curg == nullptr) return;  // a plain thread is its own thread already
-    if (++mp->lockedExt == 0) sys::fatal("LockOSThread nesting overflow");
+    if (++mp->lockedExt == 0) sys::fatal("lock_os_thread nesting overflow");
     mp->lockedg = mp->curg;
     mp->curg->lockedm = mp;
 }
 
-void UnlockOSThread() {
+void unlock_os_thread() {
     sched::M* mp = sched::getm();
     if (mp == nullptr || mp->curg == nullptr || mp->lockedExt == 0) return;
     if (--mp->lockedExt != 0) return;

@@ -43,7 +43,7 @@ void gopark(bool (*unlockf)(G* gp, void* lock), void* lock, WaitReason reason);
 void goready(G* gp);
 // Go: ready. next false: to the tail of the local queue, after what is there.
 void ready(G* gp, bool next);
-// Go: injectglist. Makes every G of glist (all _Gwaiting) runnable: on the
+// Go: injectglist. Makes every G of glist (all Gwaiting) runnable: on the
 // global queue with an M started for each idle P that can take one, the
 // rest on the caller's P if it has one. Empties glist.
 void injectglist(GList* glist);
@@ -52,7 +52,7 @@ void injectglist(GList* glist);
 void gosched_m(void* gp);
 // Go: gopreempt_m's caller. The current G honours a preemption request: it
 // goes to the global queue, where any P may pick it up.
-void gopreempt();
+void go_preempt();
 // Go: dropg. The M stops running its current G (on g0, with the G saved).
 void dropg();
 

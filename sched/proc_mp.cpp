@@ -35,12 +35,12 @@ constexpr size_t kG0StackSize = 64 * 1024;
 void acquirep(P* pp) {
     M* mp = getm();
 #if RAWRT_CHECKED
-    if (mp->p != nullptr || pp->m != nullptr || pp->status.load() != _Pidle)
+    if (mp->p != nullptr || pp->m != nullptr || pp->status.load() != Pidle)
         sys::fatal("acquirep: P ", pp->id, " is owned or busy (status ", pp->status.load(), ")");
 #endif
     mp->p = pp;
     pp->m = mp;
-    pp->status.store(_Prunning, std::memory_order_relaxed);
+    pp->status.store(Prunning, std::memory_order_relaxed);
     sysmon_pbusy();
 }
 
@@ -48,17 +48,17 @@ P* releasep() {
     M* mp = getm();
     P* pp = mp->p;
 #if RAWRT_CHECKED
-    if (pp == nullptr || pp->m != mp || pp->status.load() != _Prunning)
+    if (pp == nullptr || pp->m != mp || pp->status.load() != Prunning)
         sys::fatal("releasep: M ", mp->id, " does not own a running P");
 #endif
     pp->m = nullptr;
     mp->p = nullptr;
-    pp->status.store(_Pidle, std::memory_order_relaxed);
+    pp->status.store(Pidle, std::memory_order_relaxed);
     return pp;
 }
 
 void pidleput(P* pp) {
-    pp->status.store(_Pidle, std::memory_order_relaxed);
+    pp->status.store(Pidle, std::memory_order_relaxed);
     pp->link = sched.pidle;
     sched.pidle = pp;
     sched.npidle.fetch_add(1, std::memory_order_relaxed);
@@ -96,7 +96,7 @@ int32_t mcount() { return static_cast<int32_t>(sched.mnext - sched.nmfreed); }
 namespace {
 
 // Removes mp from the idle list if it is still there. sched.lock held.
-bool mremove(M* mp) {
+bool m_remove(M* mp) {
     for (M** link = &sched.midle; *link != nullptr; link = &(*link)->schedlink) {
         if (*link == mp) {
             *link = mp->schedlink;
@@ -112,8 +112,8 @@ bool mremove(M* mp) {
 void wake_all_idle() {
     while (M* mp = mget()) notewakeup(&mp->park);
     for (M* mp = allm; mp != nullptr; mp = mp->alllink) {
-        if (!mp->lockedpark) continue;
-        mp->lockedpark = false;
+        if (!mp->locked_park) continue;
+        mp->locked_park = false;
         --sched.nmidlelocked;
         notewakeup(&mp->park);
     }
@@ -126,7 +126,7 @@ void begin_exit() {
     sched.exiting = true;
     wake_all_idle();
     netpollBreak();  // the M blocked in epoll, if any
-    sysmonexit();
+    sysmon_exit();
     notewakeup(&sched.done);
 }
 
@@ -139,14 +139,14 @@ void checkdead() {
     for (G* gp = sched.allgs; gp != nullptr; gp = gp->alllink) {
         uint32_t s = readgstatus(gp);
         // The counts say which M was missed, should this ever fire.
-        if (s == _Grunnable || s == _Grunning || s == _Gsyscall)
+        if (s == Grunnable || s == Grunning || s == Gsyscall)
             sys::fatal("checkdead: runnable goroutine ", gp->goid, " (status ", s, ") with no M to run it (Ms ",
                        mcount(), ", idle ", sched.nmidle, ", idle locked ", sched.nmidlelocked, ", system ",
                        sched.nmsys, "; idle Ps ", sched.npidle.load(std::memory_order_relaxed), " of ",
                        sched.gomaxprocs, "; global queue ", sched.runqsize, ")");
     }
     // A sleeping G will wake: the M that parked last sleeps until its timer.
-    if (earliestTimer() != 0) return;
+    if (earliest_timer() != 0) return;
     sched.deadlock = true;
     if (sched.exit_process_on_end) sys::fatal("all goroutines are asleep - deadlock!");
     begin_exit();
@@ -186,7 +186,7 @@ namespace {
 // The first code of every M, on its own thread and stack (Go: mstart).
 void mstart(M* mp) {
     minitSignalStack(mp);  // before signals are unblocked
-    (void)sys::raw::rt_sigprocmask(sys::kSigSetmask, &mp->sigmask, nullptr);
+    (void)sys::raw::rt_sigprocmask(sys::kSIG_SETMASK, &mp->sigmask, nullptr);
     if (mp->mstartfn != nullptr) {
         mp->mstartfn();  // an M without a P (sysmon): returns when the run ends
         mexit();
@@ -204,7 +204,7 @@ int mstart_clone(void* arg) {
 // Frees the stacks of exited Ms (sched.freem) whose threads the kernel has
 // let go: CLONE_CHILD_CLEARTID zeroes procid once the thread no longer uses
 // its stack. Go does this in allocm.
-void reapfreem() {
+void reap_freem() {
     lock(&sched.lock);
     M* keep = nullptr;
     M* gone = nullptr;
@@ -218,7 +218,7 @@ void reapfreem() {
     unlock(&sched.lock);
     while (M* mp = gone) {
         gone = mp->alllink;
-        stackfree(mp->g0stack);
+        stackfree(mp->g0_stack);
     }
 }
 
@@ -232,9 +232,9 @@ void newosproc(M* mp) {
     const sys::SignalSet all = ~sys::SignalSet{0};
     long r = 0;
     for (int tries = 0; tries < 20; ++tries) {
-        (void)sys::raw::rt_sigprocmask(sys::kSigSetmask, &all, &mp->sigmask);
+        (void)sys::raw::rt_sigprocmask(sys::kSIG_SETMASK, &all, &mp->sigmask);
         r = rawrt_clone(flags, reinterpret_cast<void*>(mp->g0->stack.hi), &mp->procid, &mp->tcb, mstart_clone, mp);
-        (void)sys::raw::rt_sigprocmask(sys::kSigSetmask, &mp->sigmask, nullptr);
+        (void)sys::raw::rt_sigprocmask(sys::kSIG_SETMASK, &mp->sigmask, nullptr);
         if (r != -EAGAIN) break;
         const sys::KernelTimespec pause = {0, (tries + 1) * 1'000'000};
         (void)sys::raw::nanosleep(sys::as_timespec(&pause), nullptr);
@@ -249,9 +249,9 @@ void newosproc(M* mp) {
 // Go: newm (with allocm). The M, its g0 and its TCB live at the top of the
 // thread's own stack mapping.
 void newm(P* pp, bool spinning, int64_t id, void (*mstartfn)()) {
-    if (sched.freem != nullptr) reapfreem();
+    if (sched.freem != nullptr) reap_freem();
     // Below the M and g0: the signal stack, then g0's stack down to the guard.
-    const size_t sigsize = signalstacksize();
+    const size_t sigsize = signal_stack_size();
     Stack stk = stackalloc(kG0StackSize + sigsize);
     auto top = stk.hi - sizeof(M) - sizeof(G);
     top &= ~uintptr_t{63};
@@ -262,7 +262,7 @@ void newm(P* pp, bool spinning, int64_t id, void (*mstartfn)()) {
     g0->stack = Stack{stk.lo, top - sigsize};
     g0->m = mp;
     mp->g0 = g0;
-    mp->g0stack = stk;
+    mp->g0_stack = stk;
     mp->id = id;
     mp->nextp = pp;
     mp->spinning = spinning;
@@ -277,7 +277,7 @@ void newm(P* pp, bool spinning, int64_t id, void (*mstartfn)()) {
     if (mcount() > sched.mmax) sched.mmax = mcount();
     unlock(&sched.lock);
     newosproc(mp);
-    sched.mstarting.fetch_sub(1, std::memory_order_release);
+    sched.m_starting.fetch_sub(1, std::memory_order_release);
 }
 
 // Go: checkmcount. Past the limit the program is stuck making threads
@@ -286,7 +286,7 @@ int64_t mReserveID() {
     if (mcount() + 1 > sched.maxmcount)
         sys::fatal("thread exhaustion: the program exceeds its ", sched.maxmcount, "-thread limit (", mcount(),
                    " threads exist; RunConfig::max_threads raises it)");
-    sched.mstarting.fetch_add(1, std::memory_order_relaxed);
+    sched.m_starting.fetch_add(1, std::memory_order_relaxed);
     return sched.mnext++;
 }
 
@@ -301,7 +301,7 @@ bool park_until(M* mp, int64_t until) {
     const int64_t delay = until - vdso::nanotime();
     if (notetsleep(&mp->park, delay > 0 ? delay : 0)) return false;  // woken: nextp is coming
     lock(&sched.lock);
-    if (mremove(mp)) {
+    if (m_remove(mp)) {
         P* pp = sched.exiting ? nullptr : pidleget();
         if (pp != nullptr) {
             unlock(&sched.lock);
@@ -329,10 +329,10 @@ void stopm(int64_t until) {
         if (until != 0 && park_until(mp, until)) return;
         notesleep(&mp->park);
         noteclear(&mp->park);
-        // On standby, standbywait sees the run ending too, and leaves the
+        // On standby, standby_wait sees the run ending too, and leaves the
         // slot first: startm must not hand a P to an M that is gone.
         if (sched.exiting && mp->standby.load(std::memory_order_relaxed) == kStandbyNone) mexit();
-    } while (!standbywait(mp));  // woken on standby for a P that did not come
+    } while (!standby_wait(mp));  // woken on standby for a P that did not come
     acquirep(mp->nextp);
     mp->nextp = nullptr;
 }
@@ -353,7 +353,7 @@ void startm(P* pp, bool spinning) {
     }
     // An M on standby is awake already: it goes first (and sysmon, retaking
     // a P a standby M watches, gives it to that M).
-    if (standbytake(pp, spinning)) {
+    if (standby_take(pp, spinning)) {
         unlock(&sched.lock);
         return;
     }
@@ -419,7 +419,7 @@ void stoplockedm() {
     }
     // startlockedm may already have handed over a P: then the note is set.
     if (mp->nextp == nullptr) {
-        mp->lockedpark = true;
+        mp->locked_park = true;
         ++sched.nmidlelocked;
         checkdead();
     }
@@ -439,8 +439,8 @@ void startlockedm(G* gp) {
         unlock(&sched.lock);
         mexit();
     }
-    if (mp->lockedpark) {
-        mp->lockedpark = false;
+    if (mp->locked_park) {
+        mp->locked_park = false;
         --sched.nmidlelocked;
     }
     mp->nextp = pp;

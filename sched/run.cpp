@@ -22,7 +22,7 @@
 #include "sched/signal_unix.hpp"
 #include "sched/stack.hpp"
 #include "sched/stats.hpp"
-#include "sched/syscall.hpp"
+#include "sched/entersyscall.hpp"
 #include "sched/standby.hpp"
 #include "sched/sysmon.hpp"
 #include "sys/calls.hpp"
@@ -38,8 +38,8 @@ size_t stack_size = kDefaultStackSize;
 namespace {
 
 std::atomic<bool> running{false};
-P* pstorage = nullptr;  // the array allp points into
-size_t pstorage_bytes = 0;
+P* p_storage = nullptr;  // the array allp points into
+size_t p_storage_bytes = 0;
 
 // What the main G calls, kept in its closure buffer.
 struct MainBody {
@@ -70,23 +70,23 @@ sys::Result<void> schedinit(const RunConfig& config) {
     stack_size = config.stack_size != 0 ? config.stack_size : kDefaultStackSize;
     sched.maxmcount = config.max_threads != 0 ? config.max_threads : 10000;
     parsedebugvars(config.debug);
-    (void)asymfenceinit(debug.membarrier);
+    (void)asymfence_init(debug.membarrier);
     sched.lastpoll.store(vdso::nanotime(), std::memory_order_relaxed);
 
-    pstorage_bytes = (sizeof(P) * procs + 4095) & ~size_t{4095};
-    auto mem = sys::raw::mmap(nullptr, pstorage_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    p_storage_bytes = (sizeof(P) * procs + 4095) & ~size_t{4095};
+    auto mem = sys::raw::mmap(nullptr, p_storage_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (!mem.ok()) return mem.error();
-    pstorage = static_cast<P*>(mem.value());
+    p_storage = static_cast<P*>(mem.value());
     sched.gomaxprocs = procs;
     for (int32_t i = 0; i < procs; ++i) {
-        P* pp = ::new (&pstorage[i]) P;
+        P* pp = ::new (&p_storage[i]) P;
         pp->id = i;
         pp->cache = allocmcache();
         allp[i] = pp;
     }
     // P 0 goes to m0 (acquirep wants it idle); the rest wait on the idle
     // list, last P first.
-    allp[0]->status.store(_Pidle, std::memory_order_relaxed);
+    allp[0]->status.store(Pidle, std::memory_order_relaxed);
     for (int32_t i = procs - 1; i > 0; --i) pidleput(allp[i]);  // no lock yet: nothing else runs
     return {};
 }
@@ -113,22 +113,22 @@ void teardown() {
     // allm yet, or not have its thread: wait until it has (it then sees
     // sched.exiting and leaves like the rest). The acquire pairs with newm's
     // release, which follows its link into allm.
-    while (sched.mstarting.load(std::memory_order_acquire) != 0) osyield();
+    while (sched.m_starting.load(std::memory_order_acquire) != 0) osyield();
     for (M* mp = allm; mp != nullptr; mp = mp->alllink) join(mp);
     for (M* mp = sched.freem; mp != nullptr; mp = mp->alllink) join(mp);
-    installsyscallhooks(false);
-    netpolldestroy();  // every M is gone: nobody polls or holds a pollDesc
+    install_syscall_hooks(false);
+    netpoll_destroy();  // every M is gone: nobody polls or holds a pollDesc
     semtable_reset();           // Gs still parked on semaphores: their stacks go below
-    finalstats();
-    deinitsig();
+    final_stats();
+    deinit_sig();
     for (int32_t i = 0; i < sched.gomaxprocs; ++i) {
-        freeTimers(&allp[i]->timers);
+        free_timers(&allp[i]->timers);
         freemcache(allp[i]->cache);
     }
     mheap_release_all();  // every object the run allocated, freed or not
-    stackfreeall();       // every G's and M's stack, with the Gs and Ms in them
-    (void)sys::raw::munmap(pstorage, pstorage_bytes);
-    pstorage = nullptr;
+    stack_free_all();       // every G's and M's stack, with the Gs and Ms in them
+    (void)sys::raw::munmap(p_storage, p_storage_bytes);
+    p_storage = nullptr;
     for (int32_t i = 0; i < kMaxProcs; ++i) allp[i] = nullptr;
     allm = nullptr;
     sched.~Schedt();
@@ -151,20 +151,20 @@ sys::Result<void> run_main(const RunConfig& config, void (*fn)(void*), void* arg
         M* mp = getm();
         return mp != nullptr && mp->p != nullptr ? mp->p->cache : nullptr;
     };
-    resetstats();
-    sysmonreset();
-    standbyreset();
+    reset_stats();
+    sysmon_reset();
+    standby_reset();
     initsig();
-    installsyscallhooks(true);
+    install_syscall_hooks(true);
 
     G* main_g = malg();
-    casgstatus(main_g, _Gidle, _Gdead);
+    casgstatus(main_g, Gidle, Gdead);
     allgadd(main_g);
     main_g->fn = call_main;
     ::new (main_g->closure) MainBody{fn, arg};
     main_g->goid = static_cast<int64_t>(sched.goidgen.fetch_add(1) + 1);
     main_g->is_main = true;
-    casgstatus(main_g, _Gdead, _Grunnable);
+    casgstatus(main_g, Gdead, Grunnable);
     runqput(allp[0], main_g, false);  // before m0 owns P 0: nobody else touches it yet
 
     // Nothing else runs yet: no lock needed for the ids.

@@ -76,7 +76,7 @@ uint32_t runqgrab(P* pp, std::atomic<G*>* batch, uint32_t batchHead, bool stealR
                 if (next != nullptr) {
                     // pp's owner is probably about to run it: give it a few
                     // microseconds rather than bounce the G between Ps (Go: usleep(3)).
-                    if (pp->status.load(std::memory_order_relaxed) == _Prunning) {
+                    if (pp->status.load(std::memory_order_relaxed) == Prunning) {
                         const sys::KernelTimespec pause = {0, 3000};
                         (void)sys::raw::nanosleep(sys::as_timespec(&pause), nullptr);
                     }

@@ -7,7 +7,7 @@
 //   P  the right to run Gs: a local run queue, free lists and caches. There
 //      are exactly `procs` of them; an M without a P runs no Go code.
 //
-// Room is kept for what later layers add: P status _Psyscall with m.oldp and
+// Room is kept for what later layers add: P status Psyscall with m.oldp and
 // the syscallticks (syscall handoff and sysmon), and a poller the scheduling
 // loop calls (netpoll).
 #pragma once
@@ -32,23 +32,23 @@ struct mcache;
 
 // Go: the _G* constants (same values).
 enum Gstatus : uint32_t {
-    _Gidle = 0,      // just allocated, not yet initialised
-    _Grunnable = 1,  // on a run queue, not running
-    _Grunning = 2,   // running on an M that holds a P
-    _Gsyscall = 3,   // in a syscall, on an M; may have lost its P
-    _Gwaiting = 4,   // parked (gopark) until someone readies it
-    _Gdead = 6,      // finished, on a free list for reuse (or never used)
+    Gidle = 0,      // just allocated, not yet initialised
+    Grunnable = 1,  // on a run queue, not running
+    Grunning = 2,   // running on an M that holds a P
+    Gsyscall = 3,   // in a syscall, on an M; may have lost its P
+    Gwaiting = 4,   // parked (gopark) until someone readies it
+    Gdead = 6,      // finished, on a free list for reuse (or never used)
 };
 
 // Go: the _P* constants.
 enum Pstatus : uint32_t {
-    _Pidle = 0,     // on the idle list, no M
-    _Prunning = 1,  // owned by an M that runs Gs
-    _Psyscall = 2,  // its M is in a syscall; sysmon may retake it
-    _Pdead = 4,     // not in use (procs shrank, or the runtime stopped)
-    // rawrt: sysmon has claimed a _Psyscall P and asks whether its M is on
-    // the way back (sched/syscall.cpp); it ends as _Psyscall or _Pidle.
-    _Pretaking = 5,
+    Pidle = 0,     // on the idle list, no M
+    Prunning = 1,  // owned by an M that runs Gs
+    Psyscall = 2,  // its M is in a syscall; sysmon may retake it
+    Pdead = 4,     // not in use (procs shrank, or the runtime stopped)
+    // rawrt: sysmon has claimed a Psyscall P and asks whether its M is on
+    // the way back (sched/entersyscall.cpp); it ends as Psyscall or Pidle.
+    Pretaking = 5,
 };
 
 // Go: stack. [lo, hi): hi is the top, where a fresh stack pointer starts.
@@ -75,10 +75,10 @@ inline constexpr size_t kClosureBytes = 96;
 struct G {
     Context sched;                        // saved sp while not running
     Stack stack;                          // the G's own stack (guard page below lo)
-    std::atomic<uint32_t> atomicstatus{_Gidle};
+    std::atomic<uint32_t> atomicstatus{Gidle};
     int64_t goid = 0;
     M* m = nullptr;                       // the M running it, when running
-    M* lockedm = nullptr;                 // LockOSThread
+    M* lockedm = nullptr;                 // lock_os_thread
     G* schedlink = nullptr;               // run queue / free list link
     G* alllink = nullptr;                 // allgs: every G ever made, for teardown
     void* param = nullptr;                // passed by the readier (Go: g.param)
@@ -121,27 +121,27 @@ struct M {
     note park;                    // stopm sleeps here
     M* schedlink = nullptr;       // idle list
     M* alllink = nullptr;         // allm
-    G* lockedg = nullptr;         // LockOSThread
-    uint32_t lockedExt = 0;       // LockOSThread calls not yet undone
+    G* lockedg = nullptr;         // lock_os_thread
+    uint32_t lockedExt = 0;       // lock_os_thread calls not yet undone
     void (*mstartfn)() = nullptr; // an M without a P (sysmon) runs this instead of schedule
-    bool lockedpark = false;      // parked in stoplockedm, not yet woken (under sched.lock)
+    bool locked_park = false;      // parked in stoplockedm, not yet woken (under sched.lock)
     uint32_t syscalltick = 0;
     // Set while exitsyscall tries to take oldp back: sysmon, having claimed
-    // oldp, reads it to let the M have it (sched/syscall.cpp).
-    std::atomic<bool> exitingsyscall{false};
+    // oldp, reads it to let the M have it (sched/entersyscall.cpp).
+    std::atomic<bool> exiting_syscall{false};
     // A standby M (sched/standby.hpp): kStandby* or the P it is given, and
     // the P whose syscall it watches (written under sched.lock before
     // standby becomes kStandbyWaiting).
     std::atomic<uintptr_t> standby{0};
-    P* watchp = nullptr;
+    P* watch_p = nullptr;
     MStats stats;                 // written by this M only, summed by rawrt::stats()
     uint64_t cheaprand = 0;       // sched/rand.hpp's state: only this M draws from it
     // The kernel clears this word (CLONE_CHILD_CLEARTID) and wakes the futex
     // when the thread is gone; clone fills it in (CLONE_PARENT_SETTID) before
     // the child can run, so a join can never see 0 too early.
     alignas(4) int procid = 0;
-    Stack g0stack;                // mmap'd thread stack (not for m0's caller)
-    Stack gsignal;                // alternate signal stack (Go: m.gsignal's), in g0stack
+    Stack g0_stack;                // mmap'd thread stack (not for m0's caller)
+    Stack gsignal;                // alternate signal stack (Go: m.gsignal's), in g0_stack
     sys::SignalSet sigmask = 0;   // the mask to restore once running
     // Set by park_m's caller (gopark): run on g0 after the G is saved; false
     // means "do not park after all", the G resumes at once.
@@ -187,18 +187,18 @@ inline constexpr uint32_t kRunqSize = 256;  // Go: len(p.runq)
 
 struct P {
     int32_t id = 0;
-    std::atomic<uint32_t> status{_Pdead};
+    std::atomic<uint32_t> status{Pdead};
     P* link = nullptr;          // idle list
     uint32_t schedtick = 0;     // incremented on every scheduler call
     uint32_t syscalltick = 0;   // incremented on every syscall
     M* m = nullptr;             // back-link to its M (nullptr if idle)
-    // The M in the syscall while _Psyscall (stale otherwise): only that M
+    // The M in the syscall while Psyscall (stale otherwise): only that M
     // may take the P back, and sysmon asks it before retaking.
     std::atomic<M*> syscallm{nullptr};
-    // Set by entersyscall when it prompted a watch of this P (sysmonprompt):
+    // Set by entersyscall when it prompted a watch of this P (sysmon_prompt):
     // the syscalltick of that syscall and when it began.
-    std::atomic<uint32_t> prompttick{~0u};
-    std::atomic<int64_t> promptwhen{0};
+    std::atomic<uint32_t> prompt_tick{~0u};
+    std::atomic<int64_t> prompt_when{0};
 
     // Local run queue, lock-free: only the owner puts; anyone may steal.
     std::atomic<uint32_t> runqhead{0};
@@ -238,7 +238,7 @@ struct Schedt {
     // Ms with an id reserved whose thread newm has not yet cloned: the
     // run's teardown waits for them, or one could start on a stack it has
     // already unmapped.
-    std::atomic<int32_t> mstarting{0};
+    std::atomic<int32_t> m_starting{0};
 
     P* pidle = nullptr;              // idle Ps
     std::atomic<int32_t> npidle{0};
@@ -253,7 +253,7 @@ struct Schedt {
     GQueue runq;                     // the global run queue
     int32_t runqsize = 0;
 
-    mutex gFreeLock;                 // the global G free list
+    mutex gfree_lock;                 // the global G free list
     GList gFree;
 
     int32_t gomaxprocs = 0;

@@ -70,7 +70,7 @@ bool selparkcommit(G* gp, void*) {
 // Sorts the cases by channel address, starting from the poll order so that
 // cases on the same channel are permuted too. A heap sort: n log n time and
 // constant stack, whatever the input (Go's choice).
-void sortlockorder(scase* scases, const uint16_t* pollorder, uint16_t* lockorder, int n) {
+void sort_lock_order(scase* scases, const uint16_t* pollorder, uint16_t* lockorder, int n) {
     for (int i = 0; i < n; ++i) {
         int j = i;
         hchan* c = scases[pollorder[i]].c;
@@ -119,7 +119,7 @@ int selectgo(scase* scases, uint16_t* order0, int nsends, int nrecvs, bool block
         pollorder[j] = static_cast<uint16_t>(i);
         ++norder;
     }
-    sortlockorder(scases, pollorder, lockorder, norder);
+    sort_lock_order(scases, pollorder, lockorder, norder);
     SelectLocks locks{scases, lockorder, norder};
     sellock(scases, lockorder, norder);
 
@@ -218,13 +218,13 @@ int selectgo(scase* scases, uint16_t* order0, int nsends, int nrecvs, bool block
 bufrecv:
     // Receive from the buffer.
     *recvOK = true;
-    buftake(c, cas->elem);
+    buf_take(c, cas->elem);
     selunlock(scases, lockorder, norder);
     return casi;
 
 bufsend:
     // Send into the buffer.
-    bufput(c, cas->elem);
+    buf_put(c, cas->elem);
     selunlock(scases, lockorder, norder);
     return casi;
 

@@ -94,7 +94,7 @@ void semrelease(uint32_t* addr) {
     goready(s->g);
 }
 
-uint32_t semwaiters(uint32_t* addr) { return semroot(addr)->nwait.load(std::memory_order_relaxed); }
+uint32_t sem_waiters(uint32_t* addr) { return semroot(addr)->nwait.load(std::memory_order_relaxed); }
 
 void semtable_reset() {
     for (SemaRoot& root : semtable) {

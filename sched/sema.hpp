@@ -21,6 +21,6 @@ void semrelease(uint32_t* addr);
 void semtable_reset();
 // Gs parked on addr's root (every counter that hashes there): for tests and
 // for debugging a hang.
-uint32_t semwaiters(uint32_t* addr);
+uint32_t sem_waiters(uint32_t* addr);
 
 }  // namespace rawrt::sched

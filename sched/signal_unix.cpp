@@ -35,7 +35,7 @@ struct SigfaultInfo {
 
 constexpr int kHandled[] = {sys::kSIGSEGV, sys::kSIGBUS};
 sys::KernelSigaction previous[2];
-size_t sigstacksize = kSignalStackFloor;
+size_t sig_stack_size = kSignalStackFloor;
 
 int slot(int sig) { return sig == sys::kSIGSEGV ? 0 : 1; }
 
@@ -58,7 +58,7 @@ void initsig() {
     const size_t min = sys::auxv_value(AT_MINSIGSTKSZ);
     size_t size = min + kHandlerRoom;
     if (size < kSignalStackFloor) size = kSignalStackFloor;
-    sigstacksize = (size + 4095) & ~size_t{4095};
+    sig_stack_size = (size + 4095) & ~size_t{4095};
 
     sys::KernelSigaction act{};
     act.handler = reinterpret_cast<void*>(&sighandler);
@@ -70,11 +70,11 @@ void initsig() {
             sys::fatal("initsig: rt_sigaction(", sig, "): ", r.error());
 }
 
-void deinitsig() {
+void deinit_sig() {
     for (int sig : kHandled) (void)sys::raw::rt_sigaction(sig, &previous[slot(sig)], nullptr);
 }
 
-size_t signalstacksize() { return sigstacksize; }
+size_t signal_stack_size() { return sig_stack_size; }
 
 void minitSignalStack(M* mp) {
     const sys::SignalStack ss{reinterpret_cast<void*>(mp->gsignal.lo), 0, mp->gsignal.hi - mp->gsignal.lo};

@@ -24,12 +24,12 @@ namespace rawrt::sched {
 // before the first M.
 void initsig();
 // Puts back what initsig replaced. At the end of a run, once every M is gone.
-void deinitsig();
+void deinit_sig();
 
 // Bytes of alternate signal stack each M gets: AT_MINSIGSTKSZ (the kernel's
 // signal frame: 3376 on an AVX-512 x86_64) plus room for the handler, and at
 // least 16 KiB. A multiple of the page size. Valid after initsig.
-size_t signalstacksize();
+size_t signal_stack_size();
 
 // Go: minitSignalStack / unminitSignalStack. Installs mp->gsignal as the
 // calling thread's alternate signal stack (in mstart), and removes it

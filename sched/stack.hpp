@@ -18,7 +18,7 @@
 //
 // Freed stacks go to a per-P cache (lock-free for the P's owner), spilling
 // half to the global pool under a lock when it fills. Nothing goes back to
-// the OS before stackfreeall(), which run()'s teardown calls once every M
+// the OS before stack_free_all(), which run()'s teardown calls once every M
 // has been joined.
 #pragma once
 
@@ -39,10 +39,10 @@ Stack stackalloc(size_t size);
 void stackfree(Stack stk);
 // Unmaps every chunk: every stack stackalloc ever returned is gone. Only
 // when no thread can still be running on one (run()'s teardown).
-void stackfreeall();
+void stack_free_all();
 
 // How guard pages are made in this process (decided once, by probing).
 enum class StackGuardKind { madvise, mprotect };
-StackGuardKind stackguardkind();
+StackGuardKind stack_guard_kind();
 
 }  // namespace rawrt::sched

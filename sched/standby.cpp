@@ -11,7 +11,7 @@ namespace rawrt::sched {
 
 namespace {
 
-// The M on standby, from standbywatch until the M leaves standby (with a P,
+// The M on standby, from standby_watch until the M leaves standby (with a P,
 // or back onto the idle list): one at a time, under sched.lock.
 std::atomic<M*> standbym{nullptr};
 
@@ -33,11 +33,11 @@ void leave(M* mp) {
 // the syscall has ended or lasted the minimum tick, the watch is over and
 // m.standby moves on: to the P, retaken, or to kStandbyOff.
 void watch(M* mp) {
-    P* pp = mp->watchp;  // stored before the CAS to kStandbyWaiting we saw
-    const uint32_t tick = pp->prompttick.load(std::memory_order_acquire);
-    const bool going = pp->status.load(std::memory_order_acquire) == _Psyscall &&
+    P* pp = mp->watch_p;  // stored before the CAS to kStandbyWaiting we saw
+    const uint32_t tick = pp->prompt_tick.load(std::memory_order_acquire);
+    const bool going = pp->status.load(std::memory_order_acquire) == Psyscall &&
                        std::atomic_ref<uint32_t>(pp->syscalltick).load(std::memory_order_relaxed) == tick;
-    if (going && vdso::nanotime() < pp->promptwhen.load(std::memory_order_relaxed) + debug.sysmon_min_ns) {
+    if (going && vdso::nanotime() < pp->prompt_when.load(std::memory_order_relaxed) + debug.sysmon_min_ns) {
         // Yield, not pause: a pause loop here and a spinning sysmon fill a
         // 2-CPU machine, and a third thread waking could displace the
         // retaker until it was too late (a quarter of the trials of a run
@@ -45,19 +45,19 @@ void watch(M* mp) {
         osyield();
         return;
     }
-    if (going && !runqempty(pp) && standbyretake(pp)) {
+    if (going && !runqempty(pp) && standby_retake(pp)) {
         // A startm may have handed this M a P meanwhile: then pp needs
         // another (sysmon's way).
         if (!cas(mp, kStandbyWaiting, withp(pp, false))) handoffp(pp);
         return;
     }
-    sysmonpromptwasted();
+    sysmon_prompt_wasted();
     (void)cas(mp, kStandbyWaiting, kStandbyOff);
 }
 
 }  // namespace
 
-bool standbywatch(P* pp) {
+bool standby_watch(P* pp) {
     if (debug.sysmon_min_ns > kMaxWatchNs) return false;
     // Without the lock first: a G making short syscalls one after another
     // prompts at each until the first watch turns prompts off.
@@ -73,7 +73,7 @@ bool standbywatch(P* pp) {
         // (the M may be about to find that one over).
         bool ok = false;
         if (mp->standby.load(std::memory_order_relaxed) == kStandbyOff) {
-            mp->watchp = pp;
+            mp->watch_p = pp;
             ok = cas(mp, kStandbyOff, kStandbyWaiting);
         }
         unlock(&sched.lock);
@@ -81,7 +81,7 @@ bool standbywatch(P* pp) {
     }
     mp = sched.exiting ? nullptr : mget();
     if (mp != nullptr) {
-        mp->watchp = pp;
+        mp->watch_p = pp;
         mp->standby.store(kStandbyWaiting, std::memory_order_release);
         standbym.store(mp, std::memory_order_relaxed);
     }
@@ -91,14 +91,14 @@ bool standbywatch(P* pp) {
     return true;
 }
 
-bool standbytake(P* pp, bool spinning) {
+bool standby_take(P* pp, bool spinning) {
     M* mp = standbym.load(std::memory_order_relaxed);
     return mp != nullptr && (cas(mp, kStandbyWaiting, withp(pp, spinning)) || cas(mp, kStandbyOff, withp(pp, spinning)));
 }
 
-void standbyreset() { standbym.store(nullptr, std::memory_order_relaxed); }
+void standby_reset() { standbym.store(nullptr, std::memory_order_relaxed); }
 
-bool standbywait(M* mp) {
+bool standby_wait(M* mp) {
     uintptr_t s = mp->standby.load(std::memory_order_acquire);
     if (s == kStandbyNone) return true;
     const int64_t deadline = vdso::nanotime() + kStandbyNs;
@@ -112,7 +112,7 @@ bool standbywait(M* mp) {
             // Called off, or given up: back onto the idle list in the same
             // critical section, so that a startm never finds the list empty
             // while this M is on its way (it would make a thread for
-            // nothing); until then, standbytake may still hand it a P. A run
+            // nothing); until then, standby_take may still hand it a P. A run
             // that is ending woke its idle Ms already: this one leaves.
             if (!cas(mp, s, kStandbyNone)) {
                 unlock(&sched.lock);

@@ -11,7 +11,7 @@
 // yielding, until it retakes its P, the syscall ends, or kStandbyNs pass;
 // then it goes back onto the list itself. Every change of m.standby is a CAS
 // from kStandbyWaiting or kStandbyOff, so no two parties both win the M; a
-// startm takes it (standbytake), watching or on its way back, before it
+// startm takes it (standby_take), watching or on its way back, before it
 // wakes an idle M or makes a thread.
 #pragma once
 
@@ -29,21 +29,21 @@ enum : uintptr_t { kStandbyNone = 0, kStandbyWaiting = 1, kStandbyOff = 2 };
 // kMaxWatchNs) and the time it takes the M to wake, with room to spare.
 constexpr int64_t kStandbyNs = 200'000;
 
-// sysmonprompt, with pp's prompttick and promptwhen stored: puts an M on
+// sysmon_prompt, with pp's prompt_tick and prompt_when stored: puts an M on
 // standby to watch pp's syscall (an idle one, woken; or the one last on
 // standby, if it is still on its way back). False if no M is idle (making
 // one would cost more than the retake it speeds up) or the standby M
 // watches another P: then sysmon must watch.
-bool standbywatch(P* pp);
+bool standby_watch(P* pp);
 // startm, under sched.lock: hands pp to the M on standby, if one is
 // waiting or on its way back. False: it needs an idle or a new M.
-bool standbytake(P* pp, bool spinning);
+bool standby_take(P* pp, bool spinning);
 // stopm, once woken: true if mp's nextp holds its P (a startm wake, or the
 // P a standby retook or was given); false if it was on standby and got
 // none: it is back on the idle list, and must park again.
-bool standbywait(M* mp);
+bool standby_wait(M* mp);
 // A run starts: no M stands by. (The slot outlives runs; an M of the last
 // run may have left it set as it exited.)
-void standbyreset();
+void standby_reset();
 
 }  // namespace rawrt::sched

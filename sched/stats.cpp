@@ -26,12 +26,12 @@ SchedStats collect() {
     SchedStats s = retired;
     for (M* mp = allm; mp != nullptr; mp = mp->alllink) {
         add(s, mp->stats);
-        if (mp->curg != nullptr && readgstatus(mp->curg) == _Gsyscall) ++s.in_syscall;
+        if (mp->curg != nullptr && readgstatus(mp->curg) == Gsyscall) ++s.in_syscall;
         // From the Ms themselves: sched.nmidlelocked is held one low while
         // retake hands a P off (Go's incidlelocked(-1)).
-        if (mp->lockedpark) ++s.idle_threads;
+        if (mp->locked_park) ++s.idle_threads;
     }
-    const SysmonStats sm = sysmonstats();
+    const SysmonStats sm = sysmon_stats();
     s.retakes = sm.retakes;
     s.retake_standby = sm.standbys;
     s.preempts = sm.preempts;
@@ -53,12 +53,12 @@ SchedStats collect() {
 
 void retire_mstats(M* mp) { add(retired, mp->stats); }
 
-void resetstats() {
+void reset_stats() {
     retired = SchedStats{};
     in_run = true;
 }
 
-void finalstats() {
+void final_stats() {
     lock(&sched.lock);
     last = collect();
     unlock(&sched.lock);
@@ -102,8 +102,8 @@ void schedtrace(bool detail, int64_t uptime_ns) {
         }
         for (G* gp = sched.allgs; gp != nullptr; gp = gp->alllink) {
             const uint32_t st = readgstatus(gp);
-            if (st == _Gdead) continue;
-            sys::fdprint(2, "  G", gp->goid, ": status=", st, "(", st == _Gwaiting && gp->waitreason ? gp->waitreason : "",
+            if (st == Gdead) continue;
+            sys::fdprint(2, "  G", gp->goid, ": status=", st, "(", st == Gwaiting && gp->waitreason ? gp->waitreason : "",
                          ") m=", gp->m != nullptr ? gp->m->id : -1,
                          " lockedm=", gp->lockedm != nullptr ? gp->lockedm->id : -1, "\n");
         }

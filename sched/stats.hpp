@@ -13,7 +13,7 @@
 namespace rawrt {
 
 struct SchedStats {
-    // Syscall handoff (sched/syscall.cpp). Every entersyscall is one
+    // Syscall handoff (sched/entersyscall.cpp). Every entersyscall is one
     // syscall and ends in exactly one of the three exits.
     uint64_t syscalls = 0;        // blocking-capable wrappers and blocking_call entered
     uint64_t exit_fast = 0;       // got the same P back (no handoff happened)
@@ -51,8 +51,8 @@ struct M;
 void retire_mstats(M* mp);
 // Run start: zeroes the totals. Teardown (every M joined): keeps the
 // final figures for stats() after run() has returned.
-void resetstats();
-void finalstats();
+void reset_stats();
+void final_stats();
 SchedStats stats_now();
 // Go: schedtrace. One "SCHED ..." line to fd 2 (detail: and a line per P, M
 // and G); uptime_ns is the time since the run started.

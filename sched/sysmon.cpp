@@ -9,12 +9,13 @@
 #include "sched/standby.hpp"
 #include "sched/stats.hpp"
 #include "sys/calls.hpp"
+#include "sys/consts.hpp"
 #include "vdso/vdso.hpp"
 
 namespace rawrt::sched {
 
 std::atomic<uint32_t> sysmon_state{kSysmonAwake};
-std::atomic<bool> sysmon_promptsoff{false};
+std::atomic<bool> sysmon_prompts_off{false};
 
 namespace {
 
@@ -32,11 +33,11 @@ struct Counters {
 } counters;
 
 // Watches in a row that retook nothing. At kPromptWastes, prompts go off
-// (sysmon_promptsoff) until sysmon has counted sysmonidle passes. One is
+// (sysmon_prompts_off) until sysmon has counted sysmonidle passes. One is
 // forgiven: a stray short syscall with Gs queued should not cost the long
 // ones behind it a few milliseconds of Go's latency.
 constexpr uint32_t kPromptWastes = 2;
-std::atomic<uint32_t> promptwastes{0};
+std::atomic<uint32_t> prompt_wastes{0};
 
 void bump(std::atomic<uint64_t>& c) { c.fetch_add(1, std::memory_order_relaxed); }
 
@@ -64,18 +65,18 @@ void preemptone(P* pp) {
     unlock(&sched.lock);
 }
 
-// The retaker's half of the protocol in sched/syscall.cpp (sysmon's, or a
-// standby M's): true if pp, found in _Psyscall, is now the caller's (_Pidle)
+// The retaker's half of the protocol in sched/entersyscall.cpp (sysmon's, or a
+// standby M's): true if pp, found in Psyscall, is now the caller's (Pidle)
 // and its M will not take it back; counted.
-bool retakep(P* pp) {
-    uint32_t s = _Psyscall;
-    if (!pp->status.compare_exchange_strong(s, _Pretaking, std::memory_order_acq_rel)) return false;
+bool retake_p(P* pp) {
+    uint32_t s = Psyscall;
+    if (!pp->status.compare_exchange_strong(s, Pretaking, std::memory_order_acq_rel)) return false;
     const M* mp = pp->syscallm.load(std::memory_order_relaxed);
-    heavyfence();
-    const bool returning = mp->exitingsyscall.load(std::memory_order_acquire);
-    // Fails if the M already stored _Prunning over _Pretaking.
-    s = _Pretaking;
-    if (!pp->status.compare_exchange_strong(s, returning ? _Psyscall : _Pidle, std::memory_order_acq_rel) ||
+    heavy_fence();
+    const bool returning = mp->exiting_syscall.load(std::memory_order_acquire);
+    // Fails if the M already stored Prunning over Pretaking.
+    s = Pretaking;
+    if (!pp->status.compare_exchange_strong(s, returning ? Psyscall : Pidle, std::memory_order_acq_rel) ||
         returning)
         return false;
     ++pp->syscalltick;
@@ -85,9 +86,9 @@ bool retakep(P* pp) {
 
 // Takes pp from the M in its syscall and hands it on; false if the M was
 // back first.
-bool retakeone(P* pp) {
+bool retake_one(P* pp) {
     incidlelocked(-1);
-    const bool took = retakep(pp);
+    const bool took = retake_p(pp);
     if (took) handoffp(pp);
     incidlelocked(1);
     return took;
@@ -101,7 +102,7 @@ uint32_t retake(int64_t now) {
         auto& pd = pp->sysmontick;
         const uint32_t s = pp->status.load(std::memory_order_acquire);
         bool sysretake = false;
-        if (s == _Prunning || s == _Psyscall) {
+        if (s == Prunning || s == Psyscall) {
             // The same schedtick for forcePreemptNS: one G has had the P
             // all that time.
             const uint32_t t = pp->schedtick;
@@ -109,11 +110,11 @@ uint32_t retake(int64_t now) {
                 pd.schedtick = t;
                 pd.schedwhen = now;
             } else if (pd.schedwhen + debug.forcepreempt_ns <= now) {
-                if (s == _Prunning) preemptone(pp);
+                if (s == Prunning) preemptone(pp);
                 sysretake = true;  // a syscall that long is retaken at once
             }
         }
-        if (s != _Psyscall) continue;
+        if (s != Psyscall) continue;
         // Retake only after a full tick in the same syscall: a short one has
         // returned (and bumped syscalltick) by then. (syscallwhen 0: the
         // P's first syscall, whose tick sysmon's initial 0 matches.)
@@ -129,7 +130,7 @@ uint32_t retake(int64_t now) {
             sched.nmspinning.load(std::memory_order_relaxed) + sched.npidle.load(std::memory_order_relaxed) > 0 &&
             pd.syscallwhen + debug.retake_ns > now)
             continue;
-        if (retakeone(pp)) ++n;
+        if (retake_one(pp)) ++n;
     }
     return n;
 }
@@ -139,12 +140,12 @@ uint32_t retake(int64_t now) {
 bool work_at_stake() {
     for (int32_t i = 0; i < sched.gomaxprocs; ++i) {
         P* pp = allp[i];
-        if (pp->status.load(std::memory_order_relaxed) == _Psyscall && !runqempty(pp)) return true;
+        if (pp->status.load(std::memory_order_relaxed) == Psyscall && !runqempty(pp)) return true;
     }
     return false;
 }
 
-// Sleeps in `state` for at most ns (< 0: until woken). True if sysmonwake
+// Sleeps in `state` for at most ns (< 0: until woken). True if sysmon_wake
 // cut the sleep short. A sleeping state is only entered under sched.lock, so
 // that begin_exit (which wakes sysmon under it) cannot slip in between the
 // check of sched.exiting and the sleep.
@@ -160,9 +161,9 @@ bool sysmon_sleep(uint32_t state, int64_t ns) {
         if (stay) sysmon_state.store(state, std::memory_order_seq_cst);
         unlock(&sched.lock);
         if (!stay) return false;
-        // Dekker with entersyscall: it stored _Psyscall, then read the
+        // Dekker with entersyscall: it stored Psyscall, then read the
         // state; sysmon stored the state, then reads the Ps.
-        if (state == kSysmonLong && debug.sysmon_prompt) heavyfence();
+        if (state == kSysmonLong && debug.sysmon_prompt) heavy_fence();
         if (state == kSysmonLong && debug.sysmon_prompt && work_at_stake()) {
             uint32_t s = state;  // (unless the run is ending meanwhile)
             sysmon_state.compare_exchange_strong(s, kSysmonAwake, std::memory_order_acq_rel);
@@ -171,7 +172,7 @@ bool sysmon_sleep(uint32_t state, int64_t ns) {
     }
     futexsleep(&sysmon_state, state, ns);
     if (state == kSysmonAwake) return false;
-    // Still in `state`: the sleep timed out. Awake: sysmonwake cut it short.
+    // Still in `state`: the sleep timed out. Awake: sysmon_wake cut it short.
     // Exit: the run is ending (left as it is, so no later sleep can start).
     uint32_t s = state;
     return !sysmon_state.compare_exchange_strong(s, kSysmonAwake, std::memory_order_acq_rel) && s == kSysmonAwake;
@@ -179,7 +180,7 @@ bool sysmon_sleep(uint32_t state, int64_t ns) {
 
 }  // namespace
 
-bool sysmonwake() {
+bool sysmon_wake() {
     uint32_t s = sysmon_state.load(std::memory_order_relaxed);
     while (s == kSysmonNap || s == kSysmonLong || s == kSysmonDeep)
         if (sysmon_state.compare_exchange_weak(s, kSysmonAwake, std::memory_order_acq_rel)) {
@@ -189,29 +190,29 @@ bool sysmonwake() {
     return false;
 }
 
-void sysmonprompt(P* pp, uint32_t tick) {
-    pp->promptwhen.store(vdso::nanotime(), std::memory_order_relaxed);
-    pp->prompttick.store(tick, std::memory_order_release);
+void sysmon_prompt(P* pp, uint32_t tick) {
+    pp->prompt_when.store(vdso::nanotime(), std::memory_order_relaxed);
+    pp->prompt_tick.store(tick, std::memory_order_release);
     // (An awake sysmon looks in its next pass: no prompt needed.)
-    if ((debug.sysmon_standby && standbywatch(pp)) || sysmonwake()) bump(counters.prompts);
+    if ((debug.sysmon_standby && standby_watch(pp)) || sysmon_wake()) bump(counters.prompts);
 }
 
-bool standbyretake(P* pp) {
+bool standby_retake(P* pp) {
     // No incidlelocked, unlike sysmon: the standby M is off the idle list,
     // so checkdead counts it as running while it retakes.
-    if (!retakep(pp)) return false;
+    if (!retake_p(pp)) return false;
     bump(counters.standbys);
-    promptwastes.store(0, std::memory_order_relaxed);
+    prompt_wastes.store(0, std::memory_order_relaxed);
     return true;
 }
 
-void sysmonpromptwasted() {
-    if (promptwastes.fetch_add(1, std::memory_order_relaxed) + 1 < kPromptWastes) return;
-    promptwastes.store(0, std::memory_order_relaxed);
-    sysmon_promptsoff.store(true, std::memory_order_relaxed);
+void sysmon_prompt_wasted() {
+    if (prompt_wastes.fetch_add(1, std::memory_order_relaxed) + 1 < kPromptWastes) return;
+    prompt_wastes.store(0, std::memory_order_relaxed);
+    sysmon_prompts_off.store(true, std::memory_order_relaxed);
 }
 
-void sysmonexit() {
+void sysmon_exit() {
     sysmon_state.store(kSysmonExit, std::memory_order_seq_cst);
     futexwakeup(&sysmon_state, 1);
 }
@@ -221,7 +222,7 @@ namespace {
 // Go: sysmon's "poll network if not polled for more than 10ms". The Ms
 // poll the network only when they run out of work; a process whose Ps stay
 // busy would leave Gs readied by I/O waiting for ever without this.
-void sysmonpoll(int64_t now) {
+void sysmon_poll(int64_t now) {
     int64_t lastpoll = sched.lastpoll.load(std::memory_order_acquire);
     if (!netpollinited() || lastpoll == 0 || lastpoll + debug.netpoll_ns >= now) return;
     sched.lastpoll.compare_exchange_strong(lastpoll, now, std::memory_order_acq_rel);
@@ -229,7 +230,7 @@ void sysmonpoll(int64_t now) {
     const int32_t delta = netpoll(0, &list);
     if (list.empty()) return;
     bump(counters.polls);
-    // sysmon counts as no M for checkdead: from the Gs' _Grunnable to the
+    // sysmon counts as no M for checkdead: from the Gs' Grunnable to the
     // M that startIdle wakes, an M going idle would find them runnable with
     // every M idle and call it a deadlock (Go does the same).
     incidlelocked(-1);
@@ -238,27 +239,27 @@ void sysmonpoll(int64_t now) {
     netpollAdjustWaiters(delta);
 }
 
-// sysmon was woken by sysmonprompt (no M could stand by): a P went into a
+// sysmon was woken by sysmon_prompt (no M could stand by): a P went into a
 // syscall with Gs queued behind it. Rather than sleep a tick and look again,
 // as retake does (a timed sleep in a VM lasts 60 µs or more whatever it asks
 // for), sysmon watches the syscall until it has lasted sysmon_min since it
 // began, and retakes the P if it is still in it. Returns how many it retook:
 // 0 means the wake found only syscalls that were short after all.
-uint32_t watchprompted() {
+uint32_t watch_prompted() {
     uint32_t n = 0;
     for (int32_t i = 0; i < sched.gomaxprocs; ++i) {
         P* pp = allp[i];
-        const uint32_t tick = pp->prompttick.load(std::memory_order_acquire);
-        const int64_t until = pp->promptwhen.load(std::memory_order_relaxed) + debug.sysmon_min_ns;
+        const uint32_t tick = pp->prompt_tick.load(std::memory_order_acquire);
+        const int64_t until = pp->prompt_when.load(std::memory_order_relaxed) + debug.sysmon_min_ns;
         auto going = [pp, tick] {
-            return pp->status.load(std::memory_order_acquire) == _Psyscall &&
+            return pp->status.load(std::memory_order_acquire) == Psyscall &&
                    std::atomic_ref<uint32_t>(pp->syscalltick).load(std::memory_order_relaxed) == tick;
         };
         // A long minimum tick (sysmonmin) is not spun through: the passes
         // look at that syscall as Go's do.
         if (!going() || until - vdso::nanotime() > kMaxWatchNs) continue;
         while (going() && vdso::nanotime() < until) arch::cpu_relax();
-        if (going() && !runqempty(pp) && retakeone(pp)) ++n;
+        if (going() && !runqempty(pp) && retake_one(pp)) ++n;
     }
     return n;
 }
@@ -270,8 +271,7 @@ void sysmon() {
     // default) to batch wake-ups: more than twice sysmon's shortest sleep,
     // and the retake latency with it. sysmon's sleeps are few and its
     // timing is its job: 1 ns of slack (Go keeps the default).
-    constexpr int kPR_SET_TIMERSLACK = 29;
-    (void)sys::raw::prctl(kPR_SET_TIMERSLACK, 1);
+    (void)sys::raw::prctl(sys::kPR_SET_TIMERSLACK, 1);
     lock(&sched.lock);
     ++sched.nmsys;
     checkdead();
@@ -282,7 +282,7 @@ void sysmon() {
     uint32_t idle = 0;
     // Passes left while prompts are off (0: no count started). Prompts that
     // found only short syscalls cost the Ms a futex wake each for nothing.
-    uint32_t promptoff = 0;
+    uint32_t prompt_off = 0;
     int64_t delay = debug.sysmon_min_ns;
     while (!sched.exiting) {
         if (idle == 0) delay = debug.sysmon_min_ns;
@@ -304,15 +304,15 @@ void sysmon() {
         } else {
             counters.delay_ns.store(delay, std::memory_order_relaxed);
             if (delay > debug.sysmon_min_ns) state = kSysmonLong;
-            else if (debug.sysmon_prompt && !sysmon_promptsoff.load(std::memory_order_relaxed)) state = kSysmonNap;
+            else if (debug.sysmon_prompt && !sysmon_prompts_off.load(std::memory_order_relaxed)) state = kSysmonNap;
             else state = kSysmonAwake;
             woken = sysmon_sleep(state, delay);
         }
         // Prompts off: this pass is one of the sysmonidle they stay off for
         // (the first starts the count; with sysmonidle=0 it also ends it).
-        if (sysmon_promptsoff.load(std::memory_order_relaxed)) {
-            if (promptoff == 0) promptoff = debug.sysmon_idle_passes + 1;
-            if (--promptoff == 0) sysmon_promptsoff.store(false, std::memory_order_relaxed);
+        if (sysmon_prompts_off.load(std::memory_order_relaxed)) {
+            if (prompt_off == 0) prompt_off = debug.sysmon_idle_passes + 1;
+            if (--prompt_off == 0) sysmon_prompts_off.store(false, std::memory_order_relaxed);
         }
         // Woken because something is at stake: back to the shortest tick
         // (Go resets delay the same way).
@@ -322,16 +322,16 @@ void sysmon() {
             idle = 0;
             delay = debug.sysmon_min_ns;
             if (state != kSysmonDeep) {
-                took = watchprompted();
-                if (took == 0) sysmonpromptwasted();
-                else promptwastes.store(0, std::memory_order_relaxed);
+                took = watch_prompted();
+                if (took == 0) sysmon_prompt_wasted();
+                else prompt_wastes.store(0, std::memory_order_relaxed);
             }
         }
         bump(counters.passes);
         const int64_t now = vdso::nanotime();
         if (retake(now) + took != 0) idle = 0;
         else ++idle;
-        sysmonpoll(now);
+        sysmon_poll(now);
         if (debug.schedtrace_ms > 0 && now - lasttrace >= debug.schedtrace_ms * 1'000'000) {
             lasttrace = now;
             schedtrace(debug.scheddetail, now - start);
@@ -339,12 +339,12 @@ void sysmon() {
     }
 }
 
-SysmonStats sysmonstats() {
+SysmonStats sysmon_stats() {
     return {counters.passes.load(),   counters.wakes.load(), counters.prompts.load(), counters.retakes.load(),
             counters.standbys.load(), counters.preempts.load(), counters.polls.load(), counters.delay_ns.load()};
 }
 
-void sysmonreset() {
+void sysmon_reset() {
     sysmon_state.store(kSysmonAwake);
     counters.passes.store(0);
     counters.wakes.store(0);
@@ -354,8 +354,8 @@ void sysmonreset() {
     counters.preempts.store(0);
     counters.polls.store(0);
     counters.delay_ns.store(0);
-    promptwastes.store(0);
-    sysmon_promptsoff.store(false);
+    prompt_wastes.store(0);
+    sysmon_prompts_off.store(false);
 }
 
 }  // namespace rawrt::sched

@@ -21,7 +21,7 @@
 // A prompt (a P entering a syscall with Gs queued behind it) first tries to
 // put an idle M on standby to watch that syscall (sched/standby.hpp), and
 // wakes sysmon only when no M can stand by. Prompts that find the syscall
-// over already turn prompts off for a while (sysmon_promptsoff).
+// over already turn prompts off for a while (sysmon_prompts_off).
 #pragma once
 
 #include <atomic>
@@ -36,46 +36,46 @@ namespace rawrt::sched {
 enum : uint32_t { kSysmonAwake = 0, kSysmonLong = 1, kSysmonDeep = 2, kSysmonExit = 3, kSysmonNap = 4 };
 extern std::atomic<uint32_t> sysmon_state;
 // Prompts are off: lately they found only short syscalls.
-extern std::atomic<bool> sysmon_promptsoff;
+extern std::atomic<bool> sysmon_prompts_off;
 
 // The body of sysmon's M (newm's mstartfn); returns when the run ends.
 void sysmon();
 // Wakes sysmon if it sleeps (nap, long or deep); false if it was awake.
-bool sysmonwake();
+bool sysmon_wake();
 // entersyscall: pp went into syscall number `tick` with Gs queued behind
 // it. Notes when, and puts an M on standby to watch the syscall, or, with
 // none to spare, wakes sysmon (if it naps or sleeps long) to watch it.
-void sysmonprompt(P* pp, uint32_t tick);
+void sysmon_prompt(P* pp, uint32_t tick);
 // Prompted watches, by sysmon or a standby M, retake the P once the
 // syscall has lasted the minimum tick; a longer one (sysmonmin) is left to
 // sysmon's passes, since the watcher spins.
 constexpr int64_t kMaxWatchNs = 100'000;
 // A standby M: retakes pp, found in the syscall it watched, for itself
 // (counted as sysmon's retakes are). False if pp's M was back first.
-bool standbyretake(P* pp);
+bool standby_retake(P* pp);
 // A watch retook nothing, the syscall being over: after kPromptWastes such
 // watches in a row, prompts are turned off for sysmonidle passes.
-void sysmonpromptwasted();
+void sysmon_prompt_wasted();
 // The run ends: wakes sysmon from any sleep, for good.
-void sysmonexit();
+void sysmon_exit();
 
-// entersyscall's check, after pp went to _Psyscall and a lightfence (which
+// entersyscall's check, after pp went to Psyscall and a light_fence (which
 // sysmon's decision to sleep long pairs with): two loads when prompts are
 // off, a look at the run queue otherwise.
 inline void sysmon_entersyscall(P* pp, uint32_t tick) {
-    if (sysmon_state.load(std::memory_order_relaxed) == kSysmonDeep) sysmonwake();
-    else if (!sysmon_promptsoff.load(std::memory_order_relaxed) && debug.sysmon_prompt && !runqempty(pp))
-        sysmonprompt(pp, tick);
+    if (sysmon_state.load(std::memory_order_relaxed) == kSysmonDeep) sysmon_wake();
+    else if (!sysmon_prompts_off.load(std::memory_order_relaxed) && debug.sysmon_prompt && !runqempty(pp))
+        sysmon_prompt(pp, tick);
 }
 
 // An M took a P: if sysmon sleeps deeply, there is again something to watch.
 inline void sysmon_pbusy() {
-    if (sysmon_state.load(std::memory_order_relaxed) == kSysmonDeep) sysmonwake();
+    if (sysmon_state.load(std::memory_order_relaxed) == kSysmonDeep) sysmon_wake();
 }
 
 struct SysmonStats {
     uint64_t passes;
-    uint64_t wakes;     // sleeps cut short by sysmonwake
+    uint64_t wakes;     // sleeps cut short by sysmon_wake
     uint64_t prompts;   // prompts that set a standby M watching or woke sysmon
     uint64_t retakes;   // Ps taken from Ms in syscalls
     uint64_t standbys;  // of which made by a standby M, woken at the prompt
@@ -83,8 +83,8 @@ struct SysmonStats {
     uint64_t polls;     // its network polls that found Gs to run
     int64_t delay_ns;   // the current sleep (deep sleep: -1)
 };
-SysmonStats sysmonstats();
+SysmonStats sysmon_stats();
 // Run start: sysmon awake, counters zero.
-void sysmonreset();
+void sysmon_reset();
 
 }  // namespace rawrt::sched

@@ -16,7 +16,7 @@ void grow(Timers* ts) {
     auto** heap = static_cast<Timer**>(mallocgc(cap * sizeof(Timer*), current_mcache()));
     if (heap == nullptr) sys::fatal("timers: out of memory (", cap, " timers)");
     for (uint32_t i = 0; i < ts->len; ++i) heap[i] = ts->heap[i];
-    freeTimers(ts);
+    free_timers(ts);
     ts->heap = heap;
     ts->cap = cap;
 }
@@ -52,7 +52,7 @@ void siftDown(Timers* ts, uint32_t i) {
 
 // mu held. Takes heap[i] off: the last timer fills the hole and moves
 // whichever way restores the order.
-void removeAt(Timers* ts, uint32_t i) {
+void remove_at(Timers* ts, uint32_t i) {
     ts->heap[i]->ts.store(nullptr, std::memory_order_relaxed);
     Timer* last = ts->heap[--ts->len];
     if (i == ts->len) return;
@@ -79,7 +79,7 @@ void goroutineReady(void* arg, uintptr_t) { ready(static_cast<G*>(arg), false); 
 
 // The unlockf of sleep: runs on g0 once the G is parked, so no M can ready
 // it before it is really waiting (Go: resetForSleep).
-bool addSleepTimer(G* gp, void* arg) {
+bool add_sleep_timer(G* gp, void* arg) {
     auto* t = static_cast<Timer*>(arg);
     t->arg = gp;
     addtimer(t);
@@ -108,7 +108,7 @@ bool deltimer(Timer* t) {
     // checkTimers may have taken it off meanwhile (it clears ts under mu).
     const bool queued = t->ts.load(std::memory_order_relaxed) == ts;
     if (queued) {
-        removeAt(ts, t->idx);
+        remove_at(ts, t->idx);
         updateTimer0When(ts);
     }
     unlock(&ts->mu);
@@ -133,7 +133,7 @@ int64_t checkTimers(P* pp, int64_t* now) {
         while (n < kBatch && ts->len != 0 && ts->heap[0]->when <= *now) {
             Timer* t = ts->heap[0];
             batch[n++] = {t->f, t->arg, t->seq};
-            removeAt(ts, 0);
+            remove_at(ts, 0);
         }
         updateTimer0When(ts);
         next = ts->timer0When.load(std::memory_order_relaxed);
@@ -143,7 +143,7 @@ int64_t checkTimers(P* pp, int64_t* now) {
     }
 }
 
-int64_t earliestTimer() {
+int64_t earliest_timer() {
     int64_t earliest = 0;
     for (int32_t i = 0; i < sched.gomaxprocs; ++i) {
         int64_t w = allp[i]->timers.timer0When.load(std::memory_order_acquire);
@@ -160,7 +160,7 @@ void wakeNetPoller(int64_t when) {
     wakep();
 }
 
-void freeTimers(Timers* ts) {
+void free_timers(Timers* ts) {
     mfree(ts->heap, current_mcache());
     ts->heap = nullptr;
 }
@@ -179,7 +179,7 @@ void sleep(int64_t ns) {
     sched::Timer t;
     t.when = vdso::nanotime() + ns;
     t.f = sched::goroutineReady;
-    sched::gopark(sched::addSleepTimer, &t, "sleep");
+    sched::gopark(sched::add_sleep_timer, &t, "sleep");
 }
 
 }  // namespace rawrt

@@ -59,13 +59,13 @@ bool deltimer(Timer* t);
 // The caller holds a P (the functions ready Gs on it).
 int64_t checkTimers(P* pp, int64_t* now);
 // The earliest timer of any P (0: none): how long an idle M may sleep.
-int64_t earliestTimer();
+int64_t earliest_timer();
 // Go: wakeNetPoller. A timer due at `when` was queued: if an M is blocked
 // in netpoll until later, break its poll; if none is, wake an M (it will
 // sleep only until the earliest timer).
 void wakeNetPoller(int64_t when);
 // Frees a P's heap storage (teardown).
-void freeTimers(Timers* ts);
+void free_timers(Timers* ts);
 
 }  // namespace rawrt::sched
 

@@ -17,6 +17,7 @@
 
 #include "sys/result.hpp"
 #include "sys/syscall.hpp"
+#include "sys/consts.hpp"
 #include "sys/types.hpp"
 
 namespace rawrt::sys {

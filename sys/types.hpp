@@ -5,7 +5,7 @@
 // declared here, so a hosted program passes its <sys/...> struct and a
 // freestanding one the <linux/...> struct of the same name. Where they differ
 // (sigaction, sigset_t, stack_t, utsname) rawrt defines the kernel's layout
-// under its own name; sys/layout_checks.cpp checks every one of them against
+// under its own name; sys/uapi_checks.cpp checks every one of them against
 // the UAPI headers.
 #pragma once
 
@@ -28,29 +28,7 @@ namespace rawrt::sys {
 using SignalSet = uint64_t;
 constexpr size_t kSignalSetSize = sizeof(SignalSet);
 
-// rt_sigprocmask's `how` (<asm/signal.h>, which clashes with glibc's
-// <signal.h> that GCC 12's <atomic> pulls in).
-constexpr int kSigBlock = 0;
-constexpr int kSigUnblock = 1;
-constexpr int kSigSetmask = 2;
-
 constexpr SignalSet signal_bit(int signo) { return SignalSet{1} << (signo - 1); }
-
-// Signal numbers and sigaction flags rawrt uses, the same on x86_64 and
-// arm64. Runtime code cannot include <asm/signal.h> for them: GCC 12's
-// <atomic> pulls in glibc's <signal.h>, which clashes with it.
-constexpr int kNsig = 64;
-constexpr int kSIGILL = 4;
-constexpr int kSIGBUS = 7;
-constexpr int kSIGFPE = 8;
-constexpr int kSIGKILL = 9;
-constexpr int kSIGSEGV = 11;
-constexpr int kSIGSTOP = 19;
-constexpr unsigned long kSA_SIGINFO = 0x00000004;
-constexpr unsigned long kSA_RESTORER = 0x04000000;
-constexpr unsigned long kSA_ONSTACK = 0x08000000;
-constexpr unsigned long kSA_RESTART = 0x10000000;
-constexpr int kSS_DISABLE = 2;
 
 // struct sigaction as rt_sigaction reads it (glibc's differs).
 struct KernelSigaction {
@@ -66,13 +44,6 @@ struct SignalStack {
     int flags;
     size_t size;
 };
-
-// The clocks rawrt reads itself. Runtime code cannot include <linux/time.h>
-// for them: GCC 12's <atomic> pulls in glibc's <time.h>, whose timeval and
-// itimerspec clash with the kernel's.
-constexpr int kClockRealtime = 0;        // CLOCK_REALTIME
-constexpr int kClockMonotonic = 1;       // CLOCK_MONOTONIC
-constexpr int kClockRealtimeCoarse = 5;  // CLOCK_REALTIME_COARSE
 
 // struct __kernel_timespec, which is what timespec is on both 64-bit ABIs,
 // for runtime code that needs one it can fill in.

@@ -80,7 +80,7 @@ TEST(ExampleRetake, TheQueuedGsRunWhileTheOnlyPsGBlocksInRead) {
     const struct {
         std::string label;
         int trials;
-    } cases[] = {{"warm", warm}, {"backed off", backedoff}, {"backed off, sysmonprompt=0 (Go's way)", backedoff}};
+    } cases[] = {{"warm", warm}, {"backed off", backedoff}, {"backed off, sysmon_prompt=0 (Go's way)", backedoff}};
     for (const auto& c : cases) {
         SCOPED_TRACE(c.label);
         // Every trial: each queued G ran while the read was still blocked,
@@ -93,7 +93,7 @@ TEST(ExampleRetake, TheQueuedGsRunWhileTheOnlyPsGBlocksInRead) {
         EXPECT_EQ(num(counts, "idle P", out) + num(counts, "slow", out), c.trials);
     }
     // sysmon had backed off to its longest sleep before each backed-off read.
-    for (const char* label : {"backed off: sysmon backed off to", "backed off, sysmonprompt=0 (Go's way): sysmon backed off to"}) {
+    for (const char* label : {"backed off: sysmon backed off to", "backed off, sysmon_prompt=0 (Go's way): sysmon backed off to"}) {
         const std::string line = line_starting(out, label);
         EXPECT_EQ(frac(line, "before the read:", out), std::make_pair(1LL * backedoff, 1LL * backedoff)) << label;
     }

@@ -223,7 +223,7 @@ TEST_P(TourSyscalls, EachWayOfBlockingShowsItsHandoff) {
     EXPECT_EQ(num(long_call, "in_syscall="), 1) << out;
 
     // (4) A wait known to block: the P left before the call, no retake
-    // needed (the P never sat in _Psyscall, so no fast exit either).
+    // needed (the P never sat in Psyscall, so no fast exit either).
     EXPECT_EQ(num(out, "ran while the wait was in the kernel:"), 1) << out;
     const std::string block = step("block");
     EXPECT_GE(num(block, "handoffs="), 1) << out;

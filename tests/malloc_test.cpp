@@ -64,7 +64,7 @@ TEST(SizeClasses, GrowAndWasteAtMostAnEighth) {
             EXPECT_GT(size, class_size(c - 1));
         }
         EXPECT_LE(span % size, span / 8) << size;
-        EXPECT_LE(span / size, maxObjsPerSpan);
+        EXPECT_LE(span / size, kMaxObjsPerSpan);
     }
     EXPECT_EQ(class_size(_NumSizeClasses - 1), _MaxSmallSize);
 }
@@ -140,16 +140,16 @@ TEST_P(SmallObjects, UsableSizeCoversTheRequestAndObjectsDoNotOverlap) {
 }
 
 TEST_P(SmallObjects, InUseBytesReturnToTheBaseline) {
-    const size_t before = mallocstats().in_use_bytes;
+    const size_t before = malloc_stats().in_use_bytes;
     std::vector<void*> ps;
     size_t expect = 0;
     for (size_t n = 1; n <= 20000; n += 97) {
         ps.push_back(mallocgc(n, cache_));
         expect += class_size(size_to_class(n));
     }
-    EXPECT_EQ(mallocstats().in_use_bytes, before + expect);
+    EXPECT_EQ(malloc_stats().in_use_bytes, before + expect);
     for (void* p : ps) mfree(p, cache_);
-    EXPECT_EQ(mallocstats().in_use_bytes, before);
+    EXPECT_EQ(malloc_stats().in_use_bytes, before);
 }
 
 // 40 MiB freed in one class serve 40 MiB of another: empty spans go back to
@@ -158,12 +158,12 @@ TEST_P(SmallObjects, FreedSpansServeOtherClasses) {
     constexpr size_t kBytes = 40 << 20;
     std::vector<void*> ps;
     for (size_t n = 0; n < kBytes; n += _MaxSmallSize) ps.push_back(mallocgc(_MaxSmallSize, cache_));
-    const size_t mapped = mallocstats().mapped_bytes;
+    const size_t mapped = malloc_stats().mapped_bytes;
     EXPECT_EQ(mapped, heapArenaBytes);
     for (void* p : ps) mfree(p, cache_);
     ps.clear();
     for (size_t n = 0; n < kBytes; n += 6784) ps.push_back(mallocgc(6784, cache_));
-    EXPECT_EQ(mallocstats().mapped_bytes, mapped);
+    EXPECT_EQ(malloc_stats().mapped_bytes, mapped);
     for (void* p : ps) mfree(p, cache_);
 }
 
@@ -202,7 +202,7 @@ TEST(Malloc, AlignedAllocationsAreAlignedAndZeroed) {
 // --- large objects
 
 TEST(Malloc, LargeObjectsHaveTheirOwnMappingUntilFreed) {
-    const MallocStats before = mallocstats();
+    const MallocStats before = malloc_stats();
     constexpr size_t kSize = 100000;
     auto* p = static_cast<unsigned char*>(mallocgc(kSize, nullptr));
     ASSERT_NE(p, nullptr);
@@ -211,13 +211,13 @@ TEST(Malloc, LargeObjectsHaveTheirOwnMappingUntilFreed) {
     EXPECT_GE(malloc_usable_size(p), kSize);
     EXPECT_TRUE(all_zero(p, kSize));
     std::memset(p, 1, kSize);
-    const MallocStats during = mallocstats();
+    const MallocStats during = malloc_stats();
     EXPECT_EQ(during.large_mappings, before.large_mappings + 1);
-    const size_t record = class_size(size_to_class(sizeof(largeObject)));
+    const size_t record = class_size(size_to_class(sizeof(large_object)));
     EXPECT_EQ(during.in_use_bytes, before.in_use_bytes + malloc_usable_size(p) + record);
     EXPECT_TRUE(is_mapped(addr, kSize));
     mfree(p, nullptr);
-    const MallocStats after = mallocstats();
+    const MallocStats after = malloc_stats();
     EXPECT_EQ(after.large_mappings, before.large_mappings);
     EXPECT_EQ(after.in_use_bytes, before.in_use_bytes);
     EXPECT_EQ(after.mapped_bytes, before.mapped_bytes);
@@ -227,8 +227,8 @@ TEST(Malloc, LargeObjectsHaveTheirOwnMappingUntilFreed) {
 TEST(Malloc, SmallObjectsComeFromArenasAndLargeOnesDoNot) {
     void* small = mallocgc(_MaxSmallSize, nullptr);
     void* large = mallocgc(_MaxSmallSize + 1, nullptr);
-    EXPECT_NE(mheap_.arenaOf(reinterpret_cast<uintptr_t>(small)), nullptr);
-    EXPECT_EQ(mheap_.arenaOf(reinterpret_cast<uintptr_t>(large)), nullptr);
+    EXPECT_NE(mheap_.arena_of(reinterpret_cast<uintptr_t>(small)), nullptr);
+    EXPECT_EQ(mheap_.arena_of(reinterpret_cast<uintptr_t>(large)), nullptr);
     mfree(small, nullptr);
     mfree(large, nullptr);
 }
@@ -280,17 +280,17 @@ TEST(Mcache, FreesFromOtherCachesComeBack) {
     while (objs.size() < 3) objs.insert(mallocgc(size, owner));
     mspan* s = owner->alloc[spc];
     for (void* p : objs) mfree(p, other);
-    EXPECT_NE(s->remotefree.load() & ~spanCached, 0u);
+    EXPECT_NE(s->remote_free.load() & ~span_cached, 0u);
     std::set<void*> again;
     while (again.size() < 3) again.insert(mallocgc(size, owner));
     EXPECT_EQ(again, objs) << "the owner reuses remotely freed objects";
     EXPECT_EQ(owner->alloc[spc], s);
     for (void* p : again) mfree(p, other);
-    const size_t in_use = mallocstats().in_use_bytes;
+    const size_t in_use = malloc_stats().in_use_bytes;
     const size_t cache_bytes = malloc_usable_size(owner);
     freemcache(owner);
-    EXPECT_EQ(s->remotefree.load(), 0u);
-    EXPECT_EQ(mallocstats().in_use_bytes, in_use - cache_bytes) << "only the cache itself was freed";
+    EXPECT_EQ(s->remote_free.load(), 0u);
+    EXPECT_EQ(malloc_stats().in_use_bytes, in_use - cache_bytes) << "only the cache itself was freed";
     std::set<void*> third;
     while (third.size() < 3) third.insert(mallocgc(size, other));
     EXPECT_EQ(third, objs) << "the span went back to the central list";
@@ -299,7 +299,7 @@ TEST(Mcache, FreesFromOtherCachesComeBack) {
 }
 
 TEST(Mcache, ManyThreadsEachWithACacheAndOneWithout) {
-    const MallocStats before = mallocstats();
+    const MallocStats before = malloc_stats();
     constexpr int kThreads = 4;
     constexpr int kRounds = 20000;
     std::mutex pool_lock;
@@ -353,7 +353,7 @@ TEST(Mcache, ManyThreadsEachWithACacheAndOneWithout) {
     for (auto& t : threads) t.join();
     for (auto o : pool) mfree(o.first, nullptr);
     EXPECT_EQ(bad.load(), 0) << "objects overlapped or came back dirty";
-    const MallocStats after = mallocstats();
+    const MallocStats after = malloc_stats();
     EXPECT_EQ(after.in_use_bytes, before.in_use_bytes);
     EXPECT_EQ(after.large_mappings, before.large_mappings);
 }
@@ -395,7 +395,7 @@ TEST(RawrtAlloc, OperatorNewIsInTheCrtNotTheLibrary) {
 TEST(MheapReleaseAll, UnmapsEveryArenaAndLargeObject) {
     mheap_release_all();
     const std::vector<std::string> before = maps_lines();
-    EXPECT_EQ(mallocstats().mapped_bytes, 0u);
+    EXPECT_EQ(malloc_stats().mapped_bytes, 0u);
     std::set<uintptr_t> arenas;
     std::vector<void*> large;
     mcache* c = allocmcache();
@@ -406,14 +406,14 @@ TEST(MheapReleaseAll, UnmapsEveryArenaAndLargeObject) {
     }
     for (int i = 0; i < 5; ++i) large.push_back(mallocgc(1 << 20, c));
     EXPECT_GE(arenas.size(), 2u);
-    EXPECT_EQ(mallocstats().large_mappings, 5u);
+    EXPECT_EQ(malloc_stats().large_mappings, 5u);
     for (uintptr_t a : arenas) EXPECT_TRUE(is_mapped(a, heapArenaBytes));
 
     mheap_release_all();  // the cache and every object go too
     EXPECT_EQ(maps_lines(), before);
     for (uintptr_t a : arenas) EXPECT_FALSE(is_mapped(a, heapArenaBytes));
     for (void* p : large) EXPECT_FALSE(is_mapped(reinterpret_cast<uintptr_t>(p), 1 << 20));
-    const MallocStats stats = mallocstats();
+    const MallocStats stats = malloc_stats();
     EXPECT_EQ(stats.mapped_bytes, 0u);
     EXPECT_EQ(stats.in_use_bytes, 0u);
     EXPECT_EQ(stats.large_mappings, 0u);
@@ -425,7 +425,7 @@ TEST(MheapReleaseAll, UnmapsEveryArenaAndLargeObject) {
     EXPECT_TRUE(all_zero(p, 100));
     mfree(p, c);
     freemcache(c);
-    EXPECT_EQ(mallocstats().in_use_bytes, 0u);
+    EXPECT_EQ(malloc_stats().in_use_bytes, 0u);
 }
 
 // --- bad frees are fatal

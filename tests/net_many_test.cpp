@@ -78,7 +78,7 @@ TEST(NetMany, TenThousandParkedConnectionsRunOnAtMostProcsPlusThreeThreads) {
             });
         }
         // Every connection's G parked in read at once: count the threads.
-        if (eventually_on_g([&] { return rawrt::sched::netpollWaiterCount() == static_cast<uint32_t>(conns); }))
+        if (eventually_on_g([&] { return rawrt::sched::netpoll_waiter_count() == static_cast<uint32_t>(conns); }))
             all_parked = 1;
         threads_parked = rawrt::stats().threads;
         // Wake them all: each client waits for this byte, then talks.

@@ -62,8 +62,6 @@ static_assert(sizeof(rawrt::sys::KernelMsghdr) == sizeof(struct msghdr));
 static_assert(offsetof(rawrt::sys::KernelMsghdr, iov) == offsetof(struct msghdr, msg_iov));
 static_assert(offsetof(rawrt::sys::KernelMsghdr, iovlen) == offsetof(struct msghdr, msg_iovlen));
 static_assert(offsetof(rawrt::sys::KernelMsghdr, flags) == offsetof(struct msghdr, msg_flags));
-static_assert(net::kAfInet == AF_INET && net::kAfInet6 == AF_INET6 && net::kAfUnix == AF_UNIX);
-static_assert(rawrt::fd::kShutRead == SHUT_RD && rawrt::fd::kShutWrite == SHUT_WR);
 
 constexpr int64_t kMs = 1'000'000;
 // Bound of every wait inside a run; the watchdog's is longer.
@@ -464,13 +462,13 @@ TEST_P(NetStream, ReadinessBothWaysAndAddresses) {
             s.server_read = n.ok() ? static_cast<int>(n.value()) : -err(n);
             s.stage = 2;
             // Answer only once the client is parked in its read.
-            s.client_parked = eventually_on_g([&] { return s.stage.load() == 3 && rawrt::sched::netpollWaiterCount() == 1; }, kWaitNs);
+            s.client_parked = eventually_on_g([&] { return s.stage.load() == 3 && rawrt::sched::netpoll_waiter_count() == 1; }, kWaitNs);
             (void)p.server.write("pong", 4);
             wg.done();
         });
         s.dial_err = err(net::dial(ep.network, ln.addr().text().str, &p.client));
         eventually_on_g([&] { return s.stage.load() >= 1; }, kWaitNs);
-        s.server_parked = eventually_on_g([&] { return rawrt::sched::netpollWaiterCount() == 1; }, kWaitNs);
+        s.server_parked = eventually_on_g([&] { return rawrt::sched::netpoll_waiter_count() == 1; }, kWaitNs);
         (void)p.client.write("ping", 4);
         eventually_on_g([&] { return s.stage.load() >= 2; }, kWaitNs);
         s.stage = 3;
@@ -609,7 +607,7 @@ TEST_P(NetStream, CloseWakesGsParkedInReadWriteAndAcceptWithEBADF) {
             s.acceptor = err(ln.accept(&never));
             wg.done();
         });
-        s.all_parked = eventually_on_g([] { return rawrt::sched::netpollWaiterCount() == 3; }, kWaitNs);
+        s.all_parked = eventually_on_g([] { return rawrt::sched::netpoll_waiter_count() == 3; }, kWaitNs);
         s.closes[0] = err(a.client.close());
         s.closes[1] = err(b.server.close());
         s.closes[2] = err(ln.close());
@@ -668,7 +666,7 @@ TEST_P(NetStream, PassedDeadlinesTimeOutAndLeaveTheConnUsable) {
             s.parked = err(p.client.read(&d, 1));
             wg.done();
         });
-        eventually_on_g([] { return rawrt::sched::netpollWaiterCount() == 1; }, kWaitNs);
+        eventually_on_g([] { return rawrt::sched::netpoll_waiter_count() == 1; }, kWaitNs);
         (void)p.client.set_read_deadline(rawrt::vdso::nanotime() - 1);
         wg.wait();
         // Moved: usable again.
@@ -730,7 +728,7 @@ TEST_P(NetStream, FutureDeadlinesFireWhileParkedAndCanBeMoved) {
             back = true;
             wg.done();
         });
-        s.parked_before_deadline = eventually_on_g([] { return rawrt::sched::netpollWaiterCount() == 1; }, kWaitNs);
+        s.parked_before_deadline = eventually_on_g([] { return rawrt::sched::netpoll_waiter_count() == 1; }, kWaitNs);
         (void)p.client.set_read_deadline(rawrt::vdso::nanotime() + 50 * kMs);
         if (!eventually_on_g([&] { return back.load(); }, kWaitNs)) (void)p.client.close_read();
         wg.wait();
@@ -749,7 +747,7 @@ TEST_P(NetStream, FutureDeadlinesFireWhileParkedAndCanBeMoved) {
             back = true;
             wg.done();
         });
-        eventually_on_g([] { return rawrt::sched::netpollWaiterCount() >= 1; }, kWaitNs);
+        eventually_on_g([] { return rawrt::sched::netpoll_waiter_count() >= 1; }, kWaitNs);
         (void)p.client.set_read_deadline(rawrt::vdso::nanotime() + 50 * kMs);
         (void)p.client.set_read_deadline(rawrt::vdso::nanotime() + 3'600'000 * kMs);
         rawrt::sleep(200 * kMs);
@@ -776,7 +774,7 @@ TEST_P(NetStream, FutureDeadlinesFireWhileParkedAndCanBeMoved) {
             back = true;
             wg.done();
         });
-        eventually_on_g([] { return rawrt::sched::netpollWaiterCount() >= 1; }, kWaitNs);
+        eventually_on_g([] { return rawrt::sched::netpoll_waiter_count() >= 1; }, kWaitNs);
         (void)p.server.set_write_deadline(rawrt::vdso::nanotime() + 50 * kMs);
         if (!eventually_on_g([&] { return back.load(); }, kWaitNs)) (void)p.client.close();
         wg.wait();
@@ -838,7 +836,7 @@ TEST_P(NetStream, TrafficOnAClosedConnsFileDoesNotWakeTheNextOwnerOfItsNumber) {
             back = true;
             wg.done();
         });
-        eventually_on_g([] { return rawrt::sched::netpollWaiterCount() == 1; }, kWaitNs);
+        eventually_on_g([] { return rawrt::sched::netpoll_waiter_count() == 1; }, kWaitNs);
         // The old file gets data and then a hang-up.
         (void)a.client.write("o", 1);
         (void)a.client.close();
@@ -1071,7 +1069,7 @@ TEST_P(NetStream, ReadvAndWritevMoveEveryByteThroughManyIovecs) {
     EXPECT_EQ(s.written, total);
     EXPECT_EQ(s.received, total);
     EXPECT_EQ(s.got, want) << "bytes lost, doubled or reordered";
-    EXPECT_LE(s.most_in_one_read, size_t{rawrt::fd::kIovMax} * 7);
+    EXPECT_LE(s.most_in_one_read, size_t{rawrt::sys::kUIO_MAXIOV} * 7);
     EXPECT_EQ(s.empty, 0);
     EXPECT_EQ(s.negative_w, EINVAL);
     EXPECT_EQ(s.negative_r, EINVAL);

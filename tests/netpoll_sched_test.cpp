@@ -48,7 +48,7 @@ TEST(NetpollSched, ExactlyOneIdleMWaitsInThePoller) {
                                        s.threads - s.idle_threads == 2);  // sysmon and the poller
             }) && !stop.load();
         });
-        uint64_t blocking_before = np::netpollstats().blocking_polls, blocking = 0;
+        uint64_t blocking_before = np::netpoll_stats().blocking_polls, blocking = 0;
         auto r = rawrt::run({.procs = procs}, [&] {
             FD rd, wr;
             if (!rawrt::fd::pipe(&rd, &wr).ok()) return;
@@ -61,10 +61,10 @@ TEST(NetpollSched, ExactlyOneIdleMWaitsInThePoller) {
             rawrt::go([&] {
                 rawrt::sleep(3'600'000'000'000);  // outlives the run: its timer is pollUntil
             });
-            eventually_on_g([&] { return rawrt::sched::netpollWaiterCount() == 1; });
+            eventually_on_g([&] { return rawrt::sched::netpoll_waiter_count() == 1; });
             armed = true;
             for (int i = 0; i < 2000 && !one_poller; ++i) rawrt::sleep(10'000'000);
-            blocking = np::netpollstats().blocking_polls - blocking_before;
+            blocking = np::netpoll_stats().blocking_polls - blocking_before;
             (void)wr.write("x", 1);
             eventually_on_g([&] { return back.load() == 1; });
             (void)rd.close();
@@ -94,7 +94,7 @@ TEST(NetpollSched, ANewEarlierTimerBreaksThePollerSoABusyPsDeadlineFires) {
             err = error_of(rd.read(&c, 1));
             back = true;
         });
-        eventually_on_g([&] { return rawrt::sched::netpollWaiterCount() == 1; });
+        eventually_on_g([&] { return rawrt::sched::netpoll_waiter_count() == 1; });
         // Wait until an M blocks in epoll (lastpoll 0) with no timer to wake for.
         eventually_on_g([&] {
             return rawrt::sched::sched.lastpoll.load() == 0 && rawrt::sched::sched.pollUntil.load() == 0;
@@ -136,7 +136,7 @@ TEST(NetpollSched, SysmonPollsWhenTheMsDoNot) {
             (void)rd.read(&c, 1);
             back = true;
         });
-        while (rawrt::sched::netpollWaiterCount() != 1) rawrt::yield();
+        while (rawrt::sched::netpoll_waiter_count() != 1) rawrt::yield();
         wfd = wr.sysfd();
         const int64_t give_up = rawrt::vdso::nanotime() + 20'000'000'000;
         while (!back.load() && rawrt::vdso::nanotime() < give_up) rawrt::yield();
@@ -170,7 +170,7 @@ TEST(NetpollSched, GsParkedOnManyPipesAllWakeWithoutAnyoneCallingNetpoll) {
                     char c = 0;
                     if (rd[i].read(&c, 1).ok() && c == static_cast<char>(i)) back.fetch_add(1);
                 });
-            eventually_on_g([&] { return rawrt::sched::netpollWaiterCount() == kPipes; });
+            eventually_on_g([&] { return rawrt::sched::netpoll_waiter_count() == kPipes; });
             for (int i = kPipes - 1; i >= 0; --i) {
                 const char c = static_cast<char>(i);
                 (void)wr[i].write(&c, 1);

@@ -60,7 +60,7 @@ char thread_state(pid_t tid) {
 // Every test leaves the poller as it found it: not started.
 class Netpoll : public ::testing::Test {
 protected:
-    void TearDown() override { rawrt::sched::netpolldestroy(); }
+    void TearDown() override { rawrt::sched::netpoll_destroy(); }
 };
 
 // A hosted thread blocked in netpoll(-1) until it returns; records what it got.
@@ -81,7 +81,7 @@ struct BlockedPoller {
     }
     // Waits until it sleeps in the kernel after entering a poll.
     bool asleep(uint64_t polls_before) {
-        return eventually([&] { return tid.load() != 0 && np::netpollstats().polls > polls_before && thread_state(tid) == 'S'; });
+        return eventually([&] { return tid.load() != 0 && np::netpoll_stats().polls > polls_before && thread_state(tid) == 'S'; });
     }
     void join() {
         if (!eventually([&] { return returned.load(); })) {
@@ -116,7 +116,7 @@ TEST_F(Netpoll, StartsOnFirstUseWithItsTwoDescriptors) {
         if (np::netpollIsPollDescriptor(fd)) {
             EXPECT_EQ(::fcntl(fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
         }
-    rawrt::sched::netpolldestroy();
+    rawrt::sched::netpoll_destroy();
     EXPECT_FALSE(np::netpollinited());
     EXPECT_EQ(rawrt::test::count_entries("/proc/self/fd"), fds_before);
 }
@@ -125,40 +125,40 @@ TEST_F(Netpoll, BreakWakesABlockingPollInAnotherThreadAndCoalesces) {
     ASSERT_TRUE(np::netpollGenericInit().ok());
     {
         BlockedPoller p;
-        const auto before = np::netpollstats();
+        const auto before = np::netpoll_stats();
         p.start();
         ASSERT_TRUE(p.asleep(before.polls));
         EXPECT_FALSE(p.returned.load()) << "returned with nothing registered and no break";
         np::netpollBreak();
         p.join();
         EXPECT_EQ(p.gs.load(), 0);
-        const auto after = np::netpollstats();
+        const auto after = np::netpoll_stats();
         EXPECT_EQ(after.breaks, before.breaks + 1);
         EXPECT_EQ(after.breaks_seen, before.breaks_seen + 1);
     }
     // Three breaks while nobody polls: one write, consumed by one blocking
     // poll; a non-blocking poll leaves it for that one.
-    const auto before = np::netpollstats();
+    const auto before = np::netpoll_stats();
     np::netpollBreak();
     np::netpollBreak();
     np::netpollBreak();
-    EXPECT_EQ(np::netpollstats().breaks, before.breaks + 1);
+    EXPECT_EQ(np::netpoll_stats().breaks, before.breaks + 1);
     rawrt::sched::GList list;
     (void)np::netpoll(0, &list);
-    EXPECT_EQ(np::netpollstats().breaks_seen, before.breaks_seen);
+    EXPECT_EQ(np::netpoll_stats().breaks_seen, before.breaks_seen);
     (void)np::netpoll(-1, &list);  // returns at once: the wakeup is pending
-    EXPECT_EQ(np::netpollstats().breaks_seen, before.breaks_seen + 1);
+    EXPECT_EQ(np::netpoll_stats().breaks_seen, before.breaks_seen + 1);
     EXPECT_EQ(list.n, 0);
     // Consumed: the next blocking poll blocks again, and the next break
     // (not swallowed by the coalescing flag) wakes it.
     BlockedPoller p;
-    const auto mid = np::netpollstats();
+    const auto mid = np::netpoll_stats();
     p.start();
     ASSERT_TRUE(p.asleep(mid.polls));
     EXPECT_FALSE(p.returned.load());
     np::netpollBreak();
     p.join();
-    EXPECT_EQ(np::netpollstats().breaks, mid.breaks + 1);
+    EXPECT_EQ(np::netpoll_stats().breaks, mid.breaks + 1);
 }
 
 TEST_F(Netpoll, TimedPollsWaitAtLeastTheirDelayOnBothKernelPaths) {
@@ -174,11 +174,11 @@ TEST_F(Netpoll, TimedPollsWaitAtLeastTheirDelayOnBothKernelPaths) {
             EXPECT_EQ(list.n, 0);
         }
         if (!pwait2) {
-            EXPECT_FALSE(np::netpollstats().pwait2);
+            EXPECT_FALSE(np::netpoll_stats().pwait2);
         }
     }
     np::netpoll_allow_pwait2(true);
-    RecordProperty("epoll_pwait2", np::netpollstats().pwait2 ? "yes" : "no");
+    RecordProperty("epoll_pwait2", np::netpoll_stats().pwait2 ? "yes" : "no");
 }
 
 std::atomic<int> usr1_seen{0};
@@ -191,18 +191,18 @@ TEST_F(Netpoll, ASignalDuringABlockingPollIsRetriedNotReturned) {
     sigemptyset(&sa.sa_mask);
     ASSERT_EQ(::sigaction(SIGUSR1, &sa, &old), 0);
     BlockedPoller p;
-    const auto before = np::netpollstats();
+    const auto before = np::netpoll_stats();
     p.start();
     ASSERT_TRUE(p.asleep(before.polls));
     const pthread_t handle = p.thread.native_handle();
     // Several signals, each sent once the poller sleeps again, so each one
     // cuts a wait short.
     const bool interrupted = eventually([&] {
-        if (np::netpollstats().eintr >= before.eintr + 3) return true;
+        if (np::netpoll_stats().eintr >= before.eintr + 3) return true;
         if (thread_state(p.tid) == 'S') ::pthread_kill(handle, SIGUSR1);
         return false;
     });
-    EXPECT_TRUE(interrupted) << "EINTRs seen: " << np::netpollstats().eintr - before.eintr;
+    EXPECT_TRUE(interrupted) << "EINTRs seen: " << np::netpoll_stats().eintr - before.eintr;
     EXPECT_GE(usr1_seen.load(), 3);
     EXPECT_FALSE(p.returned.load()) << "netpoll(-1) returned on EINTR";
     np::netpollBreak();
@@ -220,7 +220,7 @@ TEST_F(Netpoll, ATimedPollCutShortBySignalsStillWaitsItsDelay) {
     std::atomic<pid_t> tid{0};
     std::atomic<bool> done{false};
     int64_t took = 0;
-    const auto before = np::netpollstats();
+    const auto before = np::netpoll_stats();
     std::thread t([&] {
         tid = static_cast<pid_t>(::syscall(SYS_gettid));
         rawrt::sched::GList list;
@@ -238,7 +238,7 @@ TEST_F(Netpoll, ATimedPollCutShortBySignalsStillWaitsItsDelay) {
     t.join();
     ::sigaction(SIGUSR1, &old, nullptr);
     EXPECT_GE(took, kDelay);
-    EXPECT_GE(np::netpollstats().eintr, before.eintr + 1) << "no signal cut the wait short";
+    EXPECT_GE(np::netpoll_stats().eintr, before.eintr + 1) << "no signal cut the wait short";
 }
 
 // Closing an io_uring ring queues task work that makes the closing
@@ -259,7 +259,7 @@ TEST_F(Netpoll, ClosingAnIoUringRingDoesNotCutTheNextPollShort) {
             EXPECT_EQ(ring.error(), rawrt::sys::Errno(ENOSYS));
         }
         have_io_uring = ring.ok();
-        const auto before = np::netpollstats();
+        const auto before = np::netpoll_stats();
         if (ring.ok()) {
             ASSERT_TRUE(rawrt::sys::raw::close(ring.value()).ok());
         }
@@ -268,7 +268,7 @@ TEST_F(Netpoll, ClosingAnIoUringRingDoesNotCutTheNextPollShort) {
         (void)np::netpoll(kDelay, &list);
         const int64_t took = rawrt::vdso::nanotime() - t0;
         EXPECT_GE(took, kDelay);
-        interrupted += np::netpollstats().eintr > before.eintr;
+        interrupted += np::netpoll_stats().eintr > before.eintr;
         if (!have_io_uring) break;
     }
     if (have_io_uring) {
@@ -310,7 +310,7 @@ TEST_F(Netpoll, PollWaitParksUntilNetpollReportsTheFdAndReadinessIsNotLost) {
             wait_result = np::poll_runtime_pollWait(pd, np::kModeRead);
             back = true;
         });
-        parked = eventually_on_g([&] { return rawrt::sched::netpollWaiterCount() == 1; });
+        parked = eventually_on_g([&] { return rawrt::sched::netpoll_waiter_count() == 1; });
         rawrt::sched::GList list;
         (void)np::netpoll(0, &list);  // nothing ready yet
         woke_early = list.n != 0 || back.load();
@@ -337,7 +337,7 @@ TEST_F(Netpoll, PollWaitParksUntilNetpollReportsTheFdAndReadinessIsNotLost) {
     EXPECT_EQ(readied, 1);
     EXPECT_EQ(wait_result, np::pollNoError);
     EXPECT_TRUE(ready_kept);
-    EXPECT_EQ(rawrt::sched::netpollWaiterCount(), 0u);
+    EXPECT_EQ(rawrt::sched::netpoll_waiter_count(), 0u);
 }
 
 // The fd is closed behind the poller's back while its file lives on (a
@@ -377,12 +377,12 @@ TEST_F(Netpoll, AStaleEventAfterCloseAndFdReuseDoesNotWakeTheNewG) {
             back = true;
             (void)rawrt::sys::raw::read(number, &got, 1);
         });
-        parked = eventually_on_g([&] { return rawrt::sched::netpollWaiterCount() == 1; });
-        const uint64_t stale0 = np::netpollstats().stale_events;
+        parked = eventually_on_g([&] { return rawrt::sched::netpoll_waiter_count() == 1; });
+        const uint64_t stale0 = np::netpoll_stats().stale_events;
         (void)rawrt::sys::raw::write(old_pipe.w, "o", 1);  // the old registration fires
         rawrt::sched::GList list;
         (void)np::netpoll(0, &list);
-        stale = np::netpollstats().stale_events - stale0;
+        stale = np::netpoll_stats().stale_events - stale0;
         woken_by_stale = list.n != 0 || pd_b->rg.load() <= np::pdWait;
         (void)rawrt::sys::raw::write(new_pipe.w, "n", 1);
         const int32_t delta = np::netpoll(0, &list);
@@ -416,7 +416,7 @@ TEST_F(Netpoll, DeadlinesInThePastFailWaitsAndTheTimerHookIgnoresStaleFirings) {
             past = np::poll_runtime_pollWait(pd, np::kModeRead);
             back = 1;
         });
-        eventually_on_g([&] { return rawrt::sched::netpollWaiterCount() == 1; });
+        eventually_on_g([&] { return rawrt::sched::netpoll_waiter_count() == 1; });
         np::poll_runtime_pollSetDeadline(pd, -1, np::kModeRead);
         eventually_on_g([&] { return back.load() == 1; });
         reset_while_passed = np::poll_runtime_pollReset(pd, np::kModeRead);
@@ -428,9 +428,9 @@ TEST_F(Netpoll, DeadlinesInThePastFailWaitsAndTheTimerHookIgnoresStaleFirings) {
             fired = np::poll_runtime_pollWait(pd, np::kModeRead);
             back = 2;
         });
-        second_parked = eventually_on_g([&] { return rawrt::sched::netpollWaiterCount() == 1; });
+        second_parked = eventually_on_g([&] { return rawrt::sched::netpoll_waiter_count() == 1; });
         np::netpollReadDeadline(pd, seq - 1);  // a timer armed for an older setting
-        stale_firing_ignored = back.load() == 1 && rawrt::sched::netpollWaiterCount() == 1;
+        stale_firing_ignored = back.load() == 1 && rawrt::sched::netpoll_waiter_count() == 1;
         np::netpollReadDeadline(pd, seq);      // the current one: times the wait out
         eventually_on_g([&] { return back.load() == 2; });
         np::poll_runtime_pollUnblock(pd);
@@ -455,7 +455,7 @@ TEST_F(Netpoll, DestroyLeavesNoDescriptorOrMappingBehind) {
         np::poll_runtime_pollUnblock(pd.value());
         np::poll_runtime_pollClose(pd.value());
     }
-    rawrt::sched::netpolldestroy();
+    rawrt::sched::netpoll_destroy();
     EXPECT_EQ(rawrt::test::count_entries("/proc/self/fd"), fds_before);
     EXPECT_EQ(rawrt::test::count_lines("/proc/self/maps"), maps_before);
     // And it starts again afterwards.
@@ -490,7 +490,7 @@ TEST_F(Netpoll, FDReadParksUntilDataThenSeesEndOfFile) {
                 eof = m.ok() ? static_cast<int64_t>(m.value()) : -m.error().code();
                 wg.done();
             });
-            parked = eventually_on_g([&] { return rawrt::sched::netpollWaiterCount() == 1; });
+            parked = eventually_on_g([&] { return rawrt::sched::netpoll_waiter_count() == 1; });
             (void)wr.write("hello", 5);
             eventually_on_g([&] { return first != -1; });
             (void)wr.close();  // end of file for the reader, parked again by now or soon
@@ -530,7 +530,7 @@ TEST_F(Netpoll, FDWriterParksOnAFullPipeUntilTheReaderDrainsIt) {
             (void)wr.close();
             wg.done();
         });
-        writer_parked = eventually_on_g([&] { return rawrt::sched::netpollWaiterCount() == 1; });
+        writer_parked = eventually_on_g([&] { return rawrt::sched::netpoll_waiter_count() == 1; });
         static unsigned char in[7919];  // odd-sized reads
         uint64_t h = 1469598103934665603ull;
         for (;;) {
@@ -571,7 +571,7 @@ TEST_F(Netpoll, FDCloseWakesParkedReaderAndWriterWithEBADF) {
             writer_err = n.ok() ? 0 : n.error().code();
             wg.done();
         });
-        both_parked = eventually_on_g([&] { return rawrt::sched::netpollWaiterCount() == 2; });
+        both_parked = eventually_on_g([&] { return rawrt::sched::netpoll_waiter_count() == 2; });
         close_ok = rd.close().ok();
         close_ok = wr2.close().ok() && close_ok;
         wg.wait();
@@ -592,7 +592,7 @@ TEST_F(Netpoll, FDCloseWakesParkedReaderAndWriterWithEBADF) {
     EXPECT_LT(written_before, size_t{1} << 20);
     EXPECT_EQ(read_after, EBADF);
     EXPECT_EQ(close_again, EBADF);
-    EXPECT_EQ(rawrt::sched::netpollWaiterCount(), 0u);
+    EXPECT_EQ(rawrt::sched::netpoll_waiter_count(), 0u);
 }
 
 TEST_F(Netpoll, FDPastDeadlineTimesOutAndLeavesTheFDUsable) {
@@ -608,7 +608,7 @@ TEST_F(Netpoll, FDPastDeadlineTimesOutAndLeavesTheFDUsable) {
             parked_err = n.ok() ? 0 : n.error().code();
             back = true;
         });
-        eventually_on_g([&] { return rawrt::sched::netpollWaiterCount() == 1; });
+        eventually_on_g([&] { return rawrt::sched::netpoll_waiter_count() == 1; });
         (void)rd.set_read_deadline(rawrt::vdso::nanotime() - 1);  // passed: wakes the reader
         eventually_on_g([&] { return back.load(); });
         char c;
@@ -641,7 +641,7 @@ TEST_F(Netpoll, FDEventfdParksAReaderUntilItIsSignalled) {
             (void)ev.read(&got, sizeof got);
             wg.done();
         });
-        parked = eventually_on_g([&] { return rawrt::sched::netpollWaiterCount() == 1; });
+        parked = eventually_on_g([&] { return rawrt::sched::netpoll_waiter_count() == 1; });
         const uint64_t five = 5;
         (void)ev.write(&five, sizeof five);
         wg.wait();
@@ -654,7 +654,7 @@ TEST_F(Netpoll, FDEventfdParksAReaderUntilItIsSignalled) {
             for (auto& v : sem) (void)s.read(&v, sizeof v);
             wg.done();
         });
-        eventually_on_g([&] { return rawrt::sched::netpollWaiterCount() == 1; });
+        eventually_on_g([&] { return rawrt::sched::netpoll_waiter_count() == 1; });
         const uint64_t one = 1;
         (void)s.write(&one, sizeof one);
         wg.wait();
@@ -727,7 +727,7 @@ TEST_F(Netpoll, FDConcurrentReadersOfOnePipeTakeTurns) {
                 got[i] = n.ok() && n.value() == 1 ? c : -1;
                 wg.done();
             });
-        eventually_on_g([&] { return rawrt::sched::netpollWaiterCount() == 1; });  // one parked, the rest on the lock
+        eventually_on_g([&] { return rawrt::sched::netpoll_waiter_count() == 1; });  // one parked, the rest on the lock
         for (int i = 0; i < kReaders; ++i) {
             const char c = static_cast<char>('a' + i);
             (void)wr.write(&c, 1);
@@ -775,8 +775,8 @@ TEST_F(Netpoll, ManyGsParkedOnManyPipesWithFewThreads) {
                     if (n.ok() && n.value() == sizeof v) sums[i] += v;
                     wg.done();
                 });
-            all_parked = eventually_on_g([&] { return rawrt::sched::netpollWaiterCount() == static_cast<uint32_t>(kPipes); }) && all_parked;
-            parked_max = std::max(parked_max, static_cast<int>(rawrt::sched::netpollWaiterCount()));
+            all_parked = eventually_on_g([&] { return rawrt::sched::netpoll_waiter_count() == static_cast<uint32_t>(kPipes); }) && all_parked;
+            parked_max = std::max(parked_max, static_cast<int>(rawrt::sched::netpoll_waiter_count()));
             threads_while_parked = std::max(threads_while_parked, rawrt::stats().threads);
             // Wake them in a scattered order.
             for (int k = 0; k < kPipes; ++k) {

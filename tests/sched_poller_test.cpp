@@ -27,7 +27,7 @@ using rawrt::test::eventually;
 int make_eventfd() { return static_cast<int>(rawrt::sys::raw::eventfd2(0, EFD_CLOEXEC | EFD_NONBLOCK).value()); }
 
 // A poller whose one G waits for its eventfd to be written: the shape of a
-// ring of completions, whose wakefd is readable when a completion is due.
+// ring of completions, whose wake_fd is readable when a completion is due.
 struct EventfdPoller {
     static inline int efd = -1;
     static inline std::atomic<sched::G*> parked{nullptr};
@@ -67,7 +67,7 @@ struct EventfdPoller {
 
 // One P and one G, parked in the second poller: the idle M blocks in epoll,
 // the first poller, and a thread outside the run writes the eventfd. The
-// M must wake for it through the wakefd epoll watches, and the seam must
+// M must wake for it through the wake_fd epoll watches, and the seam must
 // then poll the second poller: the G runs, with no netpollBreak.
 TEST(SchedPoller, AnMBlockedInTheFirstPollerWakesForTheSecondPollersG) {
     std::atomic<bool> armed{false}, resumed{false}, stop{false}, broke{false};
@@ -77,7 +77,7 @@ TEST(SchedPoller, AnMBlockedInTheFirstPollerWakesForTheSecondPollersG) {
         const uint64_t one = 1;
         ASSERT_EQ(write(EventfdPoller::efd, &one, sizeof one), 8);
         if (!eventually([&] { return resumed.load(); })) {
-            broke = true;  // the wakefd went unwatched: unstick the run
+            broke = true;  // the wake_fd went unwatched: unstick the run
             sched::netpollBreak();
         }
     });
@@ -102,7 +102,7 @@ TEST(SchedPoller, AnMBlockedInTheFirstPollerWakesForTheSecondPollersG) {
     EXPECT_EQ(EventfdPoller::destroys.load(), destroys_before + 1) << "the run's teardown destroys every poller";
     EXPECT_EQ(EventfdPoller::efd, -1);
     EXPECT_FALSE(sched::netpollinited());
-    EXPECT_EQ(sched::netpollWaiterCount(), 0u);
+    EXPECT_EQ(sched::netpoll_waiter_count(), 0u);
 }
 
 // What the seam cannot wait for, it refuses, and installs nothing.
@@ -114,7 +114,7 @@ TEST(SchedPoller, InstallRefusesAPollerItCouldNotWaitFor) {
         ASSERT_TRUE(sched::poller_install(&first).ok());
         EXPECT_TRUE(sched::netpollinited());
         static sched::Poller second = first;
-        second.wakefd = 0;
+        second.wake_fd = 0;
         EXPECT_EQ(sched::poller_install(&second).error().code(), EINVAL) << "the first poller cannot watch";
         // epoll cannot be installed behind it either: netpollGenericInit
         // reports that, and leaves no fd behind.
@@ -136,7 +136,7 @@ TEST(SchedPoller, InstallRefusesALaterPollerWithoutAWakefdAndTheFifthOne) {
         for (int i = 0; i < sched::kMaxPollers; ++i) {
             fds[i] = make_eventfd();
             more[i] = blind;
-            more[i].wakefd = fds[i];
+            more[i].wake_fd = fds[i];
         }
         for (int i = 1; i < sched::kMaxPollers; ++i) EXPECT_TRUE(sched::poller_install(&more[i]).ok()) << i;
         EXPECT_EQ(sched::poller_install(&more[0]).error().code(), EBUSY);

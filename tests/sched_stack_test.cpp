@@ -103,7 +103,7 @@ TEST(SchedStack, FreedStacksAreReusedAndDistinctOnesDoNotOverlap) {
     Stack big = rawrt::sched::stackalloc(2 * kSize);
     EXPECT_EQ(big.hi - big.lo, 2 * kSize);
     EXPECT_EQ(los.count(big.lo), 0u);
-    rawrt::sched::stackfreeall();
+    rawrt::sched::stack_free_all();
 }
 
 TEST(SchedStack, AGsStacksGoThroughItsPsCache) {
@@ -150,8 +150,8 @@ TEST(SchedStack, AGsStacksGoThroughItsPsCache) {
     EXPECT_GT(max_cached, 0u);
 }
 
-// A G holds a stack only from its first run to its exit (stackbind,
-// stackrelease): a burst of Gs started before any runs, each running to its
+// A G holds a stack only from its first run to its exit (stack_bind,
+// stack_release): a burst of Gs started before any runs, each running to its
 // end without parking, all run on the same stack or a few from the P's
 // cache. A G that is parked keeps its own.
 TEST(SchedStack, GsStartedInABurstShareAFewStacksWhileOneThatParksKeepsItsOwn) {
@@ -197,7 +197,7 @@ TEST(SchedStack, GsStartedInABurstShareAFewStacksWhileOneThatParksKeepsItsOwn) {
 // ------------------------------------------------------------ the guard
 
 TEST(SchedStack, GuardsAreMadeTheCheapWayWhereTheKernelCan) {
-    const StackGuardKind kind = rawrt::sched::stackguardkind();
+    const StackGuardKind kind = rawrt::sched::stack_guard_kind();
     if (!under_qemu() && kernel_at_least(6, 13)) {
         EXPECT_EQ(kind, StackGuardKind::madvise) << "Linux 6.13+ has MADV_GUARD_INSTALL";
     } else if (!kernel_at_least(6, 13)) {
@@ -341,7 +341,7 @@ TEST(SchedStack, AHostsOwnSigsegvHandlerKeepsWorkingDuringAndAfterARun) {
 // CLOCK_MONOTONIC through rawrt (runtime threads do not call libc).
 int64_t now_ns() {
     rawrt::sys::KernelTimespec ts{};
-    (void)rawrt::sys::raw::clock_gettime(rawrt::sys::kClockMonotonic, rawrt::sys::as_timespec(&ts));
+    (void)rawrt::sys::raw::clock_gettime(rawrt::sys::kCLOCK_MONOTONIC, rawrt::sys::as_timespec(&ts));
     return ts.tv_sec * 1'000'000'000 + ts.tv_nsec;
 }
 
@@ -472,7 +472,7 @@ TEST(SchedStack, AMillionParkedGsFitInFourAndAHalfKibEach) {
     // more per G is allowed there. Natively: one page, and its page table share.
     const double limit = (4.5 + (under_qemu() ? 1.0 : 0.0)) * 1024;
     EXPECT_LT(rss_per_g + pte_per_g, limit);
-    if (rawrt::sched::stackguardkind() == StackGuardKind::madvise)
+    if (rawrt::sched::stack_guard_kind() == StackGuardKind::madvise)
         EXPECT_LT(maps_during - maps_before, 300) << "guards installed by madvise cost no VMA";
     else
         EXPECT_LE(maps_during - maps_before, static_cast<int>(2 * kGs + 300));

@@ -186,7 +186,7 @@ TEST(SchedSync, AGLeftParkedOnASemaphoreDoesNotHauntTheNextRun) {
         rawrt::yield();
     });
     ASSERT_TRUE(r1.ok());
-    EXPECT_EQ(rawrt::sched::semwaiters(same_root), 0u) << "the parked G's sudog outlived its run";
+    EXPECT_EQ(rawrt::sched::sem_waiters(same_root), 0u) << "the parked G's sudog outlived its run";
     // Run 2 releases a counter in the same root: it must find nobody there
     // (walking the old run's sudog would fault).
     bool acquired = false;

@@ -23,7 +23,7 @@
 #include "sched/go.hpp"
 #include "sched/stats.hpp"
 #include "sched/sync.hpp"
-#include "sched/syscall.hpp"
+#include "sched/entersyscall.hpp"
 #include "sched/sysmon.hpp"
 #include "sched/time.hpp"
 #include "sys/calls.hpp"
@@ -154,7 +154,7 @@ TEST(SchedSyscall, AWaitWithNoDeadlineHandsThePOffAtOnce) {
             ::syscall(SYS_futex, &word, FUTEX_WAKE, 1, nullptr, nullptr, 0);
         }
     });
-    auto r = rawrt::run({.procs = 1, .debug = "sysmonmin=100000000,sysmonprompt=0"}, [&] {
+    auto r = rawrt::run({.procs = 1, .debug = "sysmonmin=100000000,sysmon_prompt=0"}, [&] {
         rawrt::go([&] {
             __atomic_store_n(&word, 1, __ATOMIC_SEQ_CST);
             (void)rawrt::sys::raw::futex(&word, FUTEX_WAKE, 1);
@@ -182,7 +182,7 @@ void slow_path(bool locked) {
         if (!eventually([&] { return read_returned.load(); })) p.poke();
     });
     auto r = rawrt::run({.procs = 1}, [&] {
-        if (locked) rawrt::LockOSThread();
+        if (locked) rawrt::lock_os_thread();
         rawrt::WaitGroup wg;
         wg.add(1);
         rawrt::go([&] {
@@ -203,7 +203,7 @@ void slow_path(bool locked) {
         tid_after = rawrt::sys::raw::gettid().value();
         read_returned = true;
         wg.wait();
-        if (locked) rawrt::UnlockOSThread();
+        if (locked) rawrt::unlock_os_thread();
     });
     watchdog.join();
     ASSERT_TRUE(r.ok());
@@ -342,7 +342,7 @@ TEST(SchedSyscall, ABackedOffSysmonIsWokenWhenWorkQueuesBehindASyscall) {
 }
 
 // Beyond Go, with sysmon warm: a G blocks with another queued behind it
-// while sysmon naps. entersyscall wakes it (sysmonprompt) and sysmon watches
+// while sysmon naps. entersyscall wakes it (sysmon_prompt) and sysmon watches
 // that syscall for a tick instead of sleeping one: the retake follows a
 // wake. With prompts off, sysmon only finds the syscall on its passes.
 // *wakes: sysmon's wakes between the last read's start and B's first instant
@@ -394,7 +394,7 @@ TEST(SchedSyscall, ANappingSysmonIsWokenWhenWorkQueuesBehindASyscall) {
         EXPECT_TRUE(b_ran);
     }
     EXPECT_EQ(wakes, 1u);
-    warm_retake("sysmonidle=1000000000,preempt=3600000000,sysmonprompt=0", 1, &wakes, &b_ran);
+    warm_retake("sysmonidle=1000000000,preempt=3600000000,sysmon_prompt=0", 1, &wakes, &b_ran);
     EXPECT_TRUE(b_ran);
     EXPECT_EQ(wakes, 0u);
 }
@@ -455,7 +455,7 @@ TEST(SchedSyscall, LockOSThreadPinsAGToOneThreadThatRunsNothingElse) {
         hold.lock();
         for (int i = 0; i < kLocked; ++i)
             rawrt::go([&, i] {
-                rawrt::LockOSThread();
+                rawrt::lock_os_thread();
                 all_locked.done();
                 for (int k = 0; k < kRounds; ++k) {
                     locked_tids[i][k] = rawrt::sys::raw::gettid().value();
@@ -465,7 +465,7 @@ TEST(SchedSyscall, LockOSThreadPinsAGToOneThreadThatRunsNothingElse) {
                 }
                 hold.lock();  // parked, still locked, while the others finish
                 hold.unlock();
-                rawrt::UnlockOSThread();
+                rawrt::unlock_os_thread();
                 locked.done();
             });
         // The others start once every locked G has its thread: before that,
@@ -499,7 +499,7 @@ TEST(SchedSyscall, ALockedGThatExitsTakesItsThreadWithIt) {
         rawrt::WaitGroup wg;
         wg.add(1);
         rawrt::go([&] {
-            rawrt::LockOSThread();
+            rawrt::lock_os_thread();
             tid = rawrt::sys::raw::gettid().value();
             wg.done();
         });

@@ -132,9 +132,9 @@ TEST_F(SignalNotify, TheWaitingGParksInThePollerNotItsM) {
         std::atomic<bool> done{false};
         watchdog(&done);
         if (!sig::notify({SIGUSR1}).ok()) return;
-        const uint32_t waiters_before = rawrt::sched::netpollWaiterCount();
+        const uint32_t waiters_before = rawrt::sched::netpoll_waiter_count();
         rawrt::go([&] {
-            saw_parked = eventually_on_g([&] { return rawrt::sched::netpollWaiterCount() == waiters_before + 1; });
+            saw_parked = eventually_on_g([&] { return rawrt::sched::netpoll_waiter_count() == waiters_before + 1; });
             in_syscall = rawrt::stats().in_syscall;
             raised = raise_here(SIGUSR1);
         });
@@ -282,14 +282,14 @@ TEST_F(SignalNotify, StopWakesAParkedWaiter) {
     bool parked = false;
     auto r = rawrt::run({.procs = 2}, [&] {
         if (!sig::notify({SIGUSR1}).ok()) return;
-        const uint32_t waiters_before = rawrt::sched::netpollWaiterCount();
+        const uint32_t waiters_before = rawrt::sched::netpoll_waiter_count();
         rawrt::WaitGroup wg;
         wg.add(1);
         rawrt::go([&] {
             got = waited();
             wg.done();
         });
-        parked = eventually_on_g([&] { return rawrt::sched::netpollWaiterCount() == waiters_before + 1; });
+        parked = eventually_on_g([&] { return rawrt::sched::netpoll_waiter_count() == waiters_before + 1; });
         sig::stop();
         wg.wait();
     });

@@ -4,6 +4,7 @@
 #include <linux/auxvec.h>
 
 #include "sys/calls.hpp"
+#include "sys/consts.hpp"
 #include "sys/process.hpp"
 #include "sys/syscall.hpp"
 #include "vdso/elf_image.hpp"
@@ -12,9 +13,9 @@ namespace rawrt::vdso {
 namespace {
 
 using sys::as_timespec;
-using sys::kClockMonotonic;
-using sys::kClockRealtime;
-using sys::kClockRealtimeCoarse;
+using sys::kCLOCK_MONOTONIC;
+using sys::kCLOCK_REALTIME;
+using sys::kCLOCK_REALTIME_COARSE;
 using sys::KernelTimespec;
 
 using GettimeofdayFn = int (*)(timeval* tv, void* tz);
@@ -141,8 +142,8 @@ sys::Result<void> clock_gettime_slow(int clock, timespec* out) {
 
 }  // namespace detail
 
-int64_t nanotime() { return clock_ns(kClockMonotonic); }
-int64_t walltime() { return clock_ns(kClockRealtime); }
+int64_t nanotime() { return clock_ns(sys::kCLOCK_MONOTONIC); }
+int64_t walltime() { return clock_ns(sys::kCLOCK_REALTIME); }
 
 sys::Result<void> clock_getres(int clock, timespec* out) {
     if (auto fn = current<detail::ClockFn>(Function::clock_getres)) return fn(clock, out);
@@ -157,7 +158,7 @@ sys::Result<void> gettimeofday(timeval* tv, void* tz) {
 int64_t time() {
     if (auto fn = current<TimeFn>(Function::time)) return fn(nullptr);
     KernelTimespec ts;
-    if (!vdso::clock_gettime(kClockRealtimeCoarse, as_timespec(&ts)).ok()) return -1;
+    if (!vdso::clock_gettime(sys::kCLOCK_REALTIME_COARSE, as_timespec(&ts)).ok()) return -1;
     return ts.tv_sec;
 }
 

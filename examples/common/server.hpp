@@ -17,13 +17,11 @@
 #include "netpoll/signal_notify.hpp"
 #include "sched/go.hpp"
 #include "sched/time.hpp"
+#include "sys/consts.hpp"
 #include "sys/parse.hpp"
 #include "sys/print.hpp"
 
 namespace examples {
-
-inline constexpr int kSIGINT = 2;   // the same on x86_64 and arm64
-inline constexpr int kSIGTERM = 15;
 
 // Serves one connection; the caller deletes (closes) it afterwards.
 using ConnHandler = void (*)(rawrt::net::Conn*);
@@ -65,7 +63,7 @@ inline int serve_main(const char* name, int argc, char** argv, ConnHandler serve
         return 2;
     }
     // Before listening: a client that sees the port accept may signal at once.
-    if (auto r = rawrt::signal::notify({kSIGINT, kSIGTERM}); !r.ok()) {
+    if (auto r = rawrt::signal::notify({rawrt::sys::kSIGINT, rawrt::sys::kSIGTERM}); !r.ok()) {
         rawrt::sys::eprint(name, ": cannot catch SIGINT/SIGTERM: ", r.error(), "\n");
         return 1;
     }
@@ -94,7 +92,7 @@ inline int serve_main(const char* name, int argc, char** argv, ConnHandler serve
     rawrt::go([ln, serve, name] { detail::accept_loop(ln, serve, name); });
 
     int sig = 0;
-    while (sig != kSIGINT && sig != kSIGTERM) {
+    while (sig != rawrt::sys::kSIGINT && sig != rawrt::sys::kSIGTERM) {
         auto r = rawrt::signal::wait();
         if (!r.ok()) {
             rawrt::sys::eprint(name, ": waiting for a signal: ", r.error(), "\n");
@@ -106,7 +104,7 @@ inline int serve_main(const char* name, int argc, char** argv, ConnHandler serve
     // when a Go program's main returns.
     (void)ln->close();
     rawrt::signal::stop();
-    rawrt::sys::fdprint(1, name, ": ", sig == kSIGINT ? "SIGINT" : "SIGTERM", ", stopped\n");
+    rawrt::sys::fdprint(1, name, ": ", sig == rawrt::sys::kSIGINT ? "SIGINT" : "SIGTERM", ", stopped\n");
     return 0;
 }
 

@@ -1,8 +1,8 @@
-// The seed's LockOSThread starvation case: GOMAXPROCS Gs, each locked to its
-// thread (LockOSThread) and blocked in a slow syscall, so that every P's G
+// The seed's lock_os_thread starvation case: GOMAXPROCS Gs, each locked to its
+// thread (lock_os_thread) and blocked in a slow syscall, so that every P's G
 // is locked and in the kernel, with other Gs queued behind them. The seed
 // warns that the other Gs starve: "4 Ms in the kernel, 0 Ms available".
-// They do not, in Go or here: each P sits in _Psyscall, sysmon retakes it
+// They do not, in Go or here: each P sits in Psyscall, sysmon retakes it
 // and hands it to another M (an idle one, or a new thread), which runs the
 // queued Gs; the locked Ms keep their threads, and each locked G comes back
 // on its own thread when its syscall ends.
@@ -44,7 +44,7 @@ struct Shared {
 };
 
 void locked_g(Shared* s) {
-    rawrt::LockOSThread();
+    rawrt::lock_os_thread();
     const int tid = rawrt::sys::raw::gettid().value();
     s->in_read.fetch_add(1);
     s->all_locked.done();
@@ -52,7 +52,7 @@ void locked_g(Shared* s) {
     (void)rawrt::sys::read(s->rfd, &c, 1);  // the slow syscall (Go's Syscall flavour)
     s->in_read.fetch_sub(1);
     if (rawrt::sys::raw::gettid().value() == tid) s->same_thread.fetch_add(1);
-    rawrt::UnlockOSThread();
+    rawrt::unlock_os_thread();
     s->locked_done.done();
 }
 
@@ -101,7 +101,7 @@ int main(int argc, char** argv) {
     const rawrt::SchedStats after = rawrt::stats();
 
     fdprint(1, "lockstarve: Ps: ", before.procs, "; locked Gs: ", s.locked_gs,
-            " (LockOSThread), each blocked in read(2) on a pipe; other Gs queued behind them: ", others, "\n");
+            " (lock_os_thread), each blocked in read(2) on a pipe; other Gs queued behind them: ", others, "\n");
     fdprint(1, "seed predicts: every M is in the kernel with a locked G, none is left, the other Gs starve\n");
     fdprint(1, "Go: the locked Ms keep their threads, sysmon hands the Ps off, new Ms run the other Gs\n");
     fdprint(1, "other Gs that started while every locked G was in its read: ", s.others_during.load(), "/", others,

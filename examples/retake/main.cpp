@@ -1,6 +1,6 @@
 // The seed's scenario 3, measured: with one P, a G that blocks in read(2) on
 // an empty pipe does not stop the Gs queued behind it on that P. The P sits
-// in _Psyscall; sysmon sees it there for a full tick with work waiting,
+// in Psyscall; sysmon sees it there for a full tick with work waiting,
 // takes it (retake) and hands it to another M, which runs the queued Gs;
 // the last of them writes the byte that ends the read. The retake latency
 // is the time from the read's start until the first queued G runs.
@@ -13,9 +13,9 @@
 // Three cases, each against what the seed predicts and what Go does:
 //   sysmon warm            sysmon napping its shortest (20 µs) sleep
 //   backed off             sysmon idle long enough to sleep 10 ms at a time
-//   backed off, Go's way   sysmonprompt=0: sysmon sleeps out its 10 ms
+//   backed off, Go's way   sysmon_prompt=0: sysmon sleeps out its 10 ms
 // In the first two, rawrt wakes sysmon when a P enters a syscall with Gs
-// queued behind it (RAWRT_DEBUG sysmonprompt=1, the default), and sysmon
+// queued behind it (RAWRT_DEBUG sysmon_prompt=1, the default), and sysmon
 // watches that syscall for one tick instead of sleeping one
 // (docs/syscall-scheduling.md, "the prompt wake and the watch").
 //
@@ -220,14 +220,14 @@ int main(int argc, char** argv) {
                "same syscall twice.\n");
 
     run_case({"warm", Sysmon::kWarm, "~170 \xc2\xb5s"}, &shared, warm_trials, latencies);
-    // sysmonprompt is on by default; RAWRT_DEBUG may have switched it off.
-    rawrt::sched::setdebugvars("sysmonprompt=1");
+    // sysmon_prompt is on by default; RAWRT_DEBUG may have switched it off.
+    rawrt::sched::set_debug_vars("sysmon_prompt=1");
     run_case({"backed off", Sysmon::kBackedOff, "10-20 ms"}, &shared, backedoff_trials, latencies);
-    // Go's behaviour: what RAWRT_DEBUG=sysmonprompt=0 sets at the start of a
+    // Go's behaviour: what RAWRT_DEBUG=sysmon_prompt=0 sets at the start of a
     // run, here switched on between cases; sysmon reads it each time it goes
     // to sleep.
-    rawrt::sched::setdebugvars("sysmonprompt=0");
-    run_case({"backed off, sysmonprompt=0 (Go's way)", Sysmon::kBackedOff, "10-20 ms"}, &shared,
+    rawrt::sched::set_debug_vars("sysmon_prompt=0");
+    run_case({"backed off, sysmon_prompt=0 (Go's way)", Sysmon::kBackedOff, "10-20 ms"}, &shared,
              backedoff_trials, latencies);
 
     delete[] latencies;

@@ -9,7 +9,7 @@
 #include "sched/chan.hpp"
 #include "sched/go.hpp"
 #include "sched/sync.hpp"
-#include "sched/syscall.hpp"
+#include "sched/entersyscall.hpp"
 #include "sched/time.hpp"
 #include "sys/calls.hpp"
 #include "sys/print.hpp"
@@ -234,7 +234,7 @@ void workload_d(int64_t n) {
     done.add(static_cast<int32_t>(n));
     for (int64_t i = 0; i < n; ++i)
         rawrt::go([&] {
-            rawrt::LockOSThread();
+            rawrt::lock_os_thread();
             locked.fetch_add(1);
             rawrt::sleep(kLockedSleepNs);
             // Asleep until every one of them is (thread creation can be
@@ -247,7 +247,7 @@ void workload_d(int64_t n) {
     w.stop();
     // The locked Gs' threads exit right after them: give them a moment.
     rawrt::sleep(50 * kMs);
-    fdprint(text_fd(), "D  ", locked.load(), " Gs locked to their threads (LockOSThread), asleep ", kLockedSleepNs / kMs,
+    fdprint(text_fd(), "D  ", locked.load(), " Gs locked to their threads (lock_os_thread), asleep ", kLockedSleepNs / kMs,
             " ms or more, all at once; threads once they ended (still locked): ", rawrt::stats().threads, "\n");
     report("D", w, "100+ (one parked M per locked G)");
     json_line("D", n, w, "locked", locked.load());

@@ -24,7 +24,7 @@ void workload_b(int64_t n);
 void workload_c_unbounded(int64_t n);
 // C with a Semaphore of 32 around each call: at most 32 Ms in calls.
 void workload_c_bounded(int64_t n);
-// D: n Gs that LockOSThread and sleep: each parks holding its own thread.
+// D: n Gs that lock_os_thread and sleep: each parks holding its own thread.
 void workload_d(int64_t n);
 // E: bursts of n short blocking syscalls with idle time between.
 void workload_e(int64_t n);

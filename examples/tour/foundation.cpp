@@ -39,8 +39,8 @@ void show_costs() {
     auto now = rawrt::vdso::nanotime;
     int64_t stub = ns_per_call(now, [] { (void)rawrt::sys::raw::getpid(); }, kCalls);
     int64_t blocking = ns_per_call(now, [] { (void)rawrt::sys::getpid(); }, kCalls);
-    int64_t vdso = ns_per_call(now, [&] { (void)rawrt::vdso::clock_gettime(rawrt::sys::kClockMonotonic, as_timespec(&ts)); }, kCalls);
-    int64_t syscall = ns_per_call(now, [&] { (void)rawrt::sys::raw::clock_gettime(rawrt::sys::kClockMonotonic, as_timespec(&ts)); }, kCalls);
+    int64_t vdso = ns_per_call(now, [&] { (void)rawrt::vdso::clock_gettime(rawrt::sys::kCLOCK_MONOTONIC, as_timespec(&ts)); }, kCalls);
+    int64_t syscall = ns_per_call(now, [&] { (void)rawrt::sys::raw::clock_gettime(rawrt::sys::kCLOCK_MONOTONIC, as_timespec(&ts)); }, kCalls);
     fdprint(1, "costs, ns per call (best of 5 rounds of ", kCalls, "):\n");
     fdprint(1, "  getpid via stub (raw, Go's RawSyscall)          ", Padded{stub, 6}, "\n");
     fdprint(1, "  getpid via blocking wrapper (Go's Syscall)      ", Padded{blocking, 6},

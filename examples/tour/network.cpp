@@ -171,7 +171,7 @@ void network() {
                 ", OS threads ", threads, "\n");
     }
     const Parked parked = count_parked();
-    const uint32_t waiters = rawrt::sched::netpollWaiterCount();
+    const uint32_t waiters = rawrt::sched::netpoll_waiter_count();
     fdprint(1, "Gs parked on sockets: ", parked.io - 1, " (and the accepting G: IO wait in all ", parked.io, ")\n");
     fdprint(1, "netpoll waiters: ", waiters, "   dial errors: ", dial_errors, "\n");
     fdprint(1, "OS threads, most seen while parked: ", most_while_parked,
@@ -179,7 +179,7 @@ void network() {
 
     // The burst: a message into every connection, then every echo back.
     const rawrt::SchedStats st0 = rawrt::stats();
-    const rawrt::netpoll::NetpollStats np0 = rawrt::netpoll::netpollstats();
+    const rawrt::netpoll::NetpollStats np0 = rawrt::netpoll::netpoll_stats();
     int64_t echoed = 0, wrong = 0, most_in_burst = os_threads();
     unsigned char msg[kMessage], back[kMessage];
     for (int round = 0; round < kRounds; ++round) {
@@ -198,14 +198,14 @@ void network() {
         if (after > most_in_burst) most_in_burst = after;
     }
     const rawrt::SchedStats st = rawrt::stats();
-    const rawrt::netpoll::NetpollStats np = rawrt::netpoll::netpollstats();
+    const rawrt::netpoll::NetpollStats np = rawrt::netpoll::netpoll_stats();
     fdprint(1, "burst: rounds: ", kRounds, " of a ", kMessage, "-byte message through every connection\n");
     fdprint(1, "  messages echoed: ", echoed, ", bytes wrong: ", wrong, "\n");
     fdprint(1, "  OS threads, most seen in the burst: ", most_in_burst, "\n");
     fdprint(1, "  scheduler (rawrt::stats, over the burst): syscalls=", st.syscalls - st0.syscalls,
             " exit_fast=", st.exit_fast - st0.exit_fast, " retakes=", st.retakes - st0.retakes,
             " threads=", st.threads, " threads_max=", st.threads_max, " (since the program started)\n");
-    fdprint(1, "  netpoller (netpollstats, over the burst): polls=", np.polls - np0.polls,
+    fdprint(1, "  netpoller (netpoll_stats, over the burst): polls=", np.polls - np0.polls,
             " blocking=", np.blocking_polls - np0.blocking_polls, " events=", np.events - np0.events,
             " gs_ready=", np.gs_ready - np0.gs_ready, " stale=", np.stale_events - np0.stale_events,
             " breaks=", np.breaks - np0.breaks, "\n");

@@ -18,7 +18,7 @@ Parked count_parked() {
     Parked p;
     s::lock(&s::sched.lock);
     for (s::G* gp = s::sched.allgs; gp != nullptr; gp = gp->alllink) {
-        if (gp->atomicstatus.load(std::memory_order_acquire) != s::_Gwaiting) continue;
+        if (gp->atomicstatus.load(std::memory_order_acquire) != s::Gwaiting) continue;
         ++p.all;
         if (same(gp->waitreason, "chan receive")) ++p.chan;
         else if (same(gp->waitreason, "semacquire")) ++p.mutex;

@@ -12,7 +12,7 @@ struct Parked {
     int64_t mutex = 0;  // "semacquire": Mutex parks through the runtime semaphore
     int64_t timer = 0;  // "sleep"
     int64_t io = 0;     // "IO wait": parked on a socket or pipe in the netpoller
-    int64_t all = 0;    // every _Gwaiting G, whatever it waits for
+    int64_t all = 0;    // every Gwaiting G, whatever it waits for
 };
 
 Parked count_parked();

@@ -115,7 +115,7 @@ void scheduler() {
     const Parked parked = wait_until_parked();
     const uint64_t steps_at_park = s.steps.load(std::memory_order_relaxed);
     const int64_t threads_parked = os_threads();
-    fdprint(1, "Gs in status _Gwaiting, by wait reason (as Go's goroutine dump shows them):\n");
+    fdprint(1, "Gs in status Gwaiting, by wait reason (as Go's goroutine dump shows them):\n");
     fdprint(1, "  parked on a channel: ", Padded{parked.chan, 4}, "   [chan receive]\n");
     fdprint(1, "  parked on a mutex:   ", Padded{parked.mutex, 4}, "   [semacquire]\n");
     fdprint(1, "  parked on a timer:   ", Padded{parked.timer, 4}, "   [sleep]\n");

@@ -29,7 +29,7 @@
 #include "sched/runtime2.hpp"
 #include "sched/stats.hpp"
 #include "sched/sync.hpp"
-#include "sched/syscall.hpp"
+#include "sched/entersyscall.hpp"
 #include "sched/time.hpp"
 #include "sys/calls.hpp"
 #include "sys/print.hpp"
@@ -54,7 +54,7 @@ struct Step {
     rawrt::SchedStats start = rawrt::stats();
     int32_t ms = 0;          // Ms alive (sysmon's included)
     int32_t in_syscall = 0;  // Ms in a syscall
-    int64_t parked = 0;      // Gs in _Gwaiting
+    int64_t parked = 0;      // Gs in Gwaiting
 
     void look() {
         const auto s = rawrt::stats();
@@ -122,7 +122,7 @@ void park_step() {
 
 void short_step() {
     fdprint(1, "(2) a short syscall, getpid x", kShortCalls,
-            ": entersyscall leaves the P in _Psyscall, exitsyscall takes it back by CAS\n");
+            ": entersyscall leaves the P in Psyscall, exitsyscall takes it back by CAS\n");
     Step step;
     for (int i = 0; i < kShortCalls; ++i) {
         (void)sys::getpid();

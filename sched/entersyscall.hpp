@@ -1,4 +1,4 @@
-// The scheduler's side of blocking syscalls (sched/syscall.cpp): Go's
+// The scheduler's side of blocking syscalls (sched/entersyscall.cpp): Go's
 // entersyscall, entersyscallblock and exitsyscall, which sys/'s wrappers
 // reach through the hooks a run installs, and blocking_call (Go's cgocall).
 #pragma once
@@ -7,7 +7,7 @@
 
 namespace rawrt::sched {
 
-// Around a syscall that may block: the P stays behind in _Psyscall for the
+// Around a syscall that may block: the P stays behind in Psyscall for the
 // M to take back, or for sysmon to give to another M if the call lasts.
 void entersyscall();
 void exitsyscall();
@@ -15,7 +15,7 @@ void exitsyscall();
 void entersyscallblock();
 
 // Installs (or removes) the hooks that make sys/'s wrappers call the above.
-void installsyscallhooks(bool on);
+void install_syscall_hooks(bool on);
 
 void blocking_call(void (*fn)(void*), void* arg);
 

@@ -1,6 +1,6 @@
 // Syscalls that may block, after Go's entersyscall / exitsyscall (runtime/
 // proc.go). A G entering one keeps its M (the M goes into the kernel) but
-// leaves its P in _Psyscall, where either of two parties may take it:
+// leaves its P in Psyscall, where either of two parties may take it:
 //
 //   the M itself, back from a short syscall: it runs on with the same P, its
 //       cache and its queue (exitsyscallfast);
@@ -10,18 +10,18 @@
 // Go settles that race with one CAS on p.status from each side. rawrt keeps
 // the locked instruction off the M's side, which runs around every syscall:
 //
-//   M (exitsyscall)                      sysmon (retakep)
-//   exitingsyscall = true                CAS status _Psyscall -> _Pretaking
-//   lightfence                           heavyfence (membarrier)
-//   status == _Psyscall and              exitingsyscall?
-//     syscallm == this M?                  yes: CAS _Pretaking -> _Psyscall
-//     yes: status = _Prunning (a store)    no:  CAS _Pretaking -> _Pidle, ours
-//   exitingsyscall = false
+//   M (exitsyscall)                      sysmon (retake_p)
+//   exiting_syscall = true                CAS status Psyscall -> Pretaking
+//   light_fence                           heavy_fence (membarrier)
+//   status == Psyscall and              exiting_syscall?
+//     syscallm == this M?                  yes: CAS Pretaking -> Psyscall
+//     yes: status = Prunning (a store)    no:  CAS Pretaking -> Pidle, ours
+//   exiting_syscall = false
 //
 // A Dekker pair: at least one side sees the other's store. If the M saw
-// _Psyscall, sysmon sees its flag (and gives the P back, or finds its CAS
-// beaten by the M's _Prunning); if sysmon saw no flag, the M saw _Pretaking
-// and waits for sysmon's verdict. Only sysmon writes _Pretaking, so a stale
+// Psyscall, sysmon sees its flag (and gives the P back, or finds its CAS
+// beaten by the M's Prunning); if sysmon saw no flag, the M saw Pretaking
+// and waits for sysmon's verdict. Only sysmon writes Pretaking, so a stale
 // CAS of its own can never succeed on a later syscall. syscallm keeps an M
 // whose P was retaken (and is now in another M's syscall) from taking it.
 // An M that lost its P takes an idle one, or queues its G and parks
@@ -30,7 +30,7 @@
 // The sys/ wrappers call these through the hooks installed for the run;
 // on a thread that is not an M, or on g0, the hooks do nothing.
 
-#include "sched/syscall.hpp"
+#include "sched/entersyscall.hpp"
 
 #include "arch/cpu_relax.hpp"
 #include "sched/asymfence.hpp"
@@ -61,11 +61,11 @@ namespace {
 P* save_for_syscall(M* mp, G* gp, uintptr_t pc, uintptr_t sp) {
     gp->syscallpc = pc;
     gp->syscallsp = sp;
-    casgstatus(gp, _Grunning, _Gsyscall);
+    casgstatus(gp, Grunning, Gsyscall);
     MStats::inc(mp->stats.syscalls);
     P* pp = mp->p;
 #if RAWRT_CHECKED
-    if (pp == nullptr || pp->m != mp || pp->status.load() != _Prunning)
+    if (pp == nullptr || pp->m != mp || pp->status.load() != Prunning)
         sys::fatal("entersyscall: M ", mp->id, " does not own a running P");
 #endif
     return pp;
@@ -75,15 +75,15 @@ void entersyscallblock_handoff(void*) { handoffp(releasep()); }
 
 // The M's half of the protocol above: true if it has oldp back, running.
 [[gnu::always_inline]] inline bool reclaimp(M* mp, P* pp) {
-    mp->exitingsyscall.store(true, std::memory_order_relaxed);
-    lightfence();
+    mp->exiting_syscall.store(true, std::memory_order_relaxed);
+    light_fence();
     uint32_t s;
-    // _Pretaking lasts one membarrier: spin, then let sysmon have the CPU.
-    for (int spins = 0; (s = pp->status.load(std::memory_order_acquire)) == _Pretaking; ++spins) {
+    // Pretaking lasts one membarrier: spin, then let sysmon have the CPU.
+    for (int spins = 0; (s = pp->status.load(std::memory_order_acquire)) == Pretaking; ++spins) {
         if (spins < 100) arch::cpu_relax();
         else osyield();
     }
-    const bool won = s == _Psyscall && pp->syscallm.load(std::memory_order_relaxed) == mp;
+    const bool won = s == Psyscall && pp->syscallm.load(std::memory_order_relaxed) == mp;
     if (won) {
 #if RAWRT_CHECKED
         if (pp->m != nullptr || mp->syscalltick != pp->syscalltick)
@@ -91,11 +91,11 @@ void entersyscallblock_handoff(void*) { handoffp(releasep()); }
 #endif
         mp->p = pp;
         pp->m = mp;
-        pp->status.store(_Prunning, std::memory_order_relaxed);
+        pp->status.store(Prunning, std::memory_order_relaxed);
     }
     // Release, after the status: a sysmon that reads false here then sees
-    // _Prunning, and its CAS from _Pretaking fails.
-    mp->exitingsyscall.store(false, std::memory_order_release);
+    // Prunning, and its CAS from Pretaking fails.
+    mp->exiting_syscall.store(false, std::memory_order_release);
     return won;
 }
 
@@ -123,7 +123,7 @@ bool exitsyscallfast(M* mp, P* oldp) {
 void exitsyscall0(void* arg) {
     G* gp = static_cast<G*>(arg);
     M* mp = getm();
-    casgstatus(gp, _Gsyscall, _Grunnable);
+    casgstatus(gp, Gsyscall, Grunnable);
     dropg();
     lock(&sched.lock);
     P* pp = sched.exiting ? nullptr : pidleget();
@@ -162,10 +162,10 @@ void entersyscall() {
     mp->oldp = pp;
     mp->p = nullptr;
     pp->syscallm.store(mp, std::memory_order_relaxed);
-    pp->status.store(_Psyscall, std::memory_order_release);
+    pp->status.store(Psyscall, std::memory_order_release);
     // Dekker with sysmon deciding to sleep long: it stores its state, then
-    // looks at the Ps; this stored _Psyscall and now reads the state.
-    lightfence();
+    // looks at the Ps; this stored Psyscall and now reads the state.
+    light_fence();
     sysmon_entersyscall(pp, mp->syscalltick);
 }
 
@@ -189,9 +189,9 @@ void exitsyscall() {
     if (gp == nullptr) return;
     if (exitsyscallfast(mp, mp->oldp)) {
         ++mp->p->syscalltick;
-        casgstatus(gp, _Gsyscall, _Grunning);
+        casgstatus(gp, Gsyscall, Grunning);
         gp->syscallsp = 0;
-        if (gp->preempt.load(std::memory_order_relaxed)) gopreempt();
+        if (gp->preempt.load(std::memory_order_relaxed)) go_preempt();
         return;
     }
     mcall(exitsyscall0);
@@ -204,7 +204,7 @@ namespace {
 const sys::SyscallHooks hooks = {entersyscall, exitsyscall, entersyscallblock};
 }
 
-void installsyscallhooks(bool on) { sys::install_syscall_hooks(on ? &hooks : nullptr); }
+void install_syscall_hooks(bool on) { sys::install_syscall_hooks(on ? &hooks : nullptr); }
 
 void blocking_call(void (*fn)(void*), void* arg) {
     M* mp;

@@ -1,0 +1,74 @@
+// The kernel's constants that rawrt names itself: each is the kernel's name
+// behind a k (the name alone is a macro wherever the defining header is
+// included). Runtime code cannot include every header that defines them:
+// GCC 12's <atomic> pulls in glibc's <signal.h> and <time.h>, which clash
+// with <asm/signal.h> and <linux/time.h>, and some (eventfd's, the socket
+// ones) live only in glibc's headers. sys/uapi_checks.cpp checks each one
+// against the UAPI header that defines it; tests/sys_consts_test.cpp checks
+// the rest against glibc's. The values are the same on x86_64 and arm64.
+#pragma once
+
+#include <cstdint>
+
+namespace rawrt::sys {
+
+// Signals (<asm/signal.h>).
+constexpr int kNSIG = 64;
+constexpr int kSIGINT = 2;
+constexpr int kSIGILL = 4;
+constexpr int kSIGBUS = 7;
+constexpr int kSIGFPE = 8;
+constexpr int kSIGKILL = 9;
+constexpr int kSIGSEGV = 11;
+constexpr int kSIGTERM = 15;
+constexpr int kSIGSTOP = 19;
+constexpr unsigned long kSA_SIGINFO = 0x00000004;
+constexpr unsigned long kSA_RESTORER = 0x04000000;
+constexpr unsigned long kSA_ONSTACK = 0x08000000;
+constexpr unsigned long kSA_RESTART = 0x10000000;
+constexpr int kSS_DISABLE = 2;
+// rt_sigprocmask's how.
+constexpr int kSIG_BLOCK = 0;
+constexpr int kSIG_UNBLOCK = 1;
+constexpr int kSIG_SETMASK = 2;
+
+// Clocks (<linux/time.h>).
+constexpr int kCLOCK_REALTIME = 0;
+constexpr int kCLOCK_MONOTONIC = 1;
+constexpr int kCLOCK_REALTIME_COARSE = 5;
+
+// futex op flags (<linux/futex.h>).
+constexpr int kFUTEX_PRIVATE_FLAG = 128;
+constexpr int kFUTEX_CLOCK_REALTIME = 256;
+
+// membarrier commands (<linux/membarrier.h>).
+constexpr int kMEMBARRIER_CMD_QUERY = 0;
+constexpr int kMEMBARRIER_CMD_PRIVATE_EXPEDITED = 1 << 3;
+constexpr int kMEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED = 1 << 4;
+
+// prctl (<linux/prctl.h>).
+constexpr int kPR_SET_TIMERSLACK = 29;
+
+// madvise advice (<asm-generic/mman-common.h>; MADV_GUARD_INSTALL is 6.13+).
+constexpr int kMADV_NOHUGEPAGE = 15;
+constexpr int kMADV_GUARD_INSTALL = 102;
+
+// The most iovecs one readv or writev takes (<linux/uio.h>).
+constexpr int kUIO_MAXIOV = 1024;
+
+// eventfd2 flags (glibc's <sys/eventfd.h>: O_CLOEXEC and O_NONBLOCK).
+constexpr int kEFD_SEMAPHORE = 1;
+constexpr int kEFD_NONBLOCK = 04000;
+constexpr int kEFD_CLOEXEC = 02000000;
+
+// Sockets (glibc's <sys/socket.h>; SOCK_STREAM differs only on MIPS).
+constexpr uint16_t kAF_UNIX = 1;
+constexpr uint16_t kAF_INET = 2;
+constexpr uint16_t kAF_INET6 = 10;
+constexpr int kSOCK_STREAM = 1;
+constexpr int kMSG_NOSIGNAL = 0x4000;
+constexpr int kSHUT_RD = 0;
+constexpr int kSHUT_WR = 1;
+constexpr int kSHUT_RDWR = 2;
+
+}  // namespace rawrt::sys

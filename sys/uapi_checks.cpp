@@ -1,0 +1,70 @@
+// Compile-time proof that the structures sys/types.hpp declares or defines
+// have the kernel's layout on this architecture, and that the constants of
+// sys/consts.hpp have the values of the UAPI headers that define them.
+// Nothing here runs.
+
+#include <asm-generic/mman-common.h>
+#include <asm/signal.h>
+#include <linux/signal.h>
+#include <linux/eventpoll.h>
+#include <linux/futex.h>
+#include <linux/membarrier.h>
+#include <linux/prctl.h>
+#include <linux/time.h>
+#include <linux/uio.h>
+#include <linux/utsname.h>
+
+#include <cstddef>
+
+#include "sys/consts.hpp"
+#include "sys/types.hpp"
+
+namespace rawrt::sys {
+
+static_assert(sizeof(KernelSigaction) == sizeof(struct sigaction));
+static_assert(offsetof(KernelSigaction, handler) == offsetof(struct sigaction, sa_handler));
+static_assert(offsetof(KernelSigaction, flags) == offsetof(struct sigaction, sa_flags));
+static_assert(offsetof(KernelSigaction, restorer) == offsetof(struct sigaction, sa_restorer));
+static_assert(offsetof(KernelSigaction, mask) == offsetof(struct sigaction, sa_mask));
+static_assert(sizeof(SignalSet) == sizeof(sigset_t));
+static_assert(kSIG_BLOCK == SIG_BLOCK && kSIG_UNBLOCK == SIG_UNBLOCK && kSIG_SETMASK == SIG_SETMASK);
+#ifdef _NSIG  // asm-generic (arm64) has it; x86_64 has only the kernel-internal form
+static_assert(kNSIG == _NSIG);
+#endif
+static_assert(kSIGINT == SIGINT && kSIGILL == SIGILL && kSIGBUS == SIGBUS && kSIGFPE == SIGFPE &&
+              kSIGKILL == SIGKILL && kSIGSEGV == SIGSEGV && kSIGTERM == SIGTERM && kSIGSTOP == SIGSTOP);
+static_assert(kSA_SIGINFO == SA_SIGINFO && kSA_RESTORER == SA_RESTORER && kSA_ONSTACK == SA_ONSTACK &&
+              kSA_RESTART == SA_RESTART && kSS_DISABLE == SS_DISABLE);
+
+static_assert(sizeof(SignalStack) == sizeof(stack_t));
+static_assert(offsetof(SignalStack, sp) == offsetof(stack_t, ss_sp));
+static_assert(offsetof(SignalStack, flags) == offsetof(stack_t, ss_flags));
+static_assert(offsetof(SignalStack, size) == offsetof(stack_t, ss_size));
+
+static_assert(sizeof(Utsname) == sizeof(struct new_utsname));
+
+// The one struct whose layout differs by architecture: packed on x86_64 only.
+#if defined(__x86_64__)
+static_assert(sizeof(struct epoll_event) == 12);
+#else
+static_assert(sizeof(struct epoll_event) == 16);
+#endif
+static_assert(sizeof(struct timespec) == 16);
+static_assert(sizeof(KernelTimespec) == sizeof(struct __kernel_timespec));
+static_assert(offsetof(KernelTimespec, tv_nsec) == offsetof(struct __kernel_timespec, tv_nsec));
+static_assert(kCLOCK_REALTIME == CLOCK_REALTIME && kCLOCK_MONOTONIC == CLOCK_MONOTONIC &&
+              kCLOCK_REALTIME_COARSE == CLOCK_REALTIME_COARSE);
+static_assert(sizeof(struct iovec) == 16);
+static_assert(kUIO_MAXIOV == UIO_MAXIOV);
+
+static_assert(kFUTEX_PRIVATE_FLAG == FUTEX_PRIVATE_FLAG && kFUTEX_CLOCK_REALTIME == FUTEX_CLOCK_REALTIME);
+static_assert(kMEMBARRIER_CMD_QUERY == MEMBARRIER_CMD_QUERY &&
+              kMEMBARRIER_CMD_PRIVATE_EXPEDITED == MEMBARRIER_CMD_PRIVATE_EXPEDITED &&
+              kMEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED == MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED);
+static_assert(kPR_SET_TIMERSLACK == PR_SET_TIMERSLACK);
+static_assert(kMADV_NOHUGEPAGE == MADV_NOHUGEPAGE);
+#ifdef MADV_GUARD_INSTALL
+static_assert(kMADV_GUARD_INSTALL == MADV_GUARD_INSTALL);
+#endif
+
+}  // namespace rawrt::sys
