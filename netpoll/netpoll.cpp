@@ -9,6 +9,7 @@
 #include "netpoll/poll_desc.hpp"
 #include "locks/lock_futex.hpp"
 #include "sys/calls.hpp"
+#include "sys/counter.hpp"
 #include "sys/fatal.hpp"
 #include "vdso/vdso.hpp"
 
@@ -39,8 +40,6 @@ struct Counters {
         breaks{0}, breaks_seen{0};
 };
 Counters counters;
-
-void count(std::atomic<uint64_t>& c, uint64_t n = 1) { c.fetch_add(n, std::memory_order_relaxed); }
 
 // Go: netpollinit (with netpollGenericInit's lock held). Undoes what it did
 // on failure, so the caller can report the error and a later call retry.
@@ -159,7 +158,7 @@ void netpollBreak() {
     for (;;) {
         auto r = sys::raw::write(netpollEventFd, &one, sizeof one);
         if (r.ok()) {
-            count(counters.breaks);
+            sys::counter_add(counters.breaks);
             return;
         }
         if (r.error() == sys::Errno(EINTR)) continue;
@@ -178,15 +177,15 @@ int32_t netpoll(int64_t delay, sched::GList* toRun) {
     int64_t wait = delay;
     int n;
     for (;;) {
-        count(counters.polls);
-        if (delay != 0) count(counters.blocking_polls);
+        sys::counter_add(counters.polls);
+        if (delay != 0) sys::counter_add(counters.blocking_polls);
         auto r = epollwait(events, wait);
         if (r.ok()) {
             n = r.value();
             break;
         }
         if (r.error() != sys::Errno(EINTR)) sys::fatal("runtime: netpoll: epoll_pwait on fd ", epfd, " failed with ", r.error());
-        count(counters.eintr);
+        sys::counter_add(counters.eintr);
         if (delay > 0) {
             wait = delay - (vdso::nanotime() - start);
             if (wait <= 0) return 0;
@@ -208,11 +207,11 @@ int32_t netpoll(int64_t delay, sched::GList* toRun) {
                 uint64_t value;
                 (void)sys::raw::read(netpollEventFd, &value, sizeof value);
                 netpollWakeSig.store(0);
-                count(counters.breaks_seen);
+                sys::counter_add(counters.breaks_seen);
             }
             continue;
         }
-        count(counters.events);
+        sys::counter_add(counters.events);
         int32_t mode = 0;
         if ((ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) mode += kModeRead;
         if ((ev & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0) mode += kModeWrite;
@@ -223,7 +222,7 @@ int32_t netpoll(int64_t delay, sched::GList* toRun) {
         // was closed since the kernel queued the event; the tag says whether
         // the event is for the registration pd holds now.
         if (pd->fdseq.load() != tag) {
-            count(counters.stale_events);
+            sys::counter_add(counters.stale_events);
             continue;
         }
         pd->setEventErr(ev == EPOLLERR, tag);
@@ -231,7 +230,7 @@ int32_t netpoll(int64_t delay, sched::GList* toRun) {
         delta += netpollready(toRun, pd, mode);
         readied += toRun->n - before;
     }
-    if (readied != 0) count(counters.gs_ready, static_cast<uint64_t>(readied));
+    if (readied != 0) sys::counter_add(counters.gs_ready, static_cast<uint64_t>(readied));
     return delta;
 }
 

@@ -90,8 +90,8 @@ void netpollgoready(G* gp) {
 }
 
 void require_g(const char* what) {
-    sched::M* mp = sched::getm();
-    if (mp == nullptr || mp->curg == nullptr || sched::getg() != mp->curg) sys::fatal(what, ": not on a G");
+    sched::G* gp = sched::current_g();
+    if (gp == nullptr || sched::getg() != gp) sys::fatal(what, ": not on a G");
 }
 
 // Go: netpolldeadlineimpl.

@@ -58,9 +58,9 @@ void chan_ready(G* gp) {
 }  // namespace
 
 G* getg_for(const char* what) {
-    M* mp = getm();
-    if (mp == nullptr || mp->curg == nullptr) sys::fatal(what, ": not on a goroutine");
-    return mp->curg;
+    G* gp = current_g();
+    if (gp == nullptr) sys::fatal(what, ": not on a goroutine");
+    return gp;
 }
 
 // Go: typedmemmove, for the element type: the small sizes a channel of

@@ -38,6 +38,7 @@
 #include "sched/proc.hpp"
 #include "sched/runq.hpp"
 #include "sched/sysmon.hpp"
+#include "sys/counter.hpp"
 #include "sys/fatal.hpp"
 #include "sys/syscall.hpp"
 
@@ -62,7 +63,7 @@ P* save_for_syscall(M* mp, G* gp, uintptr_t pc, uintptr_t sp) {
     gp->syscallpc = pc;
     gp->syscallsp = sp;
     casgstatus(gp, Grunning, Gsyscall);
-    MStats::inc(mp->stats.syscalls);
+    sys::counter_inc_owned(mp->stats.syscalls);
     P* pp = mp->p;
 #if RAWRT_CHECKED
     if (pp == nullptr || pp->m != mp || pp->status.load() != Prunning)
@@ -102,7 +103,7 @@ void entersyscallblock_handoff(void*) { handoffp(releasep()); }
 // Go: exitsyscallfast. Returns with a P, or false for the slow path.
 bool exitsyscallfast(M* mp, P* oldp) {
     if (oldp != nullptr && reclaimp(mp, oldp)) {
-        MStats::inc(mp->stats.exit_fast);
+        sys::counter_inc_owned(mp->stats.exit_fast);
         return true;
     }
     if (sched.npidle.load(std::memory_order_relaxed) != 0) {
@@ -111,7 +112,7 @@ bool exitsyscallfast(M* mp, P* oldp) {
         unlock(&sched.lock);
         if (pp != nullptr) {
             acquirep(pp);
-            MStats::inc(mp->stats.exit_idle_p);
+            sys::counter_inc_owned(mp->stats.exit_idle_p);
             return true;
         }
     }
@@ -135,7 +136,7 @@ void exitsyscall0(void* arg) {
     }
     // Counted before the unlock publishes gp: once it runs elsewhere, its
     // syscall must already show as ended in stats().
-    MStats::inc(pp != nullptr ? mp->stats.exit_idle_p : mp->stats.exit_slow);
+    sys::counter_inc_owned(pp != nullptr ? mp->stats.exit_idle_p : mp->stats.exit_slow);
     unlock(&sched.lock);
     if (pp != nullptr) {
         acquirep(pp);
@@ -178,7 +179,7 @@ void entersyscallblock() {
     ++pp->syscalltick;
     mp->syscalltick = pp->syscalltick;
     mp->oldp = nullptr;  // no P to take back: exitsyscall goes for an idle one
-    MStats::inc(mp->stats.handoff_block);
+    sys::counter_inc_owned(mp->stats.handoff_block);
     // handoffp may make a thread: more stack than a small G has.
     rawrt_systemstack(reinterpret_cast<void*>(mp->g0->stack.hi), entersyscallblock_handoff, nullptr);
 }
@@ -213,7 +214,7 @@ void blocking_call(void (*fn)(void*), void* arg) {
         fn(arg);
         return;
     }
-    MStats::inc(mp->stats.blocking_calls);
+    sys::counter_inc_owned(mp->stats.blocking_calls);
     entersyscall();
     // Go's asmcgocall: on the M's own stack, as g0, so that the syscalls fn
     // makes are plain ones (its P is already up for grabs).

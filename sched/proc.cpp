@@ -59,8 +59,7 @@ namespace {
 void resetspinning() {
     M* mp = thism();
     mp->spinning = false;
-    if (sched.nmspinning.fetch_sub(1, std::memory_order_acq_rel) - 1 < 0)
-        sys::fatal("findrunnable: negative nmspinning");
+    nmspinning_dec();
     wakep();
 }
 
@@ -184,11 +183,7 @@ top:
 
     // Nothing to do: give the P back and park. Re-check the global queue
     // under the lock, or a G put there meanwhile would wait for nobody.
-    lock(&sched.lock);
-    if (sched.exiting) {
-        unlock(&sched.lock);
-        mexit();
-    }
+    lock_sched_or_mexit();
     if (sched.runqsize != 0) {
         G* gp = globrunqget(pp, 0);
         unlock(&sched.lock);
@@ -203,8 +198,7 @@ top:
     // not wake anyone (Go's "delicate dance").
     if (mp->spinning) {
         mp->spinning = false;
-        if (sched.nmspinning.fetch_sub(1, std::memory_order_acq_rel) - 1 < 0)
-            sys::fatal("findrunnable: negative nmspinning");
+        nmspinning_dec();
         for (int32_t i = 0; i < sched.gomaxprocs; ++i) {
             if (runqempty(allp[i])) continue;
             lock(&sched.lock);
@@ -547,19 +541,18 @@ void newproc(void (*fn)(void*), void (*destroy)(void*), void (*move_into)(void* 
 namespace rawrt {
 
 void yield() {
-    sched::M* mp = sched::getm();
-    if (mp == nullptr || mp->curg == nullptr) {
+    sched::G* gp = sched::current_g();
+    if (gp == nullptr) {
         (void)sys::raw::sched_yield();  // not on a G: a plain thread yield
         return;
     }
-    mp->curg->preempt.store(false, std::memory_order_relaxed);
+    gp->preempt.store(false, std::memory_order_relaxed);
     sched::mcall(sched::goyield_m);
 }
 
 void preempt_point() {
-    sched::M* mp = sched::getm();
-    if (mp != nullptr && mp->curg != nullptr && mp->curg->preempt.load(std::memory_order_relaxed))
-        sched::go_preempt();
+    sched::G* gp = sched::current_g();
+    if (gp != nullptr && gp->preempt.load(std::memory_order_relaxed)) sched::go_preempt();
 }
 
 // Go: LockOSThread / dolockOSThread. Only the M's own fields change: the
@@ -581,8 +574,8 @@ void unlock_os_thread() {
 }
 
 int64_t goid() {
-    sched::M* mp = sched::getm();
-    return mp != nullptr && mp->curg != nullptr ? mp->curg->goid : 0;
+    sched::G* gp = sched::current_g();
+    return gp != nullptr ? gp->goid : 0;
 }
 
 }  // namespace rawrt

@@ -316,13 +316,22 @@ bool park_until(M* mp, int64_t until) {
 
 }  // namespace
 
-void stopm(int64_t until) {
-    M* mp = getm();
+void lock_sched_or_mexit() {
     lock(&sched.lock);
     if (sched.exiting) {
         unlock(&sched.lock);
         mexit();
     }
+}
+
+void nmspinning_dec() {
+    if (sched.nmspinning.fetch_sub(1, std::memory_order_acq_rel) - 1 < 0)
+        sys::fatal("findrunnable: negative nmspinning");
+}
+
+void stopm(int64_t until) {
+    M* mp = getm();
+    lock_sched_or_mexit();
     mput(mp);
     unlock(&sched.lock);
     do {
@@ -412,11 +421,7 @@ void handoffp(P* pp) {
 void stoplockedm() {
     M* mp = getm();
     if (mp->p != nullptr) handoffp(releasep());
-    lock(&sched.lock);
-    if (sched.exiting) {
-        unlock(&sched.lock);
-        mexit();
-    }
+    lock_sched_or_mexit();
     // startlockedm may already have handed over a P: then the note is set.
     if (mp->nextp == nullptr) {
         mp->locked_park = true;
@@ -434,11 +439,7 @@ void stoplockedm() {
 void startlockedm(G* gp) {
     M* mp = gp->lockedm;
     P* pp = releasep();
-    lock(&sched.lock);
-    if (sched.exiting) {
-        unlock(&sched.lock);
-        mexit();
-    }
+    lock_sched_or_mexit();
     if (mp->locked_park) {
         mp->locked_park = false;
         --sched.nmidlelocked;

@@ -19,6 +19,7 @@
 #include "sched/context.hpp"
 #include "sched/layers_below.hpp"
 #include "sched/time.hpp"
+#include "sys/counter.hpp"
 #include "sys/tcb.hpp"
 #include "sys/types.hpp"
 
@@ -98,7 +99,7 @@ struct G {
 };
 
 // Counters an M keeps for rawrt::stats() (sched/stats.hpp): only the M
-// writes them (load + store, no read-modify-write on the syscall path).
+// writes them (sys::counter_inc_owned).
 struct MStats {
     std::atomic<uint64_t> syscalls{0};       // entersyscall, either kind
     std::atomic<uint64_t> exit_fast{0};      // got its own P back
@@ -106,7 +107,6 @@ struct MStats {
     std::atomic<uint64_t> exit_slow{0};      // no P: the G was queued, the M parked
     std::atomic<uint64_t> handoff_block{0};  // entersyscallblock handed the P off
     std::atomic<uint64_t> blocking_calls{0}; // rawrt::blocking_call
-    static void inc(std::atomic<uint64_t>& c) { c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
 };
 
 struct M {
@@ -279,6 +279,12 @@ inline M* getm() {
 inline G* getg() {
     sys::ThreadControlBlock* tcb = sys::current_runtime_tcb();
     return tcb != nullptr ? static_cast<G*>(tcb->g) : nullptr;
+}
+// The G the calling thread's M runs; nullptr on a thread that is not an M,
+// and on an M between Gs.
+inline G* current_g() {
+    M* mp = getm();
+    return mp != nullptr ? mp->curg : nullptr;
 }
 // The same without the check, for the scheduler's own paths, which only
 // ever run on an M (mcall, schedule, execute and what they call).

@@ -67,7 +67,7 @@ void semacquire(uint32_t* addr) {
             unlock(&root->lock);
             return;
         }
-        s.g = getm()->curg;
+        s.g = current_g();
         s.ticket = 0;
         enqueue(root, &s);
         gopark(unlock_root, root, "semacquire");

@@ -9,6 +9,7 @@
 #include "sched/standby.hpp"
 #include "sched/stats.hpp"
 #include "sys/calls.hpp"
+#include "sys/counter.hpp"
 #include "sys/consts.hpp"
 #include "vdso/vdso.hpp"
 
@@ -39,8 +40,6 @@ struct Counters {
 constexpr uint32_t kPromptWastes = 2;
 std::atomic<uint32_t> prompt_wastes{0};
 
-void bump(std::atomic<uint64_t>& c) { c.fetch_add(1, std::memory_order_relaxed); }
-
 // Go: incidlelocked. sysmon pretends one more M runs while it takes a P or
 // readies Gs, or an M going idle meanwhile could see a deadlock that is not.
 void incidlelocked(int32_t v) {
@@ -60,7 +59,7 @@ void preemptone(P* pp) {
     G* gp = mp != nullptr ? mp->curg : nullptr;
     if (gp != nullptr) {
         gp->preempt.store(true, std::memory_order_relaxed);
-        bump(counters.preempts);
+        sys::counter_add(counters.preempts);
     }
     unlock(&sched.lock);
 }
@@ -80,7 +79,7 @@ bool retake_p(P* pp) {
         returning)
         return false;
     ++pp->syscalltick;
-    bump(counters.retakes);
+    sys::counter_add(counters.retakes);
     return true;
 }
 
@@ -194,14 +193,14 @@ void sysmon_prompt(P* pp, uint32_t tick) {
     pp->prompt_when.store(vdso::nanotime(), std::memory_order_relaxed);
     pp->prompt_tick.store(tick, std::memory_order_release);
     // (An awake sysmon looks in its next pass: no prompt needed.)
-    if ((debug.sysmon_standby && standby_watch(pp)) || sysmon_wake()) bump(counters.prompts);
+    if ((debug.sysmon_standby && standby_watch(pp)) || sysmon_wake()) sys::counter_add(counters.prompts);
 }
 
 bool standby_retake(P* pp) {
     // No incidlelocked, unlike sysmon: the standby M is off the idle list,
     // so checkdead counts it as running while it retakes.
     if (!retake_p(pp)) return false;
-    bump(counters.standbys);
+    sys::counter_add(counters.standbys);
     prompt_wastes.store(0, std::memory_order_relaxed);
     return true;
 }
@@ -229,7 +228,7 @@ void sysmon_poll(int64_t now) {
     GList list;
     const int32_t delta = netpoll(0, &list);
     if (list.empty()) return;
-    bump(counters.polls);
+    sys::counter_add(counters.polls);
     // sysmon counts as no M for checkdead: from the Gs' Grunnable to the
     // M that startIdle wakes, an M going idle would find them runnable with
     // every M idle and call it a deadlock (Go does the same).
@@ -318,7 +317,7 @@ void sysmon() {
         // (Go resets delay the same way).
         uint32_t took = 0;
         if (woken) {
-            bump(counters.wakes);
+            sys::counter_add(counters.wakes);
             idle = 0;
             delay = debug.sysmon_min_ns;
             if (state != kSysmonDeep) {
@@ -327,7 +326,7 @@ void sysmon() {
                 else prompt_wastes.store(0, std::memory_order_relaxed);
             }
         }
-        bump(counters.passes);
+        sys::counter_add(counters.passes);
         const int64_t now = vdso::nanotime();
         if (retake(now) + took != 0) idle = 0;
         else ++idle;

@@ -171,7 +171,7 @@ namespace rawrt {
 
 void sleep(int64_t ns) {
     if (ns <= 0) return;
-    if (sched::getm() == nullptr || sched::getm()->curg == nullptr) {
+    if (sched::current_g() == nullptr) {
         const sys::KernelTimespec ts = {ns / 1'000'000'000, ns % 1'000'000'000};
         (void)sys::nanosleep(sys::as_timespec(&ts), nullptr);
         return;
