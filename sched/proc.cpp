@@ -1,7 +1,11 @@
-// The scheduler proper, after Go's runtime/proc.go: Gs are made runnable on a
-// P's queue, Ms holding Ps run them from schedule(), Ms without work park on
-// their note, and a G that blocks gives its M to the next G instead of
-// holding it. Function names are Go's; the comments say where rawrt differs.
+// The scheduler proper, after Go's runtime/proc.go: G status changes,
+// findRunnable, schedule and execute, gopark and goready, newproc and goexit,
+// yielding, LockOSThread. Gs are made runnable on a P's queue, Ms holding Ps
+// run them from schedule(), an M without work waits in the poller or parks on
+// its note, and a G that blocks gives its M to the next G instead of holding
+// it. Function names are Go's; the comments say where rawrt differs.
+// docs/scheduler.md walks through the design: the G, P and M state machines,
+// findRunnable's order, spinning Ms, run queues, timers and stacks.
 
 #include "sched/proc.hpp"
 
