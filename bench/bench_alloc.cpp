@@ -61,6 +61,6 @@ BENCHMARK(BM_alloc_small_central);
 
 }  // namespace
 
-// The issue sets no target for these rows.
+// No target is set for these rows.
 RAWRT_BENCH_RATIO("BM_alloc_small", "BM_alloc_small_glibc", "none set (mallocgc also zeroes)");
 RAWRT_BENCH_RATIO("BM_alloc_small", "BM_alloc_small_calloc", "none set (both zero)");

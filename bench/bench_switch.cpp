@@ -7,7 +7,7 @@
 //   BM_switch_boost   boost::context::detail::jump_fcontext, the reference
 //
 // Both save and restore the same state on x86_64 (the six callee-saved
-// registers, MXCSR and the x87 control word). The target: asm <= boost.
+// registers, MXCSR and the x87 control word). The target: asm <= boost.
 
 #include <benchmark/benchmark.h>
 #include <boost/context/detail/fcontext.hpp>

@@ -1,3 +1,6 @@
+// The futex mutex and notes (locks/lock_futex.hpp), after Go's
+// runtime/lock_futex.go: a lock spins, yields, then sleeps on the futex.
+
 #include "locks/lock_futex.hpp"
 
 #include "arch/cpu_relax.hpp"

@@ -1,3 +1,6 @@
+// The channels' spin lock (locks/lock_spin.hpp), rawrt's own: Go's
+// channels take the futex mutex.
+
 #include "locks/lock_spin.hpp"
 
 #include "arch/cpu_relax.hpp"

@@ -1,3 +1,6 @@
+// futexsleep, futexwakeup, getproccount and osyield on the raw syscalls,
+// after Go's runtime/os_linux.go.
+
 #include "locks/os_linux.hpp"
 
 #include <linux/futex.h>

@@ -1,5 +1,6 @@
-// mallocgc and mfree: size classes through the P's cache or the central
-// lists, large objects straight from mmap. See malloc.hpp.
+// mallocgc and mfree, after Go's runtime/malloc.go: size classes through
+// the P's cache or the central lists, large objects straight from mmap. See
+// malloc.hpp.
 
 #include "mem/malloc.hpp"
 

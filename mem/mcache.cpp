@@ -1,4 +1,4 @@
-// Per-P span caches. See mcache.hpp.
+// Per-P span caches, after Go's runtime/mcache.go. See mcache.hpp.
 
 #include "mem/mcache.hpp"
 

@@ -1,4 +1,5 @@
-// Central span lists per size class. See mcentral.hpp and mspan.hpp.
+// Central span lists per size class, after Go's runtime/mcentral.go. See
+// mcentral.hpp and mspan.hpp.
 
 #include "mem/mcentral.hpp"
 

@@ -1,5 +1,6 @@
-// The page heap: arenas from mmap, page runs cut into spans and merged back
-// when freed, the large-object record, and teardown. See mheap.hpp.
+// The page heap, after Go's runtime/mheap.go: arenas from mmap, page runs
+// cut into spans and merged back when freed, the large-object record, and
+// teardown. See mheap.hpp.
 
 #include "mem/mheap.hpp"
 

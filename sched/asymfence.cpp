@@ -1,3 +1,6 @@
+// The asymmetric fences (sched/asymfence.hpp), rawrt's own: membarrier(2)
+// registered when a run starts, a full fence on both sides without it.
+
 #include "sched/asymfence.hpp"
 
 #include "sys/calls.hpp"

@@ -1,3 +1,7 @@
+// make_context, which writes a new context's first frame so that the first
+// switch into it starts fn(arg) (Go: gostartcall, runtime/sys_x86.go and
+// sys_arm64.go), and the fatal ends of context_start.S and mcall.S.
+
 #include "sched/context.hpp"
 
 #include "sys/fatal.hpp"

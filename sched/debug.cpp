@@ -1,3 +1,6 @@
+// RAWRT_DEBUG, read into the scheduler's tunables when a run starts (Go:
+// GODEBUG's parsedebugvars, runtime/runtime1.go). sched/debug.hpp lists them.
+
 #include "sched/debug.hpp"
 
 #include "sys/calls.hpp"

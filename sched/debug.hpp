@@ -18,9 +18,9 @@
 //   preempt=US        a G that ran this long is asked to yield (Go: 10 ms)
 //   netpoll=US        sysmon polls the network when nobody has for this
 //                     long (Go: 10 ms)
-//   membarrier=0|1    exitsyscall's fast path without a locked instruction,
-//                     sysmon paying with membarrier(2) instead (rawrt; Go:
-//                     a CAS on each side); read when a run starts
+//   membarrier=0|1    1: exitsyscall's fast path pays a compiler barrier,
+//                     sysmon membarrier(2) (rawrt; Go: a CAS on each side);
+//                     0: a full fence on both sides. Read when a run starts
 //
 // RunConfig::debug takes the same string and overrides the environment.
 // An unknown name or a bad number is reported on fd 2 and ignored.

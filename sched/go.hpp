@@ -72,7 +72,7 @@ int64_t goid();
 // Yields if sysmon has asked the calling G to (it ran 10 ms without passing
 // through the scheduler): a long computation calls it now and then so that
 // Gs queued behind it on its P get their turn. Costs one load otherwise.
-// rawrt has no asynchronous (signal) preemption yet.
+// rawrt has no asynchronous (signal) preemption.
 void preempt_point();
 
 // Go's runtime.LockOSThread: the calling G runs only on its current thread,

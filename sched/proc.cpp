@@ -1,7 +1,11 @@
-// The scheduler proper, after Go's runtime/proc.go: Gs are made runnable on a
-// P's queue, Ms holding Ps run them from schedule(), Ms without work park on
-// their note, and a G that blocks gives its M to the next G instead of
-// holding it. Function names are Go's; the comments say where rawrt differs.
+// The scheduler proper, after Go's runtime/proc.go: G status changes,
+// findRunnable, schedule and execute, gopark and goready, newproc and goexit,
+// yielding, lock_os_thread. Gs are made runnable on a P's queue, Ms holding Ps
+// run them from schedule(), an M without work waits in the poller or parks on
+// its note, and a G that blocks gives its M to the next G instead of holding
+// it. Function names are Go's; the comments say where rawrt differs.
+// docs/scheduler.md walks through the design: the G, P and M state machines,
+// findRunnable's order, spinning Ms, run queues, timers and stacks.
 
 #include "sched/proc.hpp"
 
@@ -90,8 +94,9 @@ G* stealWork(P* pp, int64_t* now) {
 }
 
 // findRunnable's blocking poll: this M, P-less and not spinning, sleeps in
-// epoll until an fd is ready, pollUntil (0: none) or a break. Returns a G to
-// run on the P it then took, or nullptr to look again (with a P or parked).
+// the poller until an fd is ready, pollUntil (0: none) or a break. Returns
+// a G to run on the P it then took, or nullptr to look again (with a P or
+// parked).
 G* poll_idle(int64_t pollUntil) {
     sched.pollUntil.store(pollUntil, std::memory_order_release);
     int64_t delay = -1;
@@ -247,9 +252,9 @@ void goroutine_start(void* arg) {
 // malg, and a dead G keeps its stack on the free list). Gs started faster
 // than they run (a burst of go statements) then hold no stack while they
 // wait, and a G that runs to completion without parking hands the next one
-// a stack still in the cache and TLB: spawn+join of 100 000 Gs touched a
-// cold stack page per G (one TLB miss and two cache misses, in newproc's
-// make_context and again at the first run).
+// a stack still in the cache and TLB: with Go's way, spawn+join of 100 000
+// Gs touches a cold stack page per G (one TLB miss and two cache misses, in
+// newproc's make_context and again at the first run).
 void stack_bind(G* gp) {
     gp->stack = stackalloc(stack_size);
     make_context(&gp->sched, reinterpret_cast<void*>(gp->stack.lo), gp->stack.hi - gp->stack.lo, goroutine_start, gp);
@@ -284,8 +289,8 @@ struct Runnable {
 // schedule's search, out of line so that the locals whose addresses it
 // passes on (inherit_time, findRunnable's now) live in this frame: GCC never
 // turns a call into a jump in a function with an address-taken local, and
-// schedule's call to execute must be a jump (proc.hpp). As a call it left a
-// stale entry on the return-address stack at every switch.
+// schedule's call to execute must be a jump (proc.hpp). As a call it would
+// leave a stale entry on the return-address stack at every switch.
 [[gnu::noinline]] Runnable findNext(M* mp) {
     for (;;) {
         bool inherit_time = false;

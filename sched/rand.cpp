@@ -1,3 +1,6 @@
+// cheaprand (Go: runtime/rand.go): a wyrand step on the calling M's state
+// (one shared state for threads that are not Ms).
+
 #include "sched/rand.hpp"
 
 #include "sched/runtime2.hpp"

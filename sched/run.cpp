@@ -1,5 +1,5 @@
 // Starting and ending a run of the runtime (Go: schedinit, procresize, and
-// what happens when main returns), for both ways in:
+// what happens when main returns, runtime/proc.go), for both ways in:
 //
 //   hosted        rawrt::run(config, fn) from any ordinary thread
 //   freestanding  rawrt_main_entry, called by rawrt's crt with main's args

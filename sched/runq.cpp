@@ -1,3 +1,6 @@
+// The run queues (sched/runq.hpp), after Go's runtime/proc.go: each P's
+// lock-free ring with runnext, stealing half of one, and the global queue.
+
 #include "sched/runq.hpp"
 
 #include "sched/layers_below.hpp"

@@ -7,9 +7,9 @@
 //   P  the right to run Gs: a local run queue, free lists and caches. There
 //      are exactly `procs` of them; an M without a P runs no Go code.
 //
-// Room is kept for what later layers add: P status Psyscall with m.oldp and
-// the syscallticks (syscall handoff and sysmon), and a poller the scheduling
-// loop calls (netpoll).
+// Beside them, what the syscall handoff and sysmon need (P status Psyscall
+// and Pretaking, m.oldp, the syscallticks) and what polling through
+// sched/poller.hpp needs (sched.lastpoll, sched.pollUntil).
 #pragma once
 
 #include <atomic>

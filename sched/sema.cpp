@@ -1,3 +1,6 @@
+// The runtime semaphores (sched/sema.hpp), after Go's runtime/sema.go:
+// semacquire parks the G on its address's root, semrelease readies one.
+
 #include "sched/sema.hpp"
 
 #include <atomic>

@@ -1,5 +1,6 @@
-// The stack-overflow handler (Go: sighandler's "signal arrived during cgo
-// execution" / sigpanic paths, reduced to what a guard page needs).
+// The stack-overflow handler (Go: runtime/signal_unix.go, sighandler's
+// "signal arrived during cgo execution" / sigpanic paths, reduced to what a
+// guard page needs).
 
 #include "sched/signal_unix.hpp"
 

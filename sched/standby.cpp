@@ -1,3 +1,6 @@
+// The standby M (sched/standby.hpp), rawrt's own: an idle M woken at a
+// prompt watches one syscall and retakes its P itself.
+
 #include "sched/standby.hpp"
 
 #include "sched/debug.hpp"

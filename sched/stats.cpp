@@ -1,3 +1,6 @@
+// rawrt::stats() and the schedtrace line (Go: schedtrace, runtime/proc.go):
+// the Ms' counters summed, with those of Ms already gone kept aside.
+
 #include "sched/stats.hpp"
 
 #include "sched/proc.hpp"

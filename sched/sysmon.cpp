@@ -1,3 +1,9 @@
+// sysmon, after Go's runtime.sysmon (runtime/proc.go): the M without a P
+// that retakes Ps from Ms in syscalls (retake), asks Gs that hog their P to
+// yield, polls the network when nobody has for 10 ms, and prints the
+// schedtrace. sched/sysmon.hpp describes its sleeps and rawrt's prompt
+// wakes; sched/entersyscall.cpp the retake protocol.
+
 #include "sched/sysmon.hpp"
 
 #include "sched/poller.hpp"

@@ -12,8 +12,7 @@
 //                 looks again a tick later), unless such wakes lately found
 //                 the syscall over already
 //   kSysmonLong   backed off (up to sysmonmax): woken likewise (rawrt's
-//                 addition, item 4 of the syscall issue: Go waits out the
-//                 long sleep)
+//                 addition: Go waits out the long sleep)
 //   kSysmonDeep   every P idle: woken by any syscall entry, by an M that
 //                 takes a P (Go: sysmonwait)
 //   kSysmonExit   the run is ending: no sleep starts any more

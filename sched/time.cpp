@@ -1,3 +1,7 @@
+// Timers per P, after Go's runtime/time.go: a min-heap per P under its own
+// lock, run by checkTimers; sleep; and the wake of a poller that would sleep
+// past a new timer (wakeNetPoller).
+
 #include "sched/time.hpp"
 
 #include "sched/poller.hpp"

@@ -1,3 +1,6 @@
+// WaitGroup (sched/sync.hpp), after Go's sync.WaitGroup (sync/waitgroup.go):
+// counter and waiters in one word, waiters parked on a runtime semaphore.
+
 #include "sched/sync.hpp"
 #include "sys/fatal.hpp"
 

@@ -1,3 +1,7 @@
+// Errno::name: the E* names, from a table the build generates out of the
+// kernel's <linux/errno.h> (Go: the errors table of syscall's
+// zerrors_linux_<arch>.go).
+
 #include "sys/errno.hpp"
 
 namespace rawrt::sys {

@@ -1,3 +1,7 @@
+// exit (the calling thread) and exit_group (the whole process): raw
+// syscalls, retried should the kernel ever return (Go: exitThread and exit,
+// runtime/sys_linux_<arch>.s).
+
 #include "sys/calls.hpp"
 
 namespace rawrt::sys {

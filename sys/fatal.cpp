@@ -1,3 +1,7 @@
+// The out-of-line ends of sys/fatal.hpp: the exit after a fatal error
+// (status 2, as after Go's throw) and the error for using the value of a
+// failed Result.
+
 #include "sys/fatal.hpp"
 
 #include "sys/calls.hpp"

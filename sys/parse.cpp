@@ -1,3 +1,6 @@
+// Decimal numbers from the environment and the arguments (sys/parse.hpp):
+// digits only, -1 for anything else or for a value past max.
+
 #include "sys/parse.hpp"
 
 namespace rawrt::sys {

@@ -1,3 +1,6 @@
+// The buffer behind fdprint and eprint (sys/print.hpp): decimal, hex,
+// pointers and errno names formatted into it, written out with the raw write.
+
 #include "sys/print.hpp"
 
 #include "sys/calls.hpp"

@@ -1,3 +1,6 @@
+// argv, envp and the auxiliary vector (sys/process.hpp), and getenv over
+// envp (Go: sysargs and sysauxv in runtime/os_linux.go, syscall.Getenv).
+
 #include "sys/process.hpp"
 
 #include <linux/auxvec.h>

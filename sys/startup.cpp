@@ -1,5 +1,6 @@
-// From _start to main for a freestanding program; linked through the crt
-// object (build/<arch>/rawrt_crt.o), never into hosted programs.
+// From _start to main for a freestanding program (Go: rt0_go in runtime/
+// asm_<arch>.s); linked through the crt object (build/<arch>/rawrt_crt.o),
+// never into hosted programs.
 
 #include "arch/arch.hpp"
 #include "sys/calls.hpp"

@@ -1,3 +1,7 @@
+// The slot through which the blocking flavour reaches a scheduler (its
+// entersyscall / exitsyscall hooks; empty without one), and the test a signal
+// handler makes of a PC: at a stub's syscall instruction, or just after it?
+
 #include "sys/syscall.hpp"
 
 namespace rawrt::sys {

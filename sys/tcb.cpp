@@ -1,3 +1,6 @@
+// A thread's control block (sys/tcb.hpp): its fields set, the thread
+// pointer pointed at it, and the stack-protector canary taken from AT_RANDOM.
+
 #include "sys/tcb.hpp"
 
 #include <linux/auxvec.h>

@@ -1,4 +1,4 @@
-// Large transfers, many at once (issue 5, Tests): streams through TCP over
+// Large transfers, many at once: streams through TCP over
 // IPv4 and IPv6 loopback, Unix sockets and pipes, written in chunks of
 // varied size (write and writev) and read the same way (read and readv),
 // every byte checked against what its offset must hold. 1 GiB in all on

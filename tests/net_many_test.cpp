@@ -1,4 +1,4 @@
-// Network I/O never holds an M (issue 5, item 4): 10 000 connections, each
+// Network I/O never holds an M: 10 000 connections, each
 // served by a G parked in read, cost no more OS threads than a handful of
 // connections would: at most procs + 3 (the Ms holding Ps, sysmon, the M
 // waiting in epoll, and one in passing). The clients are another process

@@ -1,4 +1,4 @@
-// The netpoller inside the scheduler (issue 5, item 2): nobody calls netpoll
+// The netpoller inside the scheduler: nobody calls netpoll
 // by hand here. The Ms poll before stealing, one idle M waits in epoll for
 // I/O and the earliest timer, a new earlier timer breaks that wait, sysmon
 // polls when nobody has for 10 ms, and a run leaves no poller behind.

@@ -304,7 +304,7 @@ TEST(SchedSyscall, SysmonSleepsWhileEveryPIsIdle) {
     EXPECT_EQ(during, 0u);
 }
 
-// Beyond Go (the syscall issue's item 4): sysmon has backed off to a long
+// Beyond Go (rawrt's prompt wake): sysmon has backed off to a long
 // sleep when a G blocks with another queued behind it. sysmon must come back
 // for it: the retake must follow a wake, not the end of the long sleep.
 TEST(SchedSyscall, ABackedOffSysmonIsWokenWhenWorkQueuesBehindASyscall) {

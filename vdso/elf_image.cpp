@@ -1,3 +1,7 @@
+// The bounds-checked ELF reader (vdso/elf_image.hpp), after Go's
+// runtime/vdso_linux.go (vdsoInitFromSysinfoEx, vdsoFindVersion,
+// vdsoParseSymbols), with every read of the image checked before it is made.
+
 #include "vdso/elf_image.hpp"
 
 namespace rawrt::vdso {

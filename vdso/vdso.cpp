@@ -1,3 +1,8 @@
+// The vDSO resolver (vdso/vdso.hpp), after Go's runtime/vdso_linux.go and
+// vdso_linux_<arch>.go: the image found once through AT_SYSINFO_EHDR, a
+// cached pointer per function, the syscall where there is no vDSO or it
+// lacks the function.
+
 #include "vdso/vdso.hpp"
 
 #include <asm/unistd.h>

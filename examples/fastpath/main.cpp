@@ -1,8 +1,9 @@
 // A short syscall never hands its P off. getpid in a loop, through the
 // blocking-capable wrapper (Go's Syscall): every call enters the scheduler's
 // syscall path (entersyscall puts the P in Psyscall), and every one comes
-// back before sysmon could take the P, so exitsyscall's fast path (a CAS
-// Psyscall -> Pidle on its own P) succeeds each time.
+// back before sysmon could take the P, so exitsyscall's fast path (its P
+// still in Psyscall: a store of Prunning, no locked instruction) succeeds
+// each time.
 //
 //   fastpath [calls]       200 000 by default
 //

@@ -1,3 +1,6 @@
+// Durations as text and percentiles of samples, for the retake example's
+// lines (examples/retake/report.hpp).
+
 #include "examples/retake/report.hpp"
 
 namespace retake {

@@ -1,3 +1,6 @@
+// The threadcount example's watcher (observe.hpp): a G that samples both
+// thread counts every millisecond while a workload runs.
+
 #include "examples/threadcount/observe.hpp"
 
 #include "examples/common/process.hpp"

@@ -1,3 +1,7 @@
+// The seed's thread-count workloads A-E (workloads.hpp), each run and
+// reported as one line (and a JSON line with --json) against the seed's
+// prediction.
+
 #include "examples/threadcount/workloads.hpp"
 
 #include <atomic>

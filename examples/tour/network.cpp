@@ -1,5 +1,5 @@
-// Tour section 4: the netpoller (issue 5), live. A listener and its
-// clients in one program: one G per accepted connection reads its socket
+// Tour section 4: the netpoller, live. A listener and its clients in one
+// program: one G per accepted connection reads its socket
 // and finds nothing, so it parks on the socket's poll descriptor ("IO
 // wait") and its M goes on to the next G. Thousands of Gs wait that way
 // with the thread count where it was; when the burst of messages comes,

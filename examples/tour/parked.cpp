@@ -1,3 +1,6 @@
+// The tour's count of parked Gs by wait reason (parked.hpp), read from the
+// scheduler's list of every G.
+
 #include "examples/tour/parked.hpp"
 
 #include "sched/runtime2.hpp"

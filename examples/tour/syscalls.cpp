@@ -3,7 +3,8 @@
 // rawrt::stats() (deltas over the step) and from the G list:
 //
 //   (1) it parks on a channel, a Mutex, a timer: gopark, its M runs others;
-//   (2) a short syscall: entersyscall / exitsyscall, the P taken back by CAS;
+//   (2) a short syscall: entersyscall leaves the P in Psyscall, exitsyscall
+//       takes it back with plain loads and stores, no locked instruction;
 //   (3) a long syscall with Gs queued behind it: sysmon retakes the P and
 //       another M runs them while the first one sits in the kernel;
 //   (4) a call known to block: entersyscallblock hands the P off at once;

@@ -19,7 +19,7 @@ void syscalls();
 
 // Section 4: thousands of Gs parked on sockets in the netpoller while the
 // OS thread count stays flat, then a burst of messages through all of them
-// (issue 5's scenario).
+// (the seed's scenario 2).
 void network();
 
 // Nanoseconds per call of fn, the best of a few rounds of `calls` calls:

@@ -1,7 +1,7 @@
 // Command compare puts rawrt's benchmarks beside Go's: it reads the two
 // Google Benchmark JSON files of one `make bench` run (rawrt's suite and
 // bench/go/gobench) and prints one table, row by row, with the ratio
-// rawrt/Go and the target the issues set for it. Only ratios taken in one
+// rawrt/Go and its target. Only ratios taken in one
 // run mean anything on a noisy machine, so nothing is ever asserted here: a
 // row whose benchmark did not run says so and the command still succeeds.
 //
@@ -51,7 +51,7 @@ type row struct {
 	target string
 }
 
-// One line per row: later issues add theirs here.
+// One line per row, in the order of the table.
 var rows = []row{
 	{"getpid raw", ns("BM_getpid_stub"), ns("BM_go_getpid_RawSyscall"), "none set"},
 	{"getpid Syscall", ns("BM_getpid_blocking"), ns("BM_go_getpid_Syscall"), "none set"},
@@ -67,7 +67,7 @@ var rows = []row{
 	{"mutex_handoff", ns("BM_mutex_handoff"), ns("BM_go_mutex_handoff"), "none set"},
 	{"sleep_wakeup", ns("BM_sleep_wakeup"), ns("BM_go_sleep_wakeup"), "none set"},
 	{"alloc_small", ns("BM_alloc_small"), ns("BM_go_alloc_small"), "none set"},
-	// Issue 4's retake latency (bench/bench_retake.cpp, bench/go/gobench/retake.go).
+	// The retake latency (bench/bench_retake.cpp, bench/go/gobench/retake.go).
 	{"retake warm median", counter("BM_retake_latency_warm", "median_us", "µs"), counter("BM_go_retake_latency_warm", "median_us", "µs"), "≤ 0.25"},
 	{"retake warm p90", counter("BM_retake_latency_warm", "p90_us", "µs"), counter("BM_go_retake_latency_warm", "p90_us", "µs"), "none set"},
 	{"retake backed off median", counter("BM_retake_latency_backedoff", "median_us", "µs"), counter("BM_go_retake_latency_backedoff", "median_us", "µs"), "rawrt ≤ 1000 µs"},

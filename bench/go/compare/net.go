@@ -1,6 +1,6 @@
 package main
 
-// The network rows (issue 5): bench/go/netbench's net.json, one figure per
+// The network rows: bench/go/netbench's net.json, one figure per
 // server (rawrt, Go, the C loop) and the ratios the targets are written in.
 // Higher req/s is better, so those targets are "≥".
 

@@ -1,6 +1,6 @@
 package main
 
-// The thread counts of the seed's workloads A–E (issue 4):
+// The thread counts of the seed's workloads A–E:
 // bench/go/threadbench's threads.json, rawrt and Go side by side with what
 // the seed predicts. Counts, not speeds: no ratio, no target.
 

@@ -1,4 +1,4 @@
-// Command netbench runs the network benchmarks of issue 5: each server is
+// Command netbench runs the network benchmarks: each server is
 // started as a child on a free loopback port, driven by one client, stopped
 // with SIGTERM, and must exit with status 0.
 //

@@ -1,4 +1,4 @@
-// Command threadbench runs the seed's thread-count workloads A–E (issue 4)
+// Command threadbench runs the seed's thread-count workloads A–E
 // on both runtimes: rawrt's examples/threadcount (with --json) and Go's
 // bench/go/threadcount, each workload in a fresh process, since neither
 // runtime ends an idle M and a workload's peak would otherwise carry the
