@@ -134,7 +134,7 @@ bool read_full(net::Conn* c, unsigned char* buf, size_t n) {
 }  // namespace
 
 void network() {
-    fdprint(1, "\n== 4. network: Gs parked on sockets, the thread count flat (issue 5) ==\n");
+    fdprint(1, "\n== 4. network: Gs parked on sockets, the thread count flat ==\n");
     const int64_t threads_before = os_threads();
     fdprint(1, "Ps: ", rawrt::sched::sched.gomaxprocs, " (RAWRT_MAXPROCS, else the CPUs)\n");
     fdprint(1, "OS threads before: ", threads_before, "\n");

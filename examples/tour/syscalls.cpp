@@ -123,7 +123,7 @@ void park_step() {
 
 void short_step() {
     fdprint(1, "(2) a short syscall, getpid x", kShortCalls,
-            ": entersyscall leaves the P in Psyscall, exitsyscall takes it back by CAS\n");
+            ": entersyscall leaves the P in Psyscall, exitsyscall takes it back with a store\n");
     Step step;
     for (int i = 0; i < kShortCalls; ++i) {
         (void)sys::getpid();

@@ -413,7 +413,7 @@ func main() {
 
 	var md strings.Builder
 	fmt.Fprintf(&md, "# rawrt against Go, one run\n\nrawrt: `%s`; Go: `%s`. Ratio = rawrt/Go; "+
-		"for times, lower is faster. Targets are from the issues and apply to the wall-time ratio; "+
+		"for times, lower is faster. Targets apply to the wall-time ratio; "+
 		"nothing here is asserted. CPU rawrt/Go: the same ratio over the process's CPU time per operation, "+
 		"which does not count waiting for a CPU on a loaded machine.\n\n", *rawrtPath, *goPath)
 	writeMarkdown(&md, cells)
