@@ -3,7 +3,7 @@
 #pragma once
 
 extern "C" {
-// Raw syscalls: the kernel's result, -4095..-1 being -errno (syscallN.S).
+// Raw syscalls: the kernel's result, -4095..-1 being -errno (syscall.S).
 long rawrt_syscall0(long nr);
 long rawrt_syscall1(long nr, long a1);
 long rawrt_syscall2(long nr, long a1, long a2);
