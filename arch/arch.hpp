@@ -11,9 +11,11 @@
 
 #if defined(__x86_64__)
 #include "arch/x86_64/context_frame.hpp"
+#include "arch/x86_64/memory.hpp"
 #include "arch/x86_64/vdso.hpp"
 #elif defined(__aarch64__)
 #include "arch/aarch64/context_frame.hpp"
+#include "arch/aarch64/memory.hpp"
 #include "arch/aarch64/vdso.hpp"
 #else
 #error "rawrt supports x86_64 and aarch64"
