@@ -216,7 +216,7 @@ fuzz-seeds:
 	g++ -std=c++20 -O1 -Wall -Wextra -iquote . -o $(BUILD_ROOT)/fuzz/make_seeds fuzz/make_seeds.cpp
 	$(BUILD_ROOT)/fuzz/make_seeds fuzz/corpus fuzz/regressions
 
-$(BUILD_ROOT)/fuzz/vdso_fuzz: fuzz/vdso_fuzz.cpp $(wildcard fuzz/*.hpp vdso/*.cpp vdso/*.hpp)
+$(BUILD_ROOT)/fuzz/vdso_fuzz: fuzz/vdso_fuzz.cpp $(wildcard fuzz/*.hpp vdso/*.cpp vdso/*.hpp arch/*.hpp arch/*/*.hpp)
 	@mkdir -p $(@D)
 	clang++ -std=c++20 -O1 -g -iquote . -fsanitize=fuzzer,address,undefined \
 	    -o $@ fuzz/vdso_fuzz.cpp vdso/elf_image.cpp

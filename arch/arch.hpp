@@ -1,9 +1,28 @@
-// C++ declarations of the assembly routines in arch/<arch>/. Each .S file
-// documents its own register-level ABI; these are the C-level contracts.
+// C++ declarations of the assembly routines in arch/<arch>/ (each .S file
+// documents its own register-level ABI; these are the C-level contracts),
+// and the per-architecture facts the C++ needs: the includes below pick this
+// build's arch/<arch>/, so no code outside arch/ tests for __x86_64__ or
+// __aarch64__.
 #pragma once
 
+#include <cstddef>
+
+#include "arch/offsets.hpp"
+
+#if defined(__x86_64__)
+#include "arch/x86_64/context_frame.hpp"
+#include "arch/x86_64/memory.hpp"
+#include "arch/x86_64/vdso.hpp"
+#elif defined(__aarch64__)
+#include "arch/aarch64/context_frame.hpp"
+#include "arch/aarch64/memory.hpp"
+#include "arch/aarch64/vdso.hpp"
+#else
+#error "rawrt supports x86_64 and aarch64"
+#endif
+
 extern "C" {
-// Raw syscalls: the kernel's result, -4095..-1 being -errno (syscallN.S).
+// Raw syscalls: the kernel's result, -4095..-1 being -errno (syscall.S).
 long rawrt_syscall0(long nr);
 long rawrt_syscall1(long nr, long a1);
 long rawrt_syscall2(long nr, long a1, long a2);
@@ -33,11 +52,13 @@ void* rawrt_thread_pointer_get();
 long rawrt_thread_pointer_set(void* tcb);
 
 // A suspended execution context: its saved stack pointer. The callee-saved
-// registers live in a frame on that stack (layout: arch/offsets.hpp,
-// RAWRT_CONTEXT_FRAME_*); sched/context.hpp builds a first one (make_context).
+// registers live in a frame on that stack (rawrt::arch::ContextFrame, mapped
+// in arch/<arch>/context_frame.hpp); sched/context.hpp builds a first one
+// (make_context).
 struct rawrt_context {
     void* sp;
 };
+static_assert(offsetof(rawrt_context, sp) == RAWRT_CONTEXT_SP);
 
 // Saves the caller's state into *save and resumes *load; returns when some
 // later switch, gogo or mcall resumes *save (context_switch.S).

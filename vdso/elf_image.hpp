@@ -22,6 +22,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "arch/arch.hpp"
+
 namespace rawrt::vdso {
 
 // What <linux/elf.h> (the UAPI header) leaves out; the values are the gABI's
@@ -46,13 +48,7 @@ struct Verdaux {
 static_assert(sizeof(Verdef) == 20 && sizeof(Verdaux) == 8);
 
 // The e_machine an image must carry to be called from this build.
-#if defined(__x86_64__)
-inline constexpr Elf64_Half kNativeMachine = EM_X86_64;
-#elif defined(__aarch64__)
-inline constexpr Elf64_Half kNativeMachine = EM_AARCH64;
-#else
-#error "rawrt supports x86_64 and aarch64"
-#endif
+inline constexpr Elf64_Half kNativeMachine = RAWRT_ELF_MACHINE;
 
 // The SysV hash of DT_HASH and of vd_hash.
 constexpr uint32_t elf_hash(const char* s) {

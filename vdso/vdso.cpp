@@ -8,6 +8,7 @@
 #include <asm/unistd.h>
 #include <linux/auxvec.h>
 
+#include "arch/arch.hpp"
 #include "sys/calls.hpp"
 #include "sys/consts.hpp"
 #include "sys/process.hpp"
@@ -33,25 +34,15 @@ struct Wanted {
 };
 
 // Go: vdsoLinuxVersion and vdsoSymbolKeys (vdso_linux_amd64.go, _arm64.go).
-#if defined(__x86_64__)
-constexpr const char* kLinuxVersion = "LINUX_2.6";
+// The names are arch/<arch>/vdso.hpp's; nullptr: not in this architecture's vDSO.
 constexpr Wanted kWanted[] = {
-    {Function::clock_gettime, "__vdso_clock_gettime"},
-    {Function::gettimeofday, "__vdso_gettimeofday"},
-    {Function::clock_getres, "__vdso_clock_getres"},
-    {Function::time, "__vdso_time"},
-    {Function::getcpu, "__vdso_getcpu"},
+    {Function::clock_gettime, arch::kVdsoClockGettime},
+    {Function::gettimeofday, arch::kVdsoGettimeofday},
+    {Function::clock_getres, arch::kVdsoClockGetres},
+    {Function::time, arch::kVdsoTime},
+    {Function::getcpu, arch::kVdsoGetcpu},
 };
-#elif defined(__aarch64__)
-constexpr const char* kLinuxVersion = "LINUX_2.6.39";
-constexpr Wanted kWanted[] = {
-    {Function::clock_gettime, "__kernel_clock_gettime"},
-    {Function::gettimeofday, "__kernel_gettimeofday"},
-    {Function::clock_getres, "__kernel_clock_getres"},
-};
-#endif
-constexpr size_t kWantedCount = sizeof kWanted / sizeof kWanted[0];
-constexpr VersionKey vdsoLinuxVersion = {kLinuxVersion, elf_hash(kLinuxVersion)};
+constexpr VersionKey vdsoLinuxVersion = {arch::kVdsoVersion, elf_hash(arch::kVdsoVersion)};
 
 // The kernel maps at least one page and pages are at least 4 KiB, so the
 // ELF and program headers can be read there before the image's size is
@@ -102,11 +93,12 @@ void initialize() {
         ElfImage info;
         if (size != 0 && vdsoInitFromSysinfoEx(&info, header, size)) {
             valid = true;
-            SymbolKey keys[kWantedCount];
-            for (size_t i = 0; i < kWantedCount; ++i)
-                keys[i] = {kWanted[i].name, elf_hash(kWanted[i].name), gnu_hash(kWanted[i].name),
-                           &found[slot(kWanted[i].function)]};
-            vdsoParseSymbols(&info, vdsoFindVersion(&info, &vdsoLinuxVersion), keys, kWantedCount);
+            SymbolKey keys[kFunctionCount];
+            size_t count = 0;
+            for (const Wanted& w : kWanted)
+                if (w.name != nullptr)
+                    keys[count++] = {w.name, elf_hash(w.name), gnu_hash(w.name), &found[slot(w.function)]};
+            vdsoParseSymbols(&info, vdsoFindVersion(&info, &vdsoLinuxVersion), keys, count);
         }
     }
     image_address.store(base, std::memory_order_relaxed);
@@ -189,12 +181,10 @@ ImageInfo image() {
 }
 
 SymbolTable symbols() {
-    ensure_initialized();
     SymbolTable table{};
     for (const Wanted& w : kWanted)
-        table.entries[table.count++] = {
-            w.function, w.name, kLinuxVersion,
-            reinterpret_cast<const void*>(resolved_function[slot(w.function)].load(std::memory_order_relaxed))};
+        if (w.name != nullptr)
+            table.entries[table.count++] = {w.function, w.name, arch::kVdsoVersion, address(w.function)};
     return table;
 }
 

@@ -6,7 +6,7 @@
 // it loads those and rets here.
 //
 // ABI:
-//   in:  x19 = fn, x20 = arg (frame slots RAWRT_CONTEXT_FRAME_FN / _ARG)
+//   in:  x19 = fn, x20 = arg (write_first_frame, in context_frame.hpp)
 //        sp = the top of the new stack; 16-byte aligned (make_context made it
 //        so, and the ldp that popped the frame would have faulted otherwise)
 //   out: never returns. fn(arg) must not return either: a context has no

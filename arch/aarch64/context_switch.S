@@ -17,18 +17,7 @@
 //   clobbers: x9 itself; every caller-saved register comes back holding
 //        whatever the context that resumed this one had in it.
 //
-// Frame map (arch/offsets.hpp, RAWRT_CONTEXT_FRAME_*), from the saved sp up.
-// The frame record (x29, x30) opens it, as in a normal prologue; 0xa0 bytes
-// keep sp 16-byte aligned.
-//
-//   0x00  x29 (fp; a first frame: 0)   0x08  x30 (lr: where ret resumes;
-//                                            a first frame: rawrt_context_start)
-//   0x10  x19 (a first frame: fn)      0x18  x20 (a first frame: arg)
-//   0x20  x21    0x28  x22    0x30  x23    0x38  x24
-//   0x40  x25    0x48  x26    0x50  x27    0x58  x28
-//   0x60  d8     0x68  d9     0x70  d10    0x78  d11
-//   0x80  d12    0x88  d13    0x90  d14    0x98  d15
-//   0xa0  the caller's frame; sp after the final ret
+// The frame, and its map: arch/aarch64/context_frame.hpp.
 //
 // The CFI describes that frame from the end of the save to the last load: after
 // the stack swap it describes the resumed context's frame, which has the same

@@ -1,4 +1,4 @@
-// [[noreturn]] void rawrt_gogo(const rawrt_context* load);
+// void rawrt_gogo(const rawrt_context* load);
 //
 // Go's gogo: resumes the context in *load without saving the caller's, for a
 // context that is finished or for g0 handing its M to a G. The frame it pops
@@ -8,19 +8,13 @@
 //
 // ABI:
 //   in:  x0 = load
-//   out: never returns to its caller
+//   out: never returns to its caller. It is declared without [[noreturn]]
+//        all the same, so that a call in tail position is a jump
+//        (arch/arch.hpp).
 //   clobbers: everything of the caller's; the caller's stack is abandoned
 //        as it is (its memory is left untouched).
 //
-// Frame map (arch/offsets.hpp, RAWRT_CONTEXT_FRAME_*), from the saved sp up:
-//
-//   0x00  x29 (fp)     0x08  x30 (lr: where ret resumes)
-//   0x10  x19    0x18  x20    0x20  x21    0x28  x22
-//   0x30  x23    0x38  x24    0x40  x25    0x48  x26
-//   0x50  x27    0x58  x28
-//   0x60  d8     0x68  d9     0x70  d10    0x78  d11
-//   0x80  d12    0x88  d13    0x90  d14    0x98  d15
-//   0xa0  the resumed context's caller frame; sp after the final ret
+// The frame, and its map: arch/aarch64/context_frame.hpp.
 //
 // From the stack swap on, the CFI describes the resumed context's frame: a
 // debugger stopped here unwinds into the context being resumed.

@@ -17,15 +17,7 @@
 //   clobbers: every caller-saved register
 //   fn runs with: x0 = g, sp = g0_stack_top & -16, x29 = 0.
 //
-// Frame map (arch/offsets.hpp, RAWRT_CONTEXT_FRAME_*), from the saved sp up:
-//
-//   0x00  x29 (fp)     0x08  x30 (lr: into rawrt_mcall's caller)
-//   0x10  x19    0x18  x20    0x20  x21    0x28  x22
-//   0x30  x23    0x38  x24    0x40  x25    0x48  x26
-//   0x50  x27    0x58  x28
-//   0x60  d8     0x68  d9     0x70  d10    0x78  d11
-//   0x80  d12    0x88  d13    0x90  d14    0x98  d15
-//   0xa0  the caller's frame
+// The frame, and its map: arch/aarch64/context_frame.hpp.
 //
 // On g0 the frame chain ends here (x30 undefined for the unwinder), as Go's
 // traceback ends at mcall: the moment fn makes the G runnable, another M may

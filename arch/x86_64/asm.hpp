@@ -4,13 +4,15 @@
 // touching a shadow stack, so SHSTK must not be claimed.
 #pragma once
 
-#define RAWRT_FUNC(name)          \
-    .text;                        \
-    .globl name;                  \
-    .type name, @function;        \
-    .p2align 4;                   \
-    name:                         \
-    .cfi_startproc;               \
+// Each routine gets a section of its own, as -ffunction-sections gives the
+// C++: a static link with --gc-sections drops every routine nobody calls.
+#define RAWRT_FUNC(name)                     \
+    .section .text.name, "ax", @progbits;    \
+    .globl name;                             \
+    .type name, @function;                   \
+    .p2align 4;                              \
+    name:                                    \
+    .cfi_startproc;                          \
     endbr64
 
 #define RAWRT_END(name) \

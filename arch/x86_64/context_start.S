@@ -6,7 +6,7 @@
 // resumes it loads those into rbx and r12 and jumps here.
 //
 // ABI:
-//   in:  rbx = fn, r12 = arg (frame slots RAWRT_CONTEXT_FRAME_FN / _ARG)
+//   in:  rbx = fn, r12 = arg (write_first_frame, in context_frame.hpp)
 //        rsp = the top of the new stack, 16-byte aligned (make_context)
 //        MXCSR = 0x1f80, x87 control word = 0x037f (the frame's defaults)
 //   out: never returns. fn(arg) must not return either: a context has no

@@ -18,16 +18,7 @@
 //   clobbers: r8 (the return address); every caller-saved register comes
 //        back holding whatever the context that resumed this one had in it.
 //
-// Frame map (arch/offsets.hpp, RAWRT_CONTEXT_FRAME_*), from the saved sp up.
-// The return address is the one the caller's call pushed; the rest is stored
-// below it. rsp % 16 == 8 at entry, so the saved sp is 16-byte aligned.
-//
-//   0x00  MXCSR (4 bytes)          0x04  x87 control word (2) + padding (2)
-//   0x08  r12                      0x10  r13
-//   0x18  r14                      0x20  r15
-//   0x28  rbx  (a first frame: fn) 0x30  rbp
-//   0x38  return address (a first frame: rawrt_context_start)
-//   0x40  the caller's frame; sp after the final jmp
+// The frame, and its map: arch/x86_64/context_frame.hpp.
 //
 // The CFI describes that frame from the end of the save to the last load: after
 // the stack swap it describes the resumed context's frame, which has the same

@@ -1,4 +1,4 @@
-// [[noreturn]] void rawrt_gogo(const rawrt_context* load);
+// void rawrt_gogo(const rawrt_context* load);
 //
 // Go's gogo: resumes the context in *load without saving the caller's, for a
 // context that is finished or for g0 handing its M to a G. The frame it pops
@@ -8,18 +8,13 @@
 //
 // ABI:
 //   in:  rdi = load
-//   out: never returns to its caller
+//   out: never returns to its caller. It is declared without [[noreturn]]
+//        all the same, so that a call in tail position is a jump
+//        (arch/arch.hpp).
 //   clobbers: everything of the caller's; the caller's stack is abandoned
 //        as it is (its memory is left untouched).
 //
-// Frame map (arch/offsets.hpp, RAWRT_CONTEXT_FRAME_*), from the saved sp up:
-//
-//   0x00  MXCSR (4 bytes)          0x04  x87 control word (2) + padding (2)
-//   0x08  r12                      0x10  r13
-//   0x18  r14                      0x20  r15
-//   0x28  rbx                      0x30  rbp
-//   0x38  return address
-//   0x40  the resumed context's caller frame; sp after the final jmp
+// The frame, and its map: arch/x86_64/context_frame.hpp.
 //
 // From the stack swap on, the CFI describes the resumed context's frame: a
 // debugger stopped here unwinds into the context being resumed.

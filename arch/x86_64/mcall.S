@@ -19,14 +19,7 @@
 //   fn runs with: rdi = g, rsp = g0_stack_top & -16 minus the return
 //        address, rbp = 0, the caller's MXCSR and x87 control word.
 //
-// Frame map (arch/offsets.hpp, RAWRT_CONTEXT_FRAME_*), from the saved sp up:
-//
-//   0x00  MXCSR (4 bytes)          0x04  x87 control word (2) + padding (2)
-//   0x08  r12                      0x10  r13
-//   0x18  r14                      0x20  r15
-//   0x28  rbx                      0x30  rbp
-//   0x38  return address (into rawrt_mcall's caller)
-//   0x40  the caller's frame
+// The frame, and its map: arch/x86_64/context_frame.hpp.
 //
 // On g0 the frame chain ends here (rip undefined for the unwinder), as Go's
 // traceback ends at mcall: the moment fn makes the G runnable, another M may
