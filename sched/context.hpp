@@ -37,7 +37,7 @@ inline constexpr size_t kMinContextStack = 1024;
 // rawrt_context_switch or rawrt_gogo). The stack's top is rounded down to 16
 // bytes and the first frame written just below it; nothing else of the stack
 // is touched. The new context starts with the default floating-point
-// environment (x86_64: MXCSR 0x1f80, x87 control word 0x037f), whatever the
+// environment (arch/<arch>/context_frame.hpp says which), whatever the
 // caller's is. A stack smaller than kMinContextStack is a fatal error.
 void make_context(Context* context, void* stack_base, size_t size, void (*fn)(void*), void* arg);
 
