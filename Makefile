@@ -110,10 +110,11 @@ TEST_DEFS := -DRAWRT_TEST_ARCH='"$(ARCH)"' -DRAWRT_TEST_BUILD_DIR='"$(abspath $(
 BENCH_SRCS := $(wildcard bench/*.cpp)
 BENCH_BIN := $(BUILD)/bench/rawrt_bench
 BENCH_FILTER ?= .
-# bench/go's programs: Debian's Go, standard library only. Its caches live in
+# bench/go's programs: standard library only, built by the go on PATH, else
+# by Debian's golang-1.19-go (which puts none on PATH). Its caches live in
 # the build tree (nothing written to $HOME), no user go env is read, and a
 # module download fails instead of happening.
-GO := /usr/lib/go-1.19/bin/go
+GO = $(or $(shell command -v go),/usr/lib/go-1.19/bin/go)
 GO_ENV := GOENV=off GOFLAGS= GO111MODULE=on GOPROXY=off GOSUMDB=off CGO_ENABLED=0 \
           GOCACHE=$(abspath $(BUILD_ROOT))/go/cache GOPATH=$(abspath $(BUILD_ROOT))/go/path \
           GOMODCACHE=$(abspath $(BUILD_ROOT))/go/path/pkg/mod
