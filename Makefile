@@ -222,8 +222,9 @@ $(ERRNO_LIST):
 
 $(BUILD)/obj/sys/errno.cpp.o: $(ERRNO_LIST)
 
-# Freestanding objects: the library's, the crt's and the examples'. The rules
-# for tests/ and bench/ below match with shorter stems, so they win there.
+# Freestanding objects: the library's, the crt's, the examples' and those of
+# tests/programs. The hosted ones (tests/, bench/) are listed in static
+# pattern rules below, which take precedence over these.
 $(BUILD)/obj/%.S.o: %.S
 	@mkdir -p $(@D)
 	$(CXX) $(RT_FLAGS) -c -o $@ $<
@@ -250,14 +251,10 @@ $(BUILD_ROOT)/$(ARCH)/gtest/libgtest.a:
 	$(CXX) -std=c++17 -O2 $(GTEST_INC) -I$(GTEST_SRC) -c -o $(@D)/gtest-all.o $(GTEST_SRC)/src/gtest-all.cc
 	$(AR) rcs $@ $(@D)/gtest-all.o
 
-$(BUILD)/obj/tests/%.cpp.o: tests/%.cpp
+$(TEST_OBJS): $(BUILD)/obj/%.o: %
 	@mkdir -p $(@D)
 	$(CXX) $(HOSTED_FLAGS) $(GTEST_INC) $(TEST_DEFS) -c -o $@ $<
 
-# Freestanding, like the examples (the shorter stem wins over the rule above).
-$(BUILD)/obj/tests/programs/%.cpp.o: tests/programs/%.cpp
-	@mkdir -p $(@D)
-	$(CXX) $(RT_FLAGS) -c -o $@ $<
 $(BUILD)/tests/programs/%: $(BUILD)/obj/tests/programs/%.cpp.o $(CRT) $(LIB)
 	@mkdir -p $(@D)
 	$(CXX) $(FREESTANDING_LDFLAGS) -o $@ $(CRT) $< $(LIB)
@@ -274,7 +271,7 @@ $(CHECKED_TEST_BIN): $(CHECKED_TEST_SRCS:%=$(BUILD)/obj/%.o) $(LIB) $(if $(CROSS
 	@mkdir -p $(@D)
 	$(CXX) $(HOSTED_LDFLAGS) -o $@ $(CHECKED_TEST_SRCS:%=$(BUILD)/obj/%.o) $(HOSTED_LIBS) $(GTEST_LIBS) -pthread
 
-$(BUILD)/obj/bench/%.cpp.o: bench/%.cpp
+$(patsubst %,$(BUILD)/obj/%.o,$(BENCH_SRCS) $(wildcard bench/net/*.cpp)): $(BUILD)/obj/%.o: %
 	@mkdir -p $(@D)
 	$(CXX) $(HOSTED_FLAGS) -c -o $@ $<
 
