@@ -110,11 +110,11 @@ TEST_DEFS := -DRAWRT_TEST_ARCH='"$(ARCH)"' -DRAWRT_TEST_BUILD_DIR='"$(abspath $(
 BENCH_SRCS := $(wildcard bench/*.cpp)
 BENCH_BIN := $(BUILD)/bench/rawrt_bench
 BENCH_FILTER ?= .
-# bench/go's programs: Debian's Go, standard library only. Its caches live in
+# bench/go's programs: standard library only, built by the go on PATH, else
+# by Debian's golang-1.19-go (which puts none on PATH). Its caches live in
 # the build tree (nothing written to $HOME), no user go env is read, and a
 # module download fails instead of happening.
-GO := /usr/lib/go-1.19/bin/go
-BENCH_GO_BIN := $(abspath $(BUILD_ROOT))/bench/go
+GO = $(or $(shell command -v go),/usr/lib/go-1.19/bin/go)
 GO_ENV := GOENV=off GOFLAGS= GO111MODULE=on GOPROXY=off GOSUMDB=off CGO_ENABLED=0 \
           GOCACHE=$(abspath $(BUILD_ROOT))/go/cache GOPATH=$(abspath $(BUILD_ROOT))/go/path \
           GOMODCACHE=$(abspath $(BUILD_ROOT))/go/path/pkg/mod
@@ -175,29 +175,9 @@ endif
 # are threads_A ... threads_E (BENCH_FILTER=threads), likewise.
 bench:
 	@$(ENSURE) $(PACKAGES_BENCH)
-	$(SUBMAKE) ARCH=x86_64 $(BENCH_BIN)
-	mkdir -p $(BUILD_ROOT)/bench
-	$(BUILD_ROOT)/x86_64/bench/rawrt_bench --benchmark_filter='$(BENCH_FILTER)' \
-	    --benchmark_out=$(BUILD_ROOT)/bench/rawrt.json \
-	    --benchmark_out_format=json | tee $(BUILD_ROOT)/bench/rawrt.txt
-	cd bench/go && $(GO_ENV) $(GO) build -o $(BENCH_GO_BIN)/gobench ./gobench
-	cd bench/go && $(GO_ENV) $(GO) build -o $(BENCH_GO_BIN)/compare ./compare
-	$(BENCH_GO_BIN)/gobench -filter '$(BENCH_FILTER)' -out $(BUILD_ROOT)/bench/go.json \
-	    | tee $(BUILD_ROOT)/bench/go.txt
-	$(SUBMAKE) ARCH=x86_64 $(BENCH_NET_BINS) $(BENCH_NET_EXAMPLES) $(BUILD_ROOT)/x86_64/examples/threadcount
-	cd bench/go && for p in netbench echo http threadbench threadcount; do \
-	    $(GO_ENV) $(GO) build -o $(BENCH_GO_BIN)/$$p ./$$p || exit 1; done
-	status=0; $(BENCH_GO_BIN)/netbench -filter '$(BENCH_FILTER)' -out $(BUILD_ROOT)/bench/net.json \
-	    -echo-load $(BUILD_ROOT)/x86_64/bench/echo_load -c-echo $(BUILD_ROOT)/x86_64/bench/c_echo \
-	    -go-echo $(BENCH_GO_BIN)/echo -go-http $(BENCH_GO_BIN)/http \
-	    -rawrt-echo $(BUILD_ROOT)/x86_64/examples/echo -rawrt-http $(BUILD_ROOT)/x86_64/examples/http \
-	    -table $(BUILD_ROOT)/bench/net.txt || status=$$?; \
-	$(BENCH_GO_BIN)/threadbench -filter '$(BENCH_FILTER)' -out $(BUILD_ROOT)/bench/threads.json \
-	    -rawrt $(BUILD_ROOT)/x86_64/examples/threadcount -go $(BENCH_GO_BIN)/threadcount \
-	    -table $(BUILD_ROOT)/bench/threads.txt || status=$$?; \
-	$(BENCH_GO_BIN)/compare -rawrt $(BUILD_ROOT)/bench/rawrt.json -go $(BUILD_ROOT)/bench/go.json \
-	    -net $(BUILD_ROOT)/bench/net.json -threads $(BUILD_ROOT)/bench/threads.json \
-	    -md $(BUILD_ROOT)/bench/compare.md -json $(BUILD_ROOT)/bench/compare.json; exit $$status
+	$(SUBMAKE) ARCH=x86_64 $(BUILD_ROOT)/x86_64/bench/rawrt_bench $(BENCH_NET_BINS) $(BENCH_NET_EXAMPLES) \
+	    $(BUILD_ROOT)/x86_64/examples/threadcount
+	BUILD_ROOT='$(BUILD_ROOT)' BENCH_FILTER='$(BENCH_FILTER)' GO='$(GO)' GO_ENV='$(GO_ENV)' mk/bench
 
 # New inputs go to the first corpus directory and crash files under the
 # artifact prefix, both in the build tree: fuzz/corpus (the seeds) is only
@@ -242,8 +222,9 @@ $(ERRNO_LIST):
 
 $(BUILD)/obj/sys/errno.cpp.o: $(ERRNO_LIST)
 
-# Freestanding objects: the library's, the crt's and the examples'. The rules
-# for tests/ and bench/ below match with shorter stems, so they win there.
+# Freestanding objects: the library's, the crt's, the examples' and those of
+# tests/programs. The hosted ones (tests/, bench/) are listed in static
+# pattern rules below, which take precedence over these.
 $(BUILD)/obj/%.S.o: %.S
 	@mkdir -p $(@D)
 	$(CXX) $(RT_FLAGS) -c -o $@ $<
@@ -270,14 +251,10 @@ $(BUILD_ROOT)/$(ARCH)/gtest/libgtest.a:
 	$(CXX) -std=c++17 -O2 $(GTEST_INC) -I$(GTEST_SRC) -c -o $(@D)/gtest-all.o $(GTEST_SRC)/src/gtest-all.cc
 	$(AR) rcs $@ $(@D)/gtest-all.o
 
-$(BUILD)/obj/tests/%.cpp.o: tests/%.cpp
+$(TEST_OBJS): $(BUILD)/obj/%.o: %
 	@mkdir -p $(@D)
 	$(CXX) $(HOSTED_FLAGS) $(GTEST_INC) $(TEST_DEFS) -c -o $@ $<
 
-# Freestanding, like the examples (the shorter stem wins over the rule above).
-$(BUILD)/obj/tests/programs/%.cpp.o: tests/programs/%.cpp
-	@mkdir -p $(@D)
-	$(CXX) $(RT_FLAGS) -c -o $@ $<
 $(BUILD)/tests/programs/%: $(BUILD)/obj/tests/programs/%.cpp.o $(CRT) $(LIB)
 	@mkdir -p $(@D)
 	$(CXX) $(FREESTANDING_LDFLAGS) -o $@ $(CRT) $< $(LIB)
@@ -294,7 +271,7 @@ $(CHECKED_TEST_BIN): $(CHECKED_TEST_SRCS:%=$(BUILD)/obj/%.o) $(LIB) $(if $(CROSS
 	@mkdir -p $(@D)
 	$(CXX) $(HOSTED_LDFLAGS) -o $@ $(CHECKED_TEST_SRCS:%=$(BUILD)/obj/%.o) $(HOSTED_LIBS) $(GTEST_LIBS) -pthread
 
-$(BUILD)/obj/bench/%.cpp.o: bench/%.cpp
+$(patsubst %,$(BUILD)/obj/%.o,$(BENCH_SRCS) $(wildcard bench/net/*.cpp)): $(BUILD)/obj/%.o: %
 	@mkdir -p $(@D)
 	$(CXX) $(HOSTED_FLAGS) -c -o $@ $<
 
