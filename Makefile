@@ -119,7 +119,7 @@ GO_ENV := GOENV=off GOFLAGS= GO111MODULE=on GOPROXY=off GOSUMDB=off CGO_ENABLED=
           GOCACHE=$(abspath $(BUILD_ROOT))/go/cache GOPATH=$(abspath $(BUILD_ROOT))/go/path \
           GOMODCACHE=$(abspath $(BUILD_ROOT))/go/path/pkg/mod
 
-# The network benchmarks (issue 5): one load generator and the C baseline,
+# The network benchmarks: one load generator and the C baseline,
 # hosted; rawrt's servers are the examples, measured only where they exist.
 BENCH_NET_BINS := $(BUILD_ROOT)/x86_64/bench/echo_load $(BUILD_ROOT)/x86_64/bench/c_echo
 BENCH_NET_EXAMPLES := $(foreach e,echo http,$(if $(wildcard examples/$(e)/*.cpp),$(BUILD_ROOT)/x86_64/examples/$(e)))
@@ -168,10 +168,10 @@ endif
 
 # BENCH_FILTER: a regular expression over the names of both suites (Go's
 # are BM_go_<name>), e.g. BENCH_FILTER=gosched; the table marks the rest
-# "not run". The network cases (bench/go/netbench, issue 5) are named
+# "not run". The network cases (bench/go/netbench) are named
 # echo_<server>_<procs>p and http_<server>_<procs>p; a failed one (wrong
 # bytes, a bad exit status) fails the target, after the tables are written.
-# The thread counts of the seed's workloads (bench/go/threadbench, issue 4)
+# The thread counts of the seed's workloads (bench/go/threadbench)
 # are threads_A ... threads_E (BENCH_FILTER=threads), likewise.
 bench:
 	@$(ENSURE) $(PACKAGES_BENCH)
