@@ -68,11 +68,16 @@ bool netpollAnyWaiters() { return netpollWaiters.load() > 0; }
 uint32_t netpoll_waiter_count() { return netpollWaiters.load(); }
 
 void netpoll_destroy() {
+    // The destroys run outside the lock: a poller's own lock is taken
+    // before this one when it installs.
+    Poller* gone[kMaxPollers];
     lock(&pollers_lock);
-    for (int i = npollers.load(std::memory_order_relaxed); i-- > 0;) pollers[i]->destroy();
+    const int n = npollers.load(std::memory_order_relaxed);
+    for (int i = 0; i < n; ++i) gone[i] = pollers[i];
     npollers.store(0, std::memory_order_release);
     netpollWaiters.store(0);
     unlock(&pollers_lock);
+    for (int i = n; i-- > 0;) gone[i]->destroy();
 }
 
 }  // namespace rawrt::sched

@@ -9,10 +9,9 @@
 
 #include "sched/proc.hpp"
 
-#include "sched/poller.hpp"
-
 #include "sched/go.hpp"
 #include "sched/layers_below.hpp"
+#include "sched/poller.hpp"
 #include "sched/rand.hpp"
 #include "sched/runq.hpp"
 #include "sched/stack.hpp"
