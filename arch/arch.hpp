@@ -41,8 +41,7 @@ extern const char rawrt_syscall5_insn[], rawrt_syscall5_return[];
 extern const char rawrt_syscall6_insn[], rawrt_syscall6_return[];
 
 // A thread on stack_top that runs fn(arg) then the raw exit (clone.S).
-long rawrt_clone(unsigned long flags, void* stack_top, int* tid, void* tls,
-                 int (*fn)(void*), void* arg);
+long rawrt_clone(unsigned long flags, void* stack_top, int* tid, void* tls, int (*fn)(void*), void* arg);
 
 // The SA_RESTORER trampoline (sigreturn.S). Never called directly.
 void rawrt_sigreturn();

@@ -49,7 +49,7 @@ constexpr int kUntimedTrials = 5;
 
 struct Experiment {
     bool ok = false;
-    bool stuck = false;          // the watchdog had to release a read
+    bool stuck = false;  // the watchdog had to release a read
     bool never_backed_off = false;
     std::vector<int64_t> latency_ns;  // sized before the run: no allocation on a G
     rawrt::SchedStats stats;

@@ -61,10 +61,8 @@ OnG time_getpid_on_g(int64_t calls) {
     auto r = rawrt::run({}, [&] {
         const int64_t cpu0 = process_cpu_ns(), wall0 = rawrt::vdso::nanotime();
         for (int64_t i = 0; i < calls; ++i) {
-            if constexpr (kBlocking)
-                benchmark::DoNotOptimize(rawrt::sys::getpid().raw());
-            else
-                benchmark::DoNotOptimize(rawrt::sys::raw::getpid().raw());
+            if constexpr (kBlocking) benchmark::DoNotOptimize(rawrt::sys::getpid().raw());
+            else benchmark::DoNotOptimize(rawrt::sys::raw::getpid().raw());
         }
         t.wall_ns = rawrt::vdso::nanotime() - wall0;
         t.cpu_ns = process_cpu_ns() - cpu0;

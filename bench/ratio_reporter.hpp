@@ -34,8 +34,8 @@ public:
             std::printf("  %-28s / %-28s   (not run)\n", name.c_str(), baseline.c_str());
             return;
         }
-        std::printf("  %-28s / %-28s = %6.3f   target %s\n", name.c_str(), baseline.c_str(),
-                    a->second / b->second, target);
+        std::printf("  %-28s / %-28s = %6.3f   target %s\n", name.c_str(), baseline.c_str(), a->second / b->second,
+                    target);
     }
 
 private:
@@ -65,6 +65,6 @@ struct RegisterRatio {
 #define RAWRT_BENCH_RATIO_JOIN2(a, b) a##b
 #define RAWRT_BENCH_RATIO_JOIN(a, b) RAWRT_BENCH_RATIO_JOIN2(a, b)
 // At namespace scope in a suite file: RAWRT_BENCH_RATIO("BM_x", "BM_y", "<= 1");
-#define RAWRT_BENCH_RATIO(name, baseline, target)                                              \
-    static const ::rawrt::bench::RegisterRatio RAWRT_BENCH_RATIO_JOIN(rawrt_bench_ratio_, __LINE__)( \
-        name, baseline, target)
+#define RAWRT_BENCH_RATIO(name, baseline, target)                                                                   \
+    static const ::rawrt::bench::RegisterRatio RAWRT_BENCH_RATIO_JOIN(rawrt_bench_ratio_, __LINE__)(name, baseline, \
+                                                                                                    target)

@@ -16,18 +16,17 @@
 namespace rawrt::vdso::fuzz {
 
 inline constexpr const char* kNames[] = {
-    "__vdso_clock_gettime",   "__vdso_gettimeofday",   "__vdso_clock_getres", "__vdso_time",
-    "__vdso_getcpu",          "__kernel_clock_gettime", "__kernel_gettimeofday",
-    "__kernel_clock_getres",
+    "__vdso_clock_gettime", "__vdso_gettimeofday",    "__vdso_clock_getres",   "__vdso_time",
+    "__vdso_getcpu",        "__kernel_clock_gettime", "__kernel_gettimeofday", "__kernel_clock_getres",
 };
 inline constexpr size_t kNameCount = sizeof kNames / sizeof kNames[0];
 inline constexpr const char* kVersions[] = {"LINUX_2.6", "LINUX_2.6.39"};
 inline constexpr Elf64_Half kMachines[] = {EM_X86_64, EM_AARCH64};
 
 struct Outcome {
-    bool parsed = false;     // vdsoInitFromSysinfoEx accepted it for some machine
-    unsigned found = 0;      // symbols found, over every machine, version and name
-    unsigned escaped = 0;    // of those, how many pointed outside the image
+    bool parsed = false;   // vdsoInitFromSysinfoEx accepted it for some machine
+    unsigned found = 0;    // symbols found, over every machine, version and name
+    unsigned escaped = 0;  // of those, how many pointed outside the image
 };
 
 inline Outcome exercise(const unsigned char* data, size_t size) {

@@ -46,8 +46,8 @@ void memclrNoHeapPointers(void* p, size_t n) {
     const size_t page = (p - reinterpret_cast<uintptr_t>(a)) >> _PageShift;
     mspan* s = &a->spans[a->page_map[page]];
     idx = s->objIndex(p);
-    if (s->state != mSpanState::mSpanInUse || idx >= s->nelems || s->startAddr + idx * s->elemsize != p)
-        [[unlikely]] badPointer(reinterpret_cast<void*>(p));
+    if (s->state != mSpanState::mSpanInUse || idx >= s->nelems || s->startAddr + idx * s->elemsize != p) [[unlikely]]
+        badPointer(reinterpret_cast<void*>(p));
     return s;
 }
 
@@ -110,10 +110,8 @@ mcache* allocmcache() {
 void freemcache(mcache* c) {
     c->releaseAll();
     lock(&mheap_.lock);
-    if (c->prev != nullptr)
-        c->prev->next = c->next;
-    else
-        mheap_.all_caches = c->next;
+    if (c->prev != nullptr) c->prev->next = c->next;
+    else mheap_.all_caches = c->next;
     if (c->next != nullptr) c->next->prev = c->prev;
     mheap_.inuse.fetch_add(c->inuse.load(std::memory_order_relaxed), std::memory_order_relaxed);
     unlock(&mheap_.lock);
@@ -185,14 +183,10 @@ void mfree(void* p, mcache* c) {
     mspan* s = findObject(a, addr, idx);
     const int64_t elemsize = s->elemsize;
     // Only c's holder ever makes s->owner == c, so this read needs no lock.
-    if (c != nullptr && s->owner.load(std::memory_order_relaxed) == c)
-        s->free_object(p, idx);
-    else
-        central_of(s->spanclass).free_remote(s, p, idx);
-    if (c != nullptr)
-        c->count(-elemsize);
-    else
-        mheap_.inuse.fetch_sub(elemsize, std::memory_order_relaxed);
+    if (c != nullptr && s->owner.load(std::memory_order_relaxed) == c) s->free_object(p, idx);
+    else central_of(s->spanclass).free_remote(s, p, idx);
+    if (c != nullptr) c->count(-elemsize);
+    else mheap_.inuse.fetch_sub(elemsize, std::memory_order_relaxed);
 }
 
 size_t malloc_usable_size(const void* p) {

@@ -98,7 +98,7 @@ void mcentral::free_remote(mspan* s, void* p, uintptr_t idx) {
         do {
             *static_cast<uintptr_t*>(p) = old & ~span_cached;
         } while (!s->remote_free.compare_exchange_weak(old, reinterpret_cast<uintptr_t>(p) | span_cached,
-                                                      std::memory_order_release, std::memory_order_relaxed) &&
+                                                       std::memory_order_release, std::memory_order_relaxed) &&
                  (old & span_cached) != 0);
         return (old & span_cached) != 0;
     };

@@ -15,9 +15,7 @@ constinit mheap mheap_;
 
 namespace {
 
-uintptr_t page_index(const heapArena* a, const mspan* s) {
-    return static_cast<uintptr_t>(s - a->spans);
-}
+uintptr_t page_index(const heapArena* a, const mspan* s) { return static_cast<uintptr_t>(s - a->spans); }
 
 // A free run's first and last page lead to its record, which is what
 // freeSpanLocked needs to merge neighbours.
@@ -125,9 +123,7 @@ mspan* mheap::best_fit_locked(size_t npages) {
     return best;
 }
 
-void mheap::insert_free(mspan* s) {
-    free[s->npages <= kMaxFreeListPages ? s->npages : 0].insert(s);
-}
+void mheap::insert_free(mspan* s) { free[s->npages <= kMaxFreeListPages ? s->npages : 0].insert(s); }
 
 void mheap::remove_free(mspan* s) { free[s->npages <= kMaxFreeListPages ? s->npages : 0].remove(s); }
 

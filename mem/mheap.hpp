@@ -109,13 +109,12 @@ struct mheap {
     // Large objects, under the heap lock.
     void record_large(large_object* l);
     large_object* forget_large(uintptr_t base);  // nullptr when unknown
-    size_t large_size(uintptr_t base);          // 0 when unknown
+    size_t large_size(uintptr_t base);           // 0 when unknown
 
     void releaseAll();
 
     static size_t arena_slot(uintptr_t p) {
-        return static_cast<size_t>(((p >> logHeapArenaBytes) * 0x9E3779B97F4A7C15ull) >> 53) &
-               (kArenaIndexSlots - 1);
+        return static_cast<size_t>(((p >> logHeapArenaBytes) * 0x9E3779B97F4A7C15ull) >> 53) & (kArenaIndexSlots - 1);
     }
 
 private:

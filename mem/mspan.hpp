@@ -109,9 +109,7 @@ struct mspan {
         }
     }
 
-    [[noreturn, gnu::cold, gnu::noinline]] static void doubleFree(const void* p) {
-        sys::fatal("double free of ", p);
-    }
+    [[noreturn, gnu::cold, gnu::noinline]] static void doubleFree(const void* p) { sys::fatal("double free of ", p); }
     [[noreturn, gnu::cold, gnu::noinline]] static void corrupted(const void* p) {
         sys::fatal("malloc: free list corrupted at ", p, " (written after free?)");
     }
@@ -129,10 +127,8 @@ struct mSpanList {
         first = s;
     }
     void remove(mspan* s) {
-        if (s->prev != nullptr)
-            s->prev->next = s->next;
-        else
-            first = s->next;
+        if (s->prev != nullptr) s->prev->next = s->next;
+        else first = s->next;
         if (s->next != nullptr) s->next->prev = s->prev;
         s->next = s->prev = nullptr;
     }

@@ -45,10 +45,8 @@ constexpr SizeClassTable make_size_classes() {
     size_t align = kMinAlign;
     for (size_t size = align; size <= _MaxSmallSize; size += align) {
         if (power_of_two(size)) {  // coarser steps as sizes grow
-            if (size >= 2048)
-                align = 256;
-            else if (size >= 128)
-                align = size / 8;
+            if (size >= 2048) align = 256;
+            else if (size >= 128) align = size / 8;
         }
         // The fewest pages whose leftover after chopping is under 1/8.
         size_t allocsize = pageSize;
@@ -110,8 +108,7 @@ static_assert(every_class_fits_the_bitmap_and_alignment());
 
 // Go: the size-to-class step of mallocgc. size must be at most _MaxSmallSize.
 constexpr uint8_t size_to_class(size_t size) {
-    if (size <= smallSizeMax - 8)
-        return sizeclasses.size_to_class8[(size + smallSizeDiv - 1) / smallSizeDiv];
+    if (size <= smallSizeMax - 8) return sizeclasses.size_to_class8[(size + smallSizeDiv - 1) / smallSizeDiv];
     return sizeclasses.size_to_class128[(size - smallSizeMax + largeSizeDiv - 1) / largeSizeDiv];
 }
 

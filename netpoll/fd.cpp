@@ -188,7 +188,7 @@ sys::Result<size_t> FD::write(const void* buf, size_t n, size_t* written) {
     for (;;) {
         size_t chunk = n - nn;
         if (chunk > kMaxRW) chunk = kMaxRW;
-        auto r = no_sigpipe_        ? sys::raw::sendto(sysfd_, p + nn, chunk, sys::kMSG_NOSIGNAL)
+        auto r = no_sigpipe_      ? sys::raw::sendto(sysfd_, p + nn, chunk, sys::kMSG_NOSIGNAL)
                  : pd_ != nullptr ? sys::raw::write(sysfd_, p + nn, chunk)
                                   : sys::write(sysfd_, p + nn, chunk);
         if (r.ok()) {

@@ -38,9 +38,7 @@ Network parse_network(const char* network) {
     return Network::unknown;
 }
 
-Family family_of(Network n) {
-    return n == Network::tcp4 ? kIPv4Only : n == Network::tcp6 ? kIPv6Only : kAnyFamily;
-}
+Family family_of(Network n) { return n == Network::tcp4 ? kIPv4Only : n == Network::tcp6 ? kIPv6Only : kAnyFamily; }
 
 sys::Result<void> resolve(Network n, const char* address, bool for_listen, SockAddr* out) {
     if (n == Network::unix_domain) return parse_unix(address, out);

@@ -24,8 +24,8 @@ constexpr int kMaxEvents = 128;
 constexpr uint64_t kBreakData = 0;
 constexpr uint64_t kWatchData = 1;
 
-int epfd = -1;             // Go: epfd
-int netpollEventFd = -1;   // Go: netpollEventFd
+int epfd = -1;            // Go: epfd
+int netpollEventFd = -1;  // Go: netpollEventFd
 std::atomic<uint32_t> netpollInited{0};
 locks::mutex netpollInitLock;
 // Go: netpollWakeSig. 1 while a wakeup is written and not yet consumed.
@@ -36,8 +36,8 @@ std::atomic<int> pwait2_state{0};
 std::atomic<bool> pwait2_allowed{true};
 
 struct Counters {
-    std::atomic<uint64_t> polls{0}, blocking_polls{0}, eintr{0}, events{0}, stale_events{0}, gs_ready{0},
-        breaks{0}, breaks_seen{0};
+    std::atomic<uint64_t> polls{0}, blocking_polls{0}, eintr{0}, events{0}, stale_events{0}, gs_ready{0}, breaks{0},
+        breaks_seen{0};
 };
 Counters counters;
 
@@ -184,7 +184,8 @@ int32_t netpoll(int64_t delay, sched::GList* toRun) {
             n = r.value();
             break;
         }
-        if (r.error() != sys::Errno(EINTR)) sys::fatal("runtime: netpoll: epoll_pwait on fd ", epfd, " failed with ", r.error());
+        if (r.error() != sys::Errno(EINTR))
+            sys::fatal("runtime: netpoll: epoll_pwait on fd ", epfd, " failed with ", r.error());
         sys::counter_add(counters.eintr);
         if (delay > 0) {
             wait = delay - (vdso::nanotime() - start);

@@ -26,8 +26,8 @@ namespace {
 std::atomic<int> write_fd{-1};
 std::atomic<int> handlers_running{0};
 
-Mutex mu;                    // notify and stop, one at a time
-sys::SignalSet caught = 0;   // under mu
+Mutex mu;                                   // notify and stop, one at a time
+sys::SignalSet caught = 0;                  // under mu
 sys::KernelSigaction previous[sys::kNSIG];  // under mu; [sig - 1]
 std::atomic<bool> active{false};
 
@@ -45,10 +45,8 @@ bool catchable(int sig) {
         case sys::kSIGILL:
         case sys::kSIGBUS:
         case sys::kSIGFPE:
-        case sys::kSIGSEGV:
-            return false;
-        default:
-            return true;
+        case sys::kSIGSEGV: return false;
+        default: return true;
     }
 }
 

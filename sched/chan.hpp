@@ -80,17 +80,17 @@ struct waitq {
 
 // Go: hchan. The buffer follows the header in the same allocation.
 struct hchan {
-    std::atomic<size_t> qcount{0};    // values in buf; read without the lock by len() and fast paths
-    size_t dataqsiz = 0;              // capacity of buf (0: unbuffered)
-    unsigned char* buf = nullptr;     // dataqsiz slots of elemsize bytes
+    std::atomic<size_t> qcount{0};  // values in buf; read without the lock by len() and fast paths
+    size_t dataqsiz = 0;            // capacity of buf (0: unbuffered)
+    unsigned char* buf = nullptr;   // dataqsiz slots of elemsize bytes
     uint32_t elemsize = 0;
     std::atomic<uint32_t> closed{0};
     const ElemOps* elemtype = nullptr;
-    size_t sendx = 0;                 // next slot to fill
-    size_t recvx = 0;                 // next slot to take
-    waitq recvq;                      // blocked receivers
-    waitq sendq;                      // blocked senders
-    spinmutex lock;                   // guards everything above and the sudogs queued here
+    size_t sendx = 0;  // next slot to fill
+    size_t recvx = 0;  // next slot to take
+    waitq recvq;       // blocked receivers
+    waitq sendq;       // blocked senders
+    spinmutex lock;    // guards everything above and the sudogs queued here
 };
 
 // Go: makechan. Fatal when the buffer's size overflows or memory is refused.
@@ -151,7 +151,7 @@ namespace rawrt {
 template <class T>
 struct Received {
     T value;
-    bool ok;     // false: the channel is closed and drained (value is T{})
+    bool ok;  // false: the channel is closed and drained (value is T{})
 };
 
 template <class T>
@@ -274,7 +274,9 @@ struct DefaultCase {
 
 // Only rawrt's cases: a program's own select(2) call is never taken for this.
 template <class C>
-concept Case = requires { std::decay_t<C>::kind; };
+concept Case = requires {
+    std::decay_t<C>::kind;
+};
 
 template <class C>
 constexpr int count(Kind k) {

@@ -14,8 +14,8 @@ void make_context(Context* context, void* stack_base, size_t size, void (*fn)(vo
     if (size < kMinContextStack) sys::fatal("make_context: a stack of ", size, " bytes is too small");
     const uintptr_t top = (reinterpret_cast<uintptr_t>(stack_base) + size) & ~uintptr_t{15};
     auto* frame = reinterpret_cast<arch::ContextFrame*>(top - sizeof(arch::ContextFrame));
-    arch::write_first_frame(frame, reinterpret_cast<uintptr_t>(&rawrt_context_start),
-                            reinterpret_cast<uintptr_t>(fn), reinterpret_cast<uintptr_t>(arg));
+    arch::write_first_frame(frame, reinterpret_cast<uintptr_t>(&rawrt_context_start), reinterpret_cast<uintptr_t>(fn),
+                            reinterpret_cast<uintptr_t>(arg));
     // The trampoline starts with sp = top: 16-byte aligned, as a call needs.
     context->sp = frame;
 }

@@ -90,7 +90,8 @@ void unlock_os_thread();
 // when a run is already in progress, EINVAL for a bad config.
 template <class F>
 sys::Result<void> run(const RunConfig& config, F&& fn) {
-    return sched::run_main(config, [](void* f) { (*static_cast<std::remove_reference_t<F>*>(f))(); }, &fn);
+    return sched::run_main(
+        config, [](void* f) { (*static_cast<std::remove_reference_t<F>*>(f))(); }, &fn);
 }
 
 }  // namespace rawrt

@@ -13,7 +13,7 @@ namespace {
 
 Poller* pollers[kMaxPollers];
 std::atomic<int> npollers{0};  // entries of pollers that are set (release on install)
-mutex pollers_lock;             // install against install and destroy
+mutex pollers_lock;            // install against install and destroy
 std::atomic<uint32_t> netpollWaiters{0};
 
 }  // namespace

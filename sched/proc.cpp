@@ -160,8 +160,7 @@ top:
     // The network, without blocking, before stealing: a G made ready by I/O
     // is as good as any (Go's fast path; skipped while another M is blocked
     // in netpoll, which will hand out what it finds).
-    if (netpollinited() && netpollAnyWaiters() &&
-        sched.lastpoll.load(std::memory_order_relaxed) != 0) {
+    if (netpollinited() && netpollAnyWaiters() && sched.lastpoll.load(std::memory_order_relaxed) != 0) {
         GList list;
         const int32_t delta = netpoll(0, &list);
         if (G* gp = list.pop()) {
@@ -222,8 +221,7 @@ top:
     // poller that sleeps past a timer we know of is woken to recompute.
     const int64_t pollUntil = earliest_timer();
     if (netpollinited()) {
-        if ((netpollAnyWaiters() || pollUntil != 0) &&
-            sched.lastpoll.exchange(0, std::memory_order_acq_rel) != 0) {
+        if ((netpollAnyWaiters() || pollUntil != 0) && sched.lastpoll.exchange(0, std::memory_order_acq_rel) != 0) {
             if (G* gp = poll_idle(pollUntil)) {
                 *inherit_time = false;
                 return gp;

@@ -15,9 +15,7 @@ extern size_t stack_size;
 #if RAWRT_CHECKED
 void casgstatus(G* gp, uint32_t oldval, uint32_t newval);
 #else
-inline void casgstatus(G* gp, uint32_t, uint32_t newval) {
-    gp->atomicstatus.store(newval, std::memory_order_release);
-}
+inline void casgstatus(G* gp, uint32_t, uint32_t newval) { gp->atomicstatus.store(newval, std::memory_order_release); }
 #endif
 uint32_t readgstatus(G* gp);
 

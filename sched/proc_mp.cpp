@@ -227,8 +227,8 @@ void reap_freem() {
 // under memory pressure or a pids limit: retried as Go does (20 times,
 // sleeping 1, 2, ... ms), then fatal with what to change.
 void newosproc(M* mp) {
-    constexpr unsigned long flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_SYSVSEM |
-                                    CLONE_THREAD | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID;
+    constexpr unsigned long flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_SYSVSEM | CLONE_THREAD |
+                                    CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID;
     const sys::SignalSet all = ~sys::SignalSet{0};
     long r = 0;
     for (int tries = 0; tries < 20; ++tries) {
@@ -240,8 +240,9 @@ void newosproc(M* mp) {
         (void)sys::raw::nanosleep(sys::as_timespec(&pause), nullptr);
     }
     if (r < 0)
-        sys::fatal("runtime: failed to create new OS thread (have ", mcount(), " already; errno=",
-                   sys::Errno(static_cast<int>(-r)), "): raise the system's thread limit (ulimit -u, pids.max)");
+        sys::fatal("runtime: failed to create new OS thread (have ", mcount(),
+                   " already; errno=", sys::Errno(static_cast<int>(-r)),
+                   "): raise the system's thread limit (ulimit -u, pids.max)");
 }
 
 }  // namespace

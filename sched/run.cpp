@@ -118,7 +118,7 @@ void teardown() {
     for (M* mp = sched.freem; mp != nullptr; mp = mp->alllink) join(mp);
     install_syscall_hooks(false);
     netpoll_destroy();  // every M is gone: nobody polls or holds a pollDesc
-    semtable_reset();           // Gs still parked on semaphores: their stacks go below
+    semtable_reset();   // Gs still parked on semaphores: their stacks go below
     final_stats();
     deinit_sig();
     for (int32_t i = 0; i < sched.gomaxprocs; ++i) {
@@ -126,7 +126,7 @@ void teardown() {
         freemcache(allp[i]->cache);
     }
     mheap_release_all();  // every object the run allocated, freed or not
-    stack_free_all();       // every G's and M's stack, with the Gs and Ms in them
+    stack_free_all();     // every G's and M's stack, with the Gs and Ms in them
     (void)sys::raw::munmap(p_storage, p_storage_bytes);
     p_storage = nullptr;
     for (int32_t i = 0; i < kMaxProcs; ++i) allp[i] = nullptr;

@@ -74,8 +74,8 @@ using WaitReason = const char*;
 inline constexpr size_t kClosureBytes = 96;
 
 struct G {
-    Context sched;                        // saved sp while not running
-    Stack stack;                          // the G's own stack (guard page below lo)
+    Context sched;  // saved sp while not running
+    Stack stack;    // the G's own stack (guard page below lo)
     std::atomic<uint32_t> atomicstatus{Gidle};
     int64_t goid = 0;
     M* m = nullptr;                       // the M running it, when running
@@ -87,13 +87,13 @@ struct G {
     Sudog* waiting = nullptr;             // sudogs g is queued with (select)
     WaitReason waitreason = nullptr;
     int64_t waitsince = 0;
-    uintptr_t syscallsp = 0;              // where entersyscall was called from
+    uintptr_t syscallsp = 0;  // where entersyscall was called from
     uintptr_t syscallpc = 0;
     // Set by sysmon after 10 ms on the CPU: the G yields at its next
     // scheduling point (rawrt::preempt_point, exitsyscall, yield).
     std::atomic<bool> preempt{false};
-    bool is_main = false;                 // its return ends the run
-    void (*fn)(void* closure) = nullptr;  // the body go() was given
+    bool is_main = false;                      // its return ends the run
+    void (*fn)(void* closure) = nullptr;       // the body go() was given
     void (*destroy)(void* closure) = nullptr;  // destroys the moved callable
     alignas(16) unsigned char closure[kClosureBytes];
 };
@@ -101,12 +101,12 @@ struct G {
 // Counters an M keeps for rawrt::stats() (sched/stats.hpp): only the M
 // writes them (sys::counter_inc_owned).
 struct MStats {
-    std::atomic<uint64_t> syscalls{0};       // entersyscall, either kind
-    std::atomic<uint64_t> exit_fast{0};      // got its own P back
-    std::atomic<uint64_t> exit_idle_p{0};    // took another, idle P
-    std::atomic<uint64_t> exit_slow{0};      // no P: the G was queued, the M parked
-    std::atomic<uint64_t> handoff_block{0};  // entersyscallblock handed the P off
-    std::atomic<uint64_t> blocking_calls{0}; // rawrt::blocking_call
+    std::atomic<uint64_t> syscalls{0};        // entersyscall, either kind
+    std::atomic<uint64_t> exit_fast{0};       // got its own P back
+    std::atomic<uint64_t> exit_idle_p{0};     // took another, idle P
+    std::atomic<uint64_t> exit_slow{0};       // no P: the G was queued, the M parked
+    std::atomic<uint64_t> handoff_block{0};   // entersyscallblock handed the P off
+    std::atomic<uint64_t> blocking_calls{0};  // rawrt::blocking_call
 };
 
 struct M {
@@ -117,13 +117,13 @@ struct M {
     P* nextp = nullptr;           // P handed over by startm
     P* oldp = nullptr;            // P before a syscall (handoff layer)
     int64_t id = 0;
-    bool spinning = false;        // looking for work, counted in sched.nmspinning
-    note park;                    // stopm sleeps here
-    M* schedlink = nullptr;       // idle list
-    M* alllink = nullptr;         // allm
-    G* lockedg = nullptr;         // lock_os_thread
-    uint32_t lockedExt = 0;       // lock_os_thread calls not yet undone
-    void (*mstartfn)() = nullptr; // an M without a P (sysmon) runs this instead of schedule
+    bool spinning = false;         // looking for work, counted in sched.nmspinning
+    note park;                     // stopm sleeps here
+    M* schedlink = nullptr;        // idle list
+    M* alllink = nullptr;          // allm
+    G* lockedg = nullptr;          // lock_os_thread
+    uint32_t lockedExt = 0;        // lock_os_thread calls not yet undone
+    void (*mstartfn)() = nullptr;  // an M without a P (sysmon) runs this instead of schedule
     bool locked_park = false;      // parked in stoplockedm, not yet woken (under sched.lock)
     uint32_t syscalltick = 0;
     // Set while exitsyscall tries to take oldp back: sysmon, having claimed
@@ -134,15 +134,15 @@ struct M {
     // standby becomes kStandbyWaiting).
     std::atomic<uintptr_t> standby{0};
     P* watch_p = nullptr;
-    MStats stats;                 // written by this M only, summed by rawrt::stats()
-    uint64_t cheaprand = 0;       // sched/rand.hpp's state: only this M draws from it
+    MStats stats;            // written by this M only, summed by rawrt::stats()
+    uint64_t cheaprand = 0;  // sched/rand.hpp's state: only this M draws from it
     // The kernel clears this word (CLONE_CHILD_CLEARTID) and wakes the futex
     // when the thread is gone; clone fills it in (CLONE_PARENT_SETTID) before
     // the child can run, so a join can never see 0 too early.
     alignas(4) int procid = 0;
-    Stack g0_stack;                // mmap'd thread stack (not for m0's caller)
-    Stack gsignal;                // alternate signal stack (Go: m.gsignal's), in g0_stack
-    sys::SignalSet sigmask = 0;   // the mask to restore once running
+    Stack g0_stack;              // mmap'd thread stack (not for m0's caller)
+    Stack gsignal;               // alternate signal stack (Go: m.gsignal's), in g0_stack
+    sys::SignalSet sigmask = 0;  // the mask to restore once running
     // Set by park_m's caller (gopark): run on g0 after the G is saved; false
     // means "do not park after all", the G resumes at once.
     bool (*waitunlockf)(G* gp, void* arg) = nullptr;
@@ -156,11 +156,11 @@ struct Sudog {
     G* g = nullptr;
     Sudog* next = nullptr;
     Sudog* prev = nullptr;
-    void* elem = nullptr;        // data to send, or where to receive
-    bool isSelect = false;       // g is in a select: wake it at most once
-    bool success = false;        // woken by a value (not by close)
-    void* c = nullptr;           // the channel (or semaphore address) waited on
-    Sudog* waitlink = nullptr;   // g's other sudogs (select)
+    void* elem = nullptr;       // data to send, or where to receive
+    bool isSelect = false;      // g is in a select: wake it at most once
+    bool success = false;       // woken by a value (not by close)
+    void* c = nullptr;          // the channel (or semaphore address) waited on
+    Sudog* waitlink = nullptr;  // g's other sudogs (select)
     uint32_t ticket = 0;
 };
 
@@ -188,10 +188,10 @@ inline constexpr uint32_t kRunqSize = 256;  // Go: len(p.runq)
 struct P {
     int32_t id = 0;
     std::atomic<uint32_t> status{Pdead};
-    P* link = nullptr;          // idle list
-    uint32_t schedtick = 0;     // incremented on every scheduler call
-    uint32_t syscalltick = 0;   // incremented on every syscall
-    M* m = nullptr;             // back-link to its M (nullptr if idle)
+    P* link = nullptr;         // idle list
+    uint32_t schedtick = 0;    // incremented on every scheduler call
+    uint32_t syscalltick = 0;  // incremented on every syscall
+    M* m = nullptr;            // back-link to its M (nullptr if idle)
     // The M in the syscall while Psyscall (stale otherwise): only that M
     // may take the P back, and sysmon asks it before retaking.
     std::atomic<M*> syscallm{nullptr};
@@ -207,10 +207,10 @@ struct P {
     // A G readied by the current G runs next, inheriting its time slice.
     std::atomic<G*> runnext{nullptr};
 
-    GList gFree;                // dead Gs to reuse (Go: p.gFree)
+    GList gFree;                                 // dead Gs to reuse (Go: p.gFree)
     StackFreeList stackcache[kNumStackClasses];  // Go: mcache.stackcache
-    Timers timers;              // sleeping Gs started here (Go: p.timers)
-    mcache* cache = nullptr;    // Go: p.mcache, the allocator's per-P cache (mem/malloc.hpp)
+    Timers timers;                               // sleeping Gs started here (Go: p.timers)
+    mcache* cache = nullptr;                     // Go: p.mcache, the allocator's per-P cache (mem/malloc.hpp)
     // What sysmon saw last time (Go: sysmontick), owned by sysmon.
     struct {
         uint32_t schedtick = 0;
@@ -226,21 +226,21 @@ struct Schedt {
     std::atomic<uint64_t> goidgen{0};
     mutex lock;
 
-    M* midle = nullptr;              // idle Ms waiting for work
+    M* midle = nullptr;  // idle Ms waiting for work
     int32_t nmidle = 0;
-    int32_t nmidlelocked = 0;        // idle Ms holding a locked G
-    int64_t mnext = 0;               // number of Ms created; next M id
-    int64_t nmfreed = 0;             // Ms that exited (a locked G's end)
-    int32_t mmax = 0;                // most Ms alive at once
+    int32_t nmidlelocked = 0;  // idle Ms holding a locked G
+    int64_t mnext = 0;         // number of Ms created; next M id
+    int64_t nmfreed = 0;       // Ms that exited (a locked G's end)
+    int32_t mmax = 0;          // most Ms alive at once
     int32_t maxmcount = 10000;
-    int32_t nmsys = 0;               // system Ms not counted for deadlock (sysmon)
-    M* freem = nullptr;              // exited Ms whose stacks newm frees once their threads are gone
+    int32_t nmsys = 0;   // system Ms not counted for deadlock (sysmon)
+    M* freem = nullptr;  // exited Ms whose stacks newm frees once their threads are gone
     // Ms with an id reserved whose thread newm has not yet cloned: the
     // run's teardown waits for them, or one could start on a stack it has
     // already unmapped.
     std::atomic<int32_t> m_starting{0};
 
-    P* pidle = nullptr;              // idle Ps
+    P* pidle = nullptr;  // idle Ps
     std::atomic<int32_t> npidle{0};
     std::atomic<int32_t> nmspinning{0};
 
@@ -250,25 +250,25 @@ struct Schedt {
     std::atomic<int64_t> lastpoll{1};
     std::atomic<int64_t> pollUntil{0};
 
-    GQueue runq;                     // the global run queue
+    GQueue runq;  // the global run queue
     int32_t runqsize = 0;
 
-    mutex gfree_lock;                 // the global G free list
+    mutex gfree_lock;  // the global G free list
     GList gFree;
 
     int32_t gomaxprocs = 0;
-    bool exiting = false;            // the main G returned: Ms leave instead of parking
+    bool exiting = false;  // the main G returned: Ms leave instead of parking
     int exit_code = 0;
-    G* allgs = nullptr;              // every G, linked through alllink (under lock)
-    note done;                       // run()'s caller sleeps here until the end
-    bool deadlock = false;           // the run ended because no G could ever run again
+    G* allgs = nullptr;                // every G, linked through alllink (under lock)
+    note done;                         // run()'s caller sleeps here until the end
+    bool deadlock = false;             // the run ended because no G could ever run again
     bool exit_process_on_end = false;  // freestanding main: deadlock is fatal
 };
 
 extern Schedt sched;
-extern P* allp[];                    // gomaxprocs entries
+extern P* allp[];  // gomaxprocs entries
 inline constexpr int32_t kMaxProcs = 256;
-extern M* allm;                      // every M alive (under sched.lock)
+extern M* allm;  // every M alive (under sched.lock)
 
 // The calling thread's M and G through the thread pointer; nullptr on a
 // thread that is not a runtime M.

@@ -76,7 +76,9 @@ void install_guard(uintptr_t page) {
     }
     auto r = sys::raw::mprotect(p, kStackGuardSize, PROT_NONE);
     // ENOMEM here is vm.max_map_count: every mprotect'd guard splits a VMA.
-    if (!r.ok()) sys::fatal("stackalloc: cannot protect a guard page (", r.error(), "; with mprotect guards every stack costs two of vm.max_map_count's mappings)");
+    if (!r.ok())
+        sys::fatal("stackalloc: cannot protect a guard page (", r.error(),
+                   "; with mprotect guards every stack costs two of vm.max_map_count's mappings)");
 }
 
 // The class of stacks of `size` bytes, claiming a free one for a new size.

@@ -96,7 +96,8 @@ bool standby_watch(P* pp) {
 
 bool standby_take(P* pp, bool spinning) {
     M* mp = standbym.load(std::memory_order_relaxed);
-    return mp != nullptr && (cas(mp, kStandbyWaiting, withp(pp, spinning)) || cas(mp, kStandbyOff, withp(pp, spinning)));
+    return mp != nullptr &&
+           (cas(mp, kStandbyWaiting, withp(pp, spinning)) || cas(mp, kStandbyOff, withp(pp, spinning)));
 }
 
 void standby_reset() { standbym.store(nullptr, std::memory_order_relaxed); }

@@ -11,8 +11,8 @@
 namespace rawrt::sched {
 namespace {
 
-SchedStats retired;     // Ms gone during this run
-SchedStats last;        // the previous run's totals
+SchedStats retired;  // Ms gone during this run
+SchedStats last;     // the previous run's totals
 bool in_run = false;
 
 void add(SchedStats& s, const MStats& m) {
@@ -85,8 +85,7 @@ void schedtrace(bool detail, int64_t uptime_ns) {
     sys::fdprint(2, "SCHED ", uptime_ns / 1'000'000, "ms: gomaxprocs=", s.procs, " idleprocs=", s.idle_procs,
                  " threads=", s.threads, " spinningthreads=", sched.nmspinning.load(std::memory_order_relaxed),
                  " needspinning=0 idlethreads=", s.idle_threads, " runqueue=", sched.runqsize, " [");
-    for (int32_t i = 0; i < sched.gomaxprocs; ++i)
-        sys::fdprint(2, i != 0 ? " " : "", runqlen(allp[i]));
+    for (int32_t i = 0; i < sched.gomaxprocs; ++i) sys::fdprint(2, i != 0 ? " " : "", runqlen(allp[i]));
     sys::fdprint(2, "]\n");
     if (detail) {
         for (int32_t i = 0; i < sched.gomaxprocs; ++i) {
@@ -106,7 +105,8 @@ void schedtrace(bool detail, int64_t uptime_ns) {
         for (G* gp = sched.allgs; gp != nullptr; gp = gp->alllink) {
             const uint32_t st = readgstatus(gp);
             if (st == Gdead) continue;
-            sys::fdprint(2, "  G", gp->goid, ": status=", st, "(", st == Gwaiting && gp->waitreason ? gp->waitreason : "",
+            sys::fdprint(2, "  G", gp->goid, ": status=", st, "(",
+                         st == Gwaiting && gp->waitreason ? gp->waitreason : "",
                          ") m=", gp->m != nullptr ? gp->m->id : -1,
                          " lockedm=", gp->lockedm != nullptr ? gp->lockedm->id : -1, "\n");
         }

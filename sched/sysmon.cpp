@@ -81,8 +81,7 @@ bool retake_p(P* pp) {
     const bool returning = mp->exiting_syscall.load(std::memory_order_acquire);
     // Fails if the M already stored Prunning over Pretaking.
     s = Pretaking;
-    if (!pp->status.compare_exchange_strong(s, returning ? Psyscall : Pidle, std::memory_order_acq_rel) ||
-        returning)
+    if (!pp->status.compare_exchange_strong(s, returning ? Psyscall : Pidle, std::memory_order_acq_rel) || returning)
         return false;
     ++pp->syscalltick;
     sys::counter_add(counters.retakes);
@@ -345,8 +344,8 @@ void sysmon() {
 }
 
 SysmonStats sysmon_stats() {
-    return {counters.passes.load(),   counters.wakes.load(), counters.prompts.load(), counters.retakes.load(),
-            counters.standbys.load(), counters.preempts.load(), counters.polls.load(), counters.delay_ns.load()};
+    return {counters.passes.load(),   counters.wakes.load(),    counters.prompts.load(), counters.retakes.load(),
+            counters.standbys.load(), counters.preempts.load(), counters.polls.load(),   counters.delay_ns.load()};
 }
 
 void sysmon_reset() {

@@ -37,7 +37,7 @@ struct Timer {
 // Go: p.timers.
 struct Timers {
     mutex mu;
-    Timer** heap = nullptr;   // a binary min-heap on when
+    Timer** heap = nullptr;  // a binary min-heap on when
     uint32_t len = 0;
     uint32_t cap = 0;
     std::atomic<int64_t> timer0When{0};  // when of heap[0], 0 if empty: read without mu

@@ -47,8 +47,7 @@ namespace raw {
 // A new thread on stack_top running fn(arg), then exit with fn's result. With
 // CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID, *tid holds the tid from before
 // clone returns until the thread is gone, then 0 with a futex wake on it.
-inline Result<int> clone(unsigned long flags, void* stack_top, int* tid, void* tls,
-                         int (*fn)(void*), void* arg) {
+inline Result<int> clone(unsigned long flags, void* stack_top, int* tid, void* tls, int (*fn)(void*), void* arg) {
     return rawrt_clone(flags, stack_top, tid, tls, fn, arg);
 }
 

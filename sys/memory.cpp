@@ -25,7 +25,7 @@ extern "C" {
     auto* s = static_cast<const unsigned char*>(src);
     if (d == s || n == 0) return dst;
     if (d < s || d >= s + n) return memcpy(dst, src, n);  // no harmful overlap
-    while (n--) d[n] = s[n];                               // copy backwards
+    while (n--) d[n] = s[n];                              // copy backwards
     return dst;
 }
 

@@ -47,12 +47,9 @@ public:
     void flush();
 
     template <std::integral T>
-        requires(!std::same_as<T, bool> && !std::same_as<T, char>)
-    void put(T v) {
-        if constexpr (std::is_signed_v<T>)
-            put_signed(v);
-        else
-            put_unsigned(v);
+    requires(!std::same_as<T, bool> && !std::same_as<T, char>) void put(T v) {
+        if constexpr (std::is_signed_v<T>) put_signed(v);
+        else put_unsigned(v);
     }
 
 private:

@@ -13,9 +13,7 @@
 
 namespace rawrt::sys {
 
-constexpr bool is_error_word(long raw) {
-    return static_cast<unsigned long>(raw) > static_cast<unsigned long>(-4096L);
-}
+constexpr bool is_error_word(long raw) { return static_cast<unsigned long>(raw) > static_cast<unsigned long>(-4096L); }
 
 // Called by value() on an error result: a program that ignores an error and
 // uses the value gets a clear message instead of a garbage number.
@@ -41,10 +39,8 @@ public:
 
 private:
     T unchecked_value() const {
-        if constexpr (std::is_pointer_v<T>)
-            return reinterpret_cast<T>(raw_);
-        else
-            return static_cast<T>(raw_);
+        if constexpr (std::is_pointer_v<T>) return reinterpret_cast<T>(raw_);
+        else return static_cast<T>(raw_);
     }
 
     long raw_;

@@ -22,10 +22,8 @@ namespace rawrt::sys {
 // A syscall argument as the kernel's register word.
 template <class T>
 inline long syscall_word(T v) {
-    if constexpr (std::is_pointer_v<T> || std::is_null_pointer_v<T>)
-        return reinterpret_cast<long>(v);
-    else
-        return static_cast<long>(v);
+    if constexpr (std::is_pointer_v<T> || std::is_null_pointer_v<T>) return reinterpret_cast<long>(v);
+    else return static_cast<long>(v);
 }
 
 template <class... A>
@@ -59,9 +57,7 @@ extern std::atomic<const SyscallHooks*> installed_syscall_hooks;
 // first thread starts and undoes it after its last has been joined.
 void install_syscall_hooks(const SyscallHooks* hooks);
 
-inline const SyscallHooks* syscall_hooks() {
-    return detail::installed_syscall_hooks.load(std::memory_order_acquire);
-}
+inline const SyscallHooks* syscall_hooks() { return detail::installed_syscall_hooks.load(std::memory_order_acquire); }
 
 template <class... A>
 inline long blocking_syscall(long nr, A... a) {

@@ -21,7 +21,7 @@ struct alignas(64) ThreadControlBlock {
     void* m;                   // sched/: the M of this thread
     void* g;                   // sched/: the G running on it
     uintptr_t reserved;
-    uintptr_t stack_guard;     // %fs:0x28, GCC's x86_64 stack-protector canary
+    uintptr_t stack_guard;  // %fs:0x28, GCC's x86_64 stack-protector canary
     uintptr_t spare[10];
 
     // Makes this block a valid rawrt TCB for the thread that will own it.

@@ -52,9 +52,7 @@ struct KernelTimespec {
     int64_t tv_nsec;
 };
 inline timespec* as_timespec(KernelTimespec* ts) { return reinterpret_cast<timespec*>(ts); }
-inline const timespec* as_timespec(const KernelTimespec* ts) {
-    return reinterpret_cast<const timespec*>(ts);
-}
+inline const timespec* as_timespec(const KernelTimespec* ts) { return reinterpret_cast<const timespec*>(ts); }
 
 // struct user_msghdr as sendmsg reads it: no UAPI header defines it for user
 // space (glibc's struct msghdr has the same layout on both 64-bit ABIs).

@@ -31,8 +31,8 @@ static_assert(kSIG_BLOCK == SIG_BLOCK && kSIG_UNBLOCK == SIG_UNBLOCK && kSIG_SET
 #ifdef _NSIG  // asm-generic (arm64) has it; x86_64 has only the kernel-internal form
 static_assert(kNSIG == _NSIG);
 #endif
-static_assert(kSIGINT == SIGINT && kSIGILL == SIGILL && kSIGBUS == SIGBUS && kSIGFPE == SIGFPE &&
-              kSIGKILL == SIGKILL && kSIGSEGV == SIGSEGV && kSIGTERM == SIGTERM && kSIGSTOP == SIGSTOP);
+static_assert(kSIGINT == SIGINT && kSIGILL == SIGILL && kSIGBUS == SIGBUS && kSIGFPE == SIGFPE && kSIGKILL == SIGKILL &&
+              kSIGSEGV == SIGSEGV && kSIGTERM == SIGTERM && kSIGSTOP == SIGSTOP);
 static_assert(kSA_SIGINFO == SA_SIGINFO && kSA_RESTORER == SA_RESTORER && kSA_ONSTACK == SA_ONSTACK &&
               kSA_RESTART == SA_RESTART && kSS_DISABLE == SS_DISABLE);
 

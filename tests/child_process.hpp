@@ -15,7 +15,7 @@
 namespace rawrt::test {
 
 struct ChildResult {
-    std::string output;  // stdout and stderr, interleaved
+    std::string output;    // stdout and stderr, interleaved
     int exit_status = -1;  // -1 if killed by a signal
     int signal = 0;
 };

@@ -41,8 +41,8 @@ public:
         // A guard page below, so an overflow faults instead of corrupting the heap.
         const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
         mapping_size_ = size_ + page;
-        void* p = ::mmap(nullptr, mapping_size_, PROT_READ | PROT_WRITE,
-                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+        void* p = ::mmap(nullptr, mapping_size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1,
+                         0);
         if (p == MAP_FAILED) std::abort();
         ::mprotect(p, page, PROT_NONE);
         mapping_ = static_cast<unsigned char*>(p);
@@ -108,9 +108,8 @@ constexpr int kCalleeSaved = 6;  // rbx, rbp, r12, r13, r14, r15
 const char* const kRegisterNames[kCalleeSaved] = {"rbx", "rbp", "r12", "r13", "r14", "r15"};
 #elif defined(__aarch64__)
 constexpr int kCalleeSaved = 19;  // x19..x28, x29 (fp), d8..d15
-const char* const kRegisterNames[kCalleeSaved] = {
-    "x19", "x20", "x21", "x22", "x23", "x24", "x25", "x26", "x27", "x28",
-    "x29", "d8",  "d9",  "d10", "d11", "d12", "d13", "d14", "d15"};
+const char* const kRegisterNames[kCalleeSaved] = {"x19", "x20", "x21", "x22", "x23", "x24", "x25", "x26", "x27", "x28",
+                                                  "x29", "d8",  "d9",  "d10", "d11", "d12", "d13", "d14", "d15"};
 #endif
 
 // One call fn(args[0..3]) made from assembly with in[] in the callee-saved
@@ -134,10 +133,10 @@ static_assert(kProbeOut == kProbeIn + 8 * kCalleeSaved);
         "mov    %%rsp, %%rax\n\t"
         "lea    -128(%%rsp), %%rsp\n\t"  // past the red zone: the call pushes
         "and    $-16, %%rsp\n\t"
-        "push   %%rax\n\t"               // the old rsp
-        "push   %%rbp\n\t"               // rbp cannot be a clobber: saved by hand
-        "push   %%rdi\n\t"               // the probe
-        "sub    $8, %%rsp\n\t"           // rsp % 16 == 0 at the call
+        "push   %%rax\n\t"      // the old rsp
+        "push   %%rbp\n\t"      // rbp cannot be a clobber: saved by hand
+        "push   %%rdi\n\t"      // the probe
+        "sub    $8, %%rsp\n\t"  // rsp % 16 == 0 at the call
         "mov    %c[in]+0(%%rdi), %%rbx\n\t"
         "mov    %c[in]+8(%%rdi), %%rbp\n\t"
         "mov    %c[in]+16(%%rdi), %%r12\n\t"
@@ -162,10 +161,9 @@ static_assert(kProbeOut == kProbeIn + 8 * kCalleeSaved);
         "pop    %%rsp\n\t"
         : "+D"(probe)
         : [fn] "i"(kProbeFn), [args] "i"(kProbeArgs), [in] "i"(kProbeIn), [out] "i"(kProbeOut)
-        : "rax", "rcx", "rdx", "rsi", "r8", "r9", "r10", "r11", "rbx", "r12", "r13", "r14",
-          "r15", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8",
-          "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "st", "st(1)",
-          "st(2)", "st(3)", "st(4)", "st(5)", "st(6)", "st(7)", "memory", "cc");
+        : "rax", "rcx", "rdx", "rsi", "r8", "r9", "r10", "r11", "rbx", "r12", "r13", "r14", "r15", "xmm0", "xmm1",
+          "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14",
+          "xmm15", "st", "st(1)", "st(2)", "st(3)", "st(4)", "st(5)", "st(6)", "st(7)", "memory", "cc");
 #elif defined(__aarch64__)
     register Probe* x0 asm("x0") = probe;
     asm volatile(
@@ -199,18 +197,15 @@ static_assert(kProbeOut == kProbeIn + 8 * kCalleeSaved);
         "ldp    x29, x30, [sp], #32\n\t"
         : "+r"(x0)
         : [fn] "i"(kProbeFn), [args] "i"(kProbeArgs), [in] "i"(kProbeIn), [out] "i"(kProbeOut)
-        : "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13",
-          "x14", "x15", "x16", "x17", "x18", "x19", "x20", "x21", "x22", "x23", "x24", "x25",
-          "x26", "x27", "x28", "x30", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8",
-          "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20",
-          "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31",
-          "memory", "cc");
+        : "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17",
+          "x18", "x19", "x20", "x21", "x22", "x23", "x24", "x25", "x26", "x27", "x28", "x30", "v0", "v1", "v2", "v3",
+          "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19",
+          "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31", "memory", "cc");
 #endif
 }
 
 template <class Fn>
-Probe make_probe(unsigned side, Fn* fn, uintptr_t a0 = 0, uintptr_t a1 = 0, uintptr_t a2 = 0,
-                 uintptr_t a3 = 0) {
+Probe make_probe(unsigned side, Fn* fn, uintptr_t a0 = 0, uintptr_t a1 = 0, uintptr_t a2 = 0, uintptr_t a3 = 0) {
     Probe probe;
     probe.fn = reinterpret_cast<uintptr_t>(fn);
     probe.args[0] = a0;
@@ -242,7 +237,7 @@ struct PingPong {
     Context main{};
     Context partner{};
     long rounds = 0;
-    long ball = 0;       // main writes i, the partner answers i + 1
+    long ball = 0;  // main writes i, the partner answers i + 1
     long partner_hits = 0;
     long mismatches = 0;
 };
@@ -533,7 +528,7 @@ TEST(ContextFloatingPoint, FreshContextStartsWithTheDefaultEnvironment) {
     // Everything non-default the creator can set: rounding, flush-to-zero,
     // an unmasked exception, x87 rounding and precision.
     const uint32_t odd_mxcsr = (0x1f80 | kMxcsrTowardZero | 0x8000) & ~0x0200u;  // FTZ, ZE unmasked
-    const uint16_t odd_fpcw = (0x037f | kFpcwTowardZero) & ~0x0300;             // 24-bit precision
+    const uint16_t odd_fpcw = (0x037f | kFpcwTowardZero) & ~0x0300;              // 24-bit precision
     write_mxcsr(odd_mxcsr);
     write_fpcw(odd_fpcw);
     Stack stack;
@@ -705,8 +700,7 @@ TEST(ContextStart, FunctionGetsItsArgumentOnAnAlignedStack) {
         EXPECT_EQ(word(s.fresh.sp) % 16, 0u);
         rawrt_context_switch(&s.main, &s.fresh);
         EXPECT_EQ(s.arg_seen, &s) << "misalign " << misalign;
-        EXPECT_TRUE(s.entry.aligned()) << std::hex << s.entry.local << " " << s.entry.frame
-                                       << " misalign " << misalign;
+        EXPECT_TRUE(s.entry.aligned()) << std::hex << s.entry.local << " " << s.entry.frame << " misalign " << misalign;
         EXPECT_TRUE(stack.contains(s.entry.local)) << "misalign " << misalign;
         EXPECT_TRUE(stack.holds_sp(s.sp_at_start)) << "misalign " << misalign;
     }
@@ -742,7 +736,7 @@ void gogo_b(void* arg) {
 void gogo_a(void* arg) {
     auto* s = static_cast<GogoState*>(arg);
     s->trace.push_back(1);
-    rawrt_gogo(&s->b);  // a fresh context, started without saving this one
+    rawrt_gogo(&s->b);       // a fresh context, started without saving this one
     s->trace.push_back(-1);  // never
     for (;;) rawrt_context_switch(&s->a, &s->main);
 }
@@ -806,8 +800,7 @@ TEST(ContextMcall, RoundsTheG0TopDownTo16Bytes) {
         McallState s;
         const uintptr_t top = word(g0.top()) - misalign;
         rawrt_mcall(&s.g, reinterpret_cast<void*>(top), mcall_resumes_with_gogo, &s);
-        EXPECT_TRUE(s.on_g0.aligned()) << std::hex << s.on_g0.local << " " << s.on_g0.frame
-                                       << " misalign " << misalign;
+        EXPECT_TRUE(s.on_g0.aligned()) << std::hex << s.on_g0.local << " " << s.on_g0.frame << " misalign " << misalign;
         EXPECT_LT(s.g0_sp, top & ~uintptr_t{15});
         EXPECT_TRUE(g0.holds_sp(s.g0_sp));
     }
@@ -855,8 +848,8 @@ TEST(ContextMcall, CalleeSavedSurvive) {
     Stack g0;
     McallRegisters s;
     for (int round = 0; round < 3; ++round) {
-        Probe p = make_probe(300 + round, &rawrt_mcall, word(&s.g), word(g0.top()),
-                             word(&mcall_clobbers_then_gogo), word(&s));
+        Probe p = make_probe(300 + round, &rawrt_mcall, word(&s.g), word(g0.top()), word(&mcall_clobbers_then_gogo),
+                             word(&s));
         run_probe(&p);
         EXPECT_EQ(lost_registers(p), "") << "round " << round;
     }
@@ -919,9 +912,7 @@ struct NestedState {
     Probe probe;
 };
 
-void nested_inner(void* arg) {
-    static_cast<NestedState*>(arg)->sp_sys2 = current_sp();
-}
+void nested_inner(void* arg) { static_cast<NestedState*>(arg)->sp_sys2 = current_sp(); }
 
 void nested_outer(void* arg) {
     auto* s = static_cast<NestedState*>(arg);

@@ -501,9 +501,9 @@ TEST_F(ExampleHttp, Http10ClosesUnlessAskedToKeepAlive) {
 
 TEST_F(ExampleHttp, ABadRequestGets400AndTheConnectionCloses) {
     const std::string bad[] = {
-        "HELLO THERE\r\n\r\n",                               // not HTTP
-        "GET / HTTP/2.0\r\n\r\n",                            // not HTTP/1.x
-        "GET / HTTP/1.1\r\nBad Header: x\r\n\r\n",           // space in a name
+        "HELLO THERE\r\n\r\n",                      // not HTTP
+        "GET / HTTP/2.0\r\n\r\n",                   // not HTTP/1.x
+        "GET / HTTP/1.1\r\nBad Header: x\r\n\r\n",  // space in a name
         "GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
         "GET / HTTP/1.1\r\nX: " + std::string(9000, 'a') + "\r\n\r\n",  // over 8 KiB
     };

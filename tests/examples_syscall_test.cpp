@@ -85,15 +85,17 @@ TEST(ExampleRetake, TheQueuedGsRunWhileTheOnlyPsGBlocksInRead) {
         SCOPED_TRACE(c.label);
         // Every trial: each queued G ran while the read was still blocked,
         // which with one P only a retake makes possible.
-        EXPECT_EQ(frac(out, c.label + ": other Gs ran while the read blocked:", out), std::make_pair(1LL * c.trials, 1LL * c.trials));
+        EXPECT_EQ(frac(out, c.label + ": other Gs ran while the read blocked:", out),
+                  std::make_pair(1LL * c.trials, 1LL * c.trials));
         const std::string counts = line_starting(out, c.label + ": retakes ");
         EXPECT_EQ(num(counts, ": retakes", out), c.trials);  // one per read, none elsewhere
         EXPECT_EQ(num(counts, "syscalls", out), c.trials);
-        EXPECT_EQ(num(counts, "exits fast", out), 0);        // every read came back to find its P gone
+        EXPECT_EQ(num(counts, "exits fast", out), 0);  // every read came back to find its P gone
         EXPECT_EQ(num(counts, "idle P", out) + num(counts, "slow", out), c.trials);
     }
     // sysmon had backed off to its longest sleep before each backed-off read.
-    for (const char* label : {"backed off: sysmon backed off to", "backed off, sysmon_prompt=0 (Go's way): sysmon backed off to"}) {
+    for (const char* label :
+         {"backed off: sysmon backed off to", "backed off, sysmon_prompt=0 (Go's way): sysmon backed off to"}) {
         const std::string line = line_starting(out, label);
         EXPECT_EQ(frac(line, "before the read:", out), std::make_pair(1LL * backedoff, 1LL * backedoff)) << label;
     }
@@ -175,8 +177,10 @@ TEST(ExampleThreadcount, EachForeignCallInFlightHoldsAThreadUnlessBounded) {
     auto r = run_example(kTwoPs, "threadcount C " + std::to_string(n));
     const std::string& out = r.output;
     ASSERT_EQ(r.exit_status, 0) << out;
-    const std::string bounded_calls = line_starting(out, "C  " + std::to_string(n) + " foreign calls of 50 ms, at most 32");
-    const std::string unbounded_calls = line_starting(out, "C  " + std::to_string(n) + " foreign calls of 50 ms (blocking_call)");
+    const std::string bounded_calls = line_starting(out,
+                                                    "C  " + std::to_string(n) + " foreign calls of 50 ms, at most 32");
+    const std::string unbounded_calls = line_starting(out, "C  " + std::to_string(n) +
+                                                               " foreign calls of 50 ms (blocking_call)");
     const long long bounded_in_flight = num(bounded_calls, "most in flight at once:", out);
     const long long unbounded_in_flight = num(unbounded_calls, "most in flight at once:", out);
     EXPECT_GE(bounded_in_flight, 1);
@@ -263,9 +267,12 @@ TEST_P(ExampleLockstarve, TheOtherGsRunWhileEveryLockedGIsBlocked) {
     const std::string& out = r.output;
     ASSERT_EQ(r.exit_status, 0) << out;
     EXPECT_EQ(num(out, "locked Gs:", out), procs);
-    EXPECT_EQ(frac(out, "other Gs that started while every locked G was in its read:", out), std::make_pair(100LL, 100LL));
-    EXPECT_EQ(frac(out, "other Gs that finished while every locked G was in its read:", out), std::make_pair(100LL, 100LL));
-    EXPECT_EQ(frac(out, "locked Gs in read when the last had finished:", out), std::make_pair(1LL * procs, 1LL * procs));
+    EXPECT_EQ(frac(out, "other Gs that started while every locked G was in its read:", out),
+              std::make_pair(100LL, 100LL));
+    EXPECT_EQ(frac(out, "other Gs that finished while every locked G was in its read:", out),
+              std::make_pair(100LL, 100LL));
+    EXPECT_EQ(frac(out, "locked Gs in read when the last had finished:", out),
+              std::make_pair(1LL * procs, 1LL * procs));
     // The locked Ms kept their threads (in the kernel), and at least one
     // more M ran the others; sysmon is one more.
     const std::string blocked = line_starting(out, "while blocked:");

@@ -50,8 +50,8 @@ TEST_P(FreestandingBinary, CarriesTheBranchProtectionNote) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Examples, FreestandingBinary,
-                         testing::Values("hello", "tour", "retake", "fastpath", "threadcount", "lockstarve",
-                                         "echo", "http"));
+                         testing::Values("hello", "tour", "retake", "fastpath", "threadcount", "lockstarve", "echo",
+                                         "http"));
 
 TEST(Hello, PrintsItsLineAndExitsZero) {
     auto hello = run_program(build_path("examples/hello"));

@@ -40,9 +40,9 @@ TEST(Install, PkgConfigBuildsAWorkingFreestandingProgram) {
                                prefix + " DESTDIR=" + root.path());
     ASSERT_EQ(install.exit_status, 0) << install.output;
     const std::string installed = root.path() + prefix;
-    for (const char* file : {"/lib/librawrt.a", "/lib/rawrt_crt.o", "/lib/pkgconfig/rawrt.pc",
-                             "/include/rawrt/sys/calls.hpp", "/include/rawrt/vdso/vdso.hpp",
-                             "/include/rawrt/sched/go.hpp"})
+    for (const char* file :
+         {"/lib/librawrt.a", "/lib/rawrt_crt.o", "/lib/pkgconfig/rawrt.pc", "/include/rawrt/sys/calls.hpp",
+          "/include/rawrt/vdso/vdso.hpp", "/include/rawrt/sched/go.hpp"})
         EXPECT_TRUE(std::filesystem::exists(installed + file)) << file;
 
     // The sysroot variable moves the prefix the .pc names into DESTDIR.

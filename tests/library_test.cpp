@@ -62,8 +62,8 @@ TEST(Library, CrtNeedsOnlyMainAndTheLibrary) {
 
 TEST(Library, RuntimeSourcesIncludeNoLibcHeader) {
     // Freestanding C++ headers and the kernel's UAPI headers only.
-    const std::set<std::string> allowed = {"cstdint", "cstddef", "atomic", "type_traits", "new",
-                                           "limits", "bit", "concepts", "utility", "initializer_list"};
+    const std::set<std::string> allowed = {"cstdint", "cstddef", "atomic",   "type_traits", "new",
+                                           "limits",  "bit",     "concepts", "utility",     "initializer_list"};
     const std::regex include(R"(^\s*#\s*include\s*<([^>]+)>)");
     int files = 0;
     for (const char* dir : {"arch", "sys", "vdso", "sched", "netpoll"}) {
@@ -80,8 +80,7 @@ TEST(Library, RuntimeSourcesIncludeNoLibcHeader) {
                 const std::string header = m[1];
                 bool uapi = header.rfind("linux/", 0) == 0 || header.rfind("asm/", 0) == 0 ||
                             header.rfind("asm-generic/", 0) == 0;
-                EXPECT_TRUE(uapi || allowed.count(header))
-                    << entry.path() << " includes <" << header << ">";
+                EXPECT_TRUE(uapi || allowed.count(header)) << entry.path() << " includes <" << header << ">";
             }
         }
     }

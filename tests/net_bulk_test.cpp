@@ -72,7 +72,8 @@ rawrt::sys::Result<size_t> write_some(Stream* s, const void* p, size_t n, bool v
     // The same bytes as three entries.
     auto* b = static_cast<const unsigned char*>(p);
     const size_t a = n / 3, c = n / 3;
-    iovec iov[3] = {{const_cast<unsigned char*>(b), a}, {const_cast<unsigned char*>(b + a), n - a - c},
+    iovec iov[3] = {{const_cast<unsigned char*>(b), a},
+                    {const_cast<unsigned char*>(b + a), n - a - c},
                     {const_cast<unsigned char*>(b + n - c), c}};
     return s->conn_w != nullptr ? s->conn_w->writev(iov, 3) : s->fd_w->writev(iov, 3);
 }

@@ -40,9 +40,9 @@ TEST(NetMany, TenThousandParkedConnectionsRunOnAtMostProcsPlusThreeThreads) {
     rawrt::test::ChildResult client;
     std::thread launcher([&] {  // a hosted thread: made before the run
         if (!eventually([&] { return port.load() != 0; }) || port.load() < 0) return;
-        client = rawrt::test::run_program(rawrt::test::build_path("tests/programs/net_clients") + " 127.0.0.1:" +
-                                          std::to_string(port.load()) + " " + std::to_string(conns) + " " +
-                                          std::to_string(kRounds));
+        client = rawrt::test::run_program(rawrt::test::build_path("tests/programs/net_clients") +
+                                          " 127.0.0.1:" + std::to_string(port.load()) + " " + std::to_string(conns) +
+                                          " " + std::to_string(kRounds));
     });
 
     int accepted = 0, all_parked = 0;

@@ -190,8 +190,7 @@ Endpoint endpoint(Kind k, const char* tag) {
         case Kind::tcp4: return {"tcp4", "127.0.0.1:0"};
         case Kind::tcp6: return {"tcp6", "[::1]:0"};
         case Kind::unix_path: return {"unix", unix_path(tag)};
-        case Kind::unix_abstract:
-            return {"unix", "@rawrt_net_" + std::to_string(::getpid()) + "_" + tag};
+        case Kind::unix_abstract: return {"unix", "@rawrt_net_" + std::to_string(::getpid()) + "_" + tag};
     }
     return {"", ""};
 }
@@ -288,7 +287,7 @@ TEST(NetAddr, ParsesAndFormatsIPAddressesCanonically) {
         {"[2001:DB8:0:0:0:0:0:1]:443", net::kIPv6Only, false, AF_INET6, "[2001:db8::1]:443"},
         {"[0:0:0:0:0:0:0:0]:1", net::kAnyFamily, false, AF_INET6, "[::]:1"},
         {"[1:0:0:2:0:0:0:3]:1", net::kAnyFamily, false, AF_INET6, "[1:0:0:2::3]:1"},
-        {"[1:0:0:2:0:0:3:4]:1", net::kAnyFamily, false, AF_INET6, "[1::2:0:0:3:4]:1"},  // first of equal runs
+        {"[1:0:0:2:0:0:3:4]:1", net::kAnyFamily, false, AF_INET6, "[1::2:0:0:3:4]:1"},     // first of equal runs
         {"[1:2:3:4:5:6:7::]:1", net::kAnyFamily, false, AF_INET6, "[1:2:3:4:5:6:7:0]:1"},  // one zero: no "::"
         {"[::2:3:4:5:6:7:8]:1", net::kAnyFamily, false, AF_INET6, "[0:2:3:4:5:6:7:8]:1"},
         {"[1:2:3:4:5:6:1.2.3.4]:1", net::kAnyFamily, false, AF_INET6, "[1:2:3:4:5:6:102:304]:1"},
@@ -376,13 +375,50 @@ TEST(NetAddr, AgreesWithGlibcOnRandomIPv6Addresses) {
 
 TEST(NetAddr, RejectsEveryMalformedAddress) {
     const char* bad[] = {
-        "", ":", "127.0.0.1", "127.0.0.1:", "127.0.0.1:65536", "127.0.0.1:-1", "127.0.0.1:+1", "127.0.0.1:http",
-        "127.0.0.1:8 ", " 127.0.0.1:8", "127.0.0.1 :8", "256.0.0.1:80", "1.2.3:80", "1.2.3.4.5:80", "01.2.3.4:80",
-        "1.2.3.04:80", "1..3.4:80", "1.2.3.4.:80", "1.2.3.-4:80", "::1:80", "[::1]80", "[::1", "[::1]:", "[]:80",
-        "[[::1]]:80", "[1:2:3:4:5:6:7:8:9]:80", "[1::2::3]:80", "[12345::]:80", "[1:2:3:4:5:6:7:8::]:80",
-        "[1:2:3:4::5:6:7:8]:80", "[:1:2:3:4:5:6:7]:80", "[1:2:3:4:5:6:7:]:80", "[::1%eth0]:80", "[::1%]:80",
-        "[g::1]:80", "[::1.2.3.4.5]:80", "[1:2:3:4:5:6:7:1.2.3.4]:80", "[127.0.0.1]:80", "example.com:80",
-        "local host:80", "localhost", "[localhost]:80", "1.2.3.4:80:90", "1.2.3.4]:80",
+        "",
+        ":",
+        "127.0.0.1",
+        "127.0.0.1:",
+        "127.0.0.1:65536",
+        "127.0.0.1:-1",
+        "127.0.0.1:+1",
+        "127.0.0.1:http",
+        "127.0.0.1:8 ",
+        " 127.0.0.1:8",
+        "127.0.0.1 :8",
+        "256.0.0.1:80",
+        "1.2.3:80",
+        "1.2.3.4.5:80",
+        "01.2.3.4:80",
+        "1.2.3.04:80",
+        "1..3.4:80",
+        "1.2.3.4.:80",
+        "1.2.3.-4:80",
+        "::1:80",
+        "[::1]80",
+        "[::1",
+        "[::1]:",
+        "[]:80",
+        "[[::1]]:80",
+        "[1:2:3:4:5:6:7:8:9]:80",
+        "[1::2::3]:80",
+        "[12345::]:80",
+        "[1:2:3:4:5:6:7:8::]:80",
+        "[1:2:3:4::5:6:7:8]:80",
+        "[:1:2:3:4:5:6:7]:80",
+        "[1:2:3:4:5:6:7:]:80",
+        "[::1%eth0]:80",
+        "[::1%]:80",
+        "[g::1]:80",
+        "[::1.2.3.4.5]:80",
+        "[1:2:3:4:5:6:7:1.2.3.4]:80",
+        "[127.0.0.1]:80",
+        "example.com:80",
+        "local host:80",
+        "localhost",
+        "[localhost]:80",
+        "1.2.3.4:80:90",
+        "1.2.3.4]:80",
     };
     for (const char* s : bad) {
         for (bool listen : {false, true}) {
@@ -462,7 +498,9 @@ TEST_P(NetStream, ReadinessBothWaysAndAddresses) {
             s.server_read = n.ok() ? static_cast<int>(n.value()) : -err(n);
             s.stage = 2;
             // Answer only once the client is parked in its read.
-            s.client_parked = eventually_on_g([&] { return s.stage.load() == 3 && rawrt::sched::netpoll_waiter_count() == 1; }, kWaitNs);
+            s.client_parked =
+                eventually_on_g([&] { return s.stage.load() == 3 && rawrt::sched::netpoll_waiter_count() == 1; },
+                                kWaitNs);
             (void)p.server.write("pong", 4);
             wg.done();
         });
@@ -900,10 +938,8 @@ TEST_P(NetStream, AcceptStormEveryDialAcceptedAndAnswered) {
                     uint64_t reply = 0;
                     auto w = c->write(&id, sizeof id);
                     auto n = w.ok() ? c->read(&reply, sizeof reply) : rawrt::sys::Result<size_t>(w.error());
-                    if (n.ok() && n.value() == sizeof reply && reply == id * 3 + 1)
-                        ++s.answered;
-                    else
-                        ++s.wrong;
+                    if (n.ok() && n.value() == sizeof reply && reply == id * 3 + 1) ++s.answered;
+                    else ++s.wrong;
                     (void)c->close();
                 }
                 dialers.done();
@@ -1115,9 +1151,10 @@ TEST_F(NetTest, EveryBadInputReturnsItsError) {
         {"unix", ""},
         {"unix", too_long.c_str()},
     };
-    const int want[] = {EINVAL, EINVAL, EAFNOSUPPORT, EAFNOSUPPORT, EAFNOSUPPORT, EAFNOSUPPORT, EAFNOSUPPORT,
-                        EAFNOSUPPORT, EAFNOSUPPORT, EAFNOSUPPORT, EINVAL, EINVAL, EINVAL, EINVAL, EINVAL, EINVAL,
-                        EINVAL, EAFNOSUPPORT, EAFNOSUPPORT, EINVAL, ENAMETOOLONG};
+    const int want[] = {EINVAL,       EINVAL,       EAFNOSUPPORT, EAFNOSUPPORT, EAFNOSUPPORT, EAFNOSUPPORT,
+                        EAFNOSUPPORT, EAFNOSUPPORT, EAFNOSUPPORT, EAFNOSUPPORT, EINVAL,       EINVAL,
+                        EINVAL,       EINVAL,       EINVAL,       EINVAL,       EINVAL,       EAFNOSUPPORT,
+                        EAFNOSUPPORT, EINVAL,       ENAMETOOLONG};
     static_assert(sizeof want / sizeof want[0] == sizeof cases / sizeof cases[0]);
     struct State {
         int refused = -1, refused6 = -1, no_file = -1, not_socket = -1, in_use = -1, in_use6 = -1, unix_in_use = -1;
@@ -1193,7 +1230,8 @@ TEST_F(NetTest, EveryBadInputReturnsItsError) {
     ::unlink(not_a_socket.c_str());
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
         const Case& c = cases[i];
-        const std::string what = std::string(c.network ? c.network : "(null)") + " " + (c.address ? c.address : "(null)");
+        const std::string what = std::string(c.network ? c.network : "(null)") + " " +
+                                 (c.address ? c.address : "(null)");
         EXPECT_EQ(c.listen_err, want[i]) << "listen " << what << ": " << std::strerror(c.listen_err);
         EXPECT_EQ(c.dial_err, want[i]) << "dial " << what << ": " << std::strerror(c.dial_err);
     }
@@ -1333,7 +1371,8 @@ TEST(NetProgram, FreestandingEchoServerFromTheHeap) {
         EXPECT_EQ(child.exit_status, 0) << args << " (signal " << child.signal << "):\n" << child.output;
         EXPECT_EQ(rawrt::test::number_after(child.output, "echoed "), clients) << child.output;
         EXPECT_GE(rawrt::test::number_after(child.output, "server writes failed ").value_or(0), 1)
-            << "the hung-up client's reply should have failed:\n" << child.output;
+            << "the hung-up client's reply should have failed:\n"
+            << child.output;
         EXPECT_NE(child.output.find("listening on "), std::string::npos);
     }
     EXPECT_NE(::access(path.c_str(), F_OK), 0) << "the program's listener left its socket file";

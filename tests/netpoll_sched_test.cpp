@@ -41,12 +41,13 @@ TEST(NetpollSched, ExactlyOneIdleMWaitsInThePoller) {
         std::thread sampler([&] {
             eventually([&] { return armed.load() || stop.load(); });
             one_poller = eventually([&] {
-                const rawrt::SchedStats s = rawrt::stats();
-                threads = s.threads;
-                idle = s.idle_threads;
-                return stop.load() || (s.idle_procs == procs && rawrt::sched::sched.lastpoll.load() == 0 &&
-                                       s.threads - s.idle_threads == 2);  // sysmon and the poller
-            }) && !stop.load();
+                             const rawrt::SchedStats s = rawrt::stats();
+                             threads = s.threads;
+                             idle = s.idle_threads;
+                             return stop.load() || (s.idle_procs == procs && rawrt::sched::sched.lastpoll.load() == 0 &&
+                                                    s.threads - s.idle_threads == 2);  // sysmon and the poller
+                         }) &&
+                         !stop.load();
         });
         uint64_t blocking_before = np::netpoll_stats().blocking_polls, blocking = 0;
         auto r = rawrt::run({.procs = procs}, [&] {

@@ -81,7 +81,9 @@ struct BlockedPoller {
     }
     // Waits until it sleeps in the kernel after entering a poll.
     bool asleep(uint64_t polls_before) {
-        return eventually([&] { return tid.load() != 0 && np::netpoll_stats().polls > polls_before && thread_state(tid) == 'S'; });
+        return eventually([&] {
+            return tid.load() != 0 && np::netpoll_stats().polls > polls_before && thread_state(tid) == 'S';
+        });
     }
     void join() {
         if (!eventually([&] { return returned.load(); })) {
@@ -103,7 +105,7 @@ TEST_F(Netpoll, StartsOnFirstUseWithItsTwoDescriptors) {
     EXPECT_EQ(np::netpoll(-1, &list), 0);
     ASSERT_TRUE(np::netpollGenericInit().ok());
     EXPECT_TRUE(np::netpollinited());
-    ASSERT_TRUE(np::netpollGenericInit().ok());  // once only
+    ASSERT_TRUE(np::netpollGenericInit().ok());                              // once only
     EXPECT_EQ(rawrt::test::count_entries("/proc/self/fd"), fds_before + 2);  // epoll fd + eventfd
     int probe = ::dup(0);
     EXPECT_FALSE(np::netpollIsPollDescriptor(probe));
@@ -186,7 +188,8 @@ void on_usr1(int) { usr1_seen.fetch_add(1); }
 
 TEST_F(Netpoll, ASignalDuringABlockingPollIsRetriedNotReturned) {
     ASSERT_TRUE(np::netpollGenericInit().ok());
-    struct sigaction sa {}, old {};
+    struct sigaction sa {
+    }, old{};
     sa.sa_handler = on_usr1;  // no SA_RESTART: epoll_pwait fails with EINTR
     sigemptyset(&sa.sa_mask);
     ASSERT_EQ(::sigaction(SIGUSR1, &sa, &old), 0);
@@ -212,7 +215,8 @@ TEST_F(Netpoll, ASignalDuringABlockingPollIsRetriedNotReturned) {
 
 TEST_F(Netpoll, ATimedPollCutShortBySignalsStillWaitsItsDelay) {
     ASSERT_TRUE(np::netpollGenericInit().ok());
-    struct sigaction sa {}, old {};
+    struct sigaction sa {
+    }, old{};
     sa.sa_handler = on_usr1;
     sigemptyset(&sa.sa_mask);
     ASSERT_EQ(::sigaction(SIGUSR1, &sa, &old), 0);
@@ -431,7 +435,7 @@ TEST_F(Netpoll, DeadlinesInThePastFailWaitsAndTheTimerHookIgnoresStaleFirings) {
         second_parked = eventually_on_g([&] { return rawrt::sched::netpoll_waiter_count() == 1; });
         np::netpollReadDeadline(pd, seq - 1);  // a timer armed for an older setting
         stale_firing_ignored = back.load() == 1 && rawrt::sched::netpoll_waiter_count() == 1;
-        np::netpollReadDeadline(pd, seq);      // the current one: times the wait out
+        np::netpollReadDeadline(pd, seq);  // the current one: times the wait out
         eventually_on_g([&] { return back.load() == 2; });
         np::poll_runtime_pollUnblock(pd);
         np::poll_runtime_pollClose(pd);
@@ -707,7 +711,11 @@ TEST_F(Netpoll, FDRejectsBadInputsAndKeepsRegularFilesInBlockingMode) {
     EXPECT_TRUE(file_ok);
     EXPECT_FALSE(file_pollable);
     EXPECT_EQ(busy, EBUSY);
-    EXPECT_EQ(std::memcmp(magic, "\x7f" "ELF", 4), 0);
+    EXPECT_EQ(std::memcmp(magic,
+                          "\x7f"
+                          "ELF",
+                          4),
+              0);
     EXPECT_EQ(no_deadline, ENOTSUP);
     EXPECT_EQ(::fcntl(file, F_GETFD), -1) << "close() closed it";
 }
@@ -762,7 +770,9 @@ TEST_F(Netpoll, ManyGsParkedOnManyPipesWithFewThreads) {
     // sysmon on a long tick: on two noisy cores it would otherwise retake Ps
     // from Ms merely descheduled in a short read(2), and each retake may
     // start a thread. What is measured here is the poller's cost.
-    auto r = run_fd(kProcs, [&] {
+    auto r = run_fd(
+        kProcs,
+        [&] {
         for (int i = 0; i < kPipes; ++i)
             if (!rawrt::fd::pipe(&rds[i], &wrs[i]).ok()) return;
         for (int round = 0; round < kRounds; ++round) {
@@ -775,7 +785,10 @@ TEST_F(Netpoll, ManyGsParkedOnManyPipesWithFewThreads) {
                     if (n.ok() && n.value() == sizeof v) sums[i] += v;
                     wg.done();
                 });
-            all_parked = eventually_on_g([&] { return rawrt::sched::netpoll_waiter_count() == static_cast<uint32_t>(kPipes); }) && all_parked;
+            all_parked = eventually_on_g([&] {
+                             return rawrt::sched::netpoll_waiter_count() == static_cast<uint32_t>(kPipes);
+                         }) &&
+                         all_parked;
             parked_max = std::max(parked_max, static_cast<int>(rawrt::sched::netpoll_waiter_count()));
             threads_while_parked = std::max(threads_while_parked, rawrt::stats().threads);
             // Wake them in a scattered order.
@@ -790,7 +803,8 @@ TEST_F(Netpoll, ManyGsParkedOnManyPipesWithFewThreads) {
             (void)rds[i].close();
             (void)wrs[i].close();
         }
-    }, "sysmonmin=50000,sysmonmax=50000");
+        },
+        "sysmonmin=50000,sysmonmax=50000");
     ASSERT_TRUE(r.ok()) << r.error().name();
     EXPECT_TRUE(all_parked);
     EXPECT_EQ(parked_max, kPipes);

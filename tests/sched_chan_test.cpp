@@ -187,48 +187,58 @@ TEST(SchedChan, ReceiversBlockedAtCloseWakeWithNotOk) {
 }
 
 TEST(SchedChanDeathTest, SenderBlockedAtCloseDies) {
-    EXPECT_EXIT((void)rawrt::run({.procs = 2}, [] {
+    EXPECT_EXIT((void)rawrt::run(
+                    {.procs = 2},
+                    [] {
         Chan<int> ch;
         rawrt::go([&] { ch.send(1); });
         wait_until_queued(ch.raw(), true, 1);
         ch.close();
         for (;;) rawrt::yield();
-    }),
+                    }),
                 testing::ExitedWithCode(2), "fatal error: send on closed channel");
 }
 
 TEST(SchedChanDeathTest, SendOnClosedChannelIsFatal) {
-    EXPECT_EXIT((void)rawrt::run({.procs = 1}, [] {
+    EXPECT_EXIT((void)rawrt::run(
+                    {.procs = 1},
+                    [] {
         Chan<int> ch(1);
         ch.close();
         (void)ch.try_send(1);
-    }),
+                    }),
                 testing::ExitedWithCode(2), "fatal error: send on closed channel");
 }
 
 TEST(SchedChanDeathTest, CloseOfClosedChannelIsFatal) {
-    EXPECT_EXIT((void)rawrt::run({.procs = 1}, [] {
+    EXPECT_EXIT((void)rawrt::run(
+                    {.procs = 1},
+                    [] {
         Chan<int> ch;
         ch.close();
         ch.close();
-    }),
+                    }),
                 testing::ExitedWithCode(2), "fatal error: close of closed channel");
 }
 
 TEST(SchedChanDeathTest, CloseOfNilChannelIsFatal) {
-    EXPECT_EXIT((void)rawrt::run({.procs = 1}, [] {
+    EXPECT_EXIT((void)rawrt::run(
+                    {.procs = 1},
+                    [] {
         auto ch = Chan<int>::nil();
         ch.close();
-    }),
+                    }),
                 testing::ExitedWithCode(2), "fatal error: close of nil channel");
 }
 
 TEST(SchedChanDeathTest, SelectSendOnClosedChannelIsFatal) {
-    EXPECT_EXIT((void)rawrt::run({.procs = 1}, [] {
+    EXPECT_EXIT((void)rawrt::run(
+                    {.procs = 1},
+                    [] {
         Chan<int> open, closed(1);
         closed.close();
         rawrt::select(rawrt::on_recv(open, [] {}), rawrt::on_send(closed, 1));
-    }),
+                    }),
                 testing::ExitedWithCode(2), "fatal error: send on closed channel");
 }
 
@@ -287,8 +297,7 @@ TEST(SchedChan, SelectReceivesEveryValueExactlyOnce) {
                         }
                     };
                 };
-                rawrt::select(rawrt::on_recv(open[0] ? a : nil, take(0)),
-                              rawrt::on_recv(open[1] ? b : nil, take(1)),
+                rawrt::select(rawrt::on_recv(open[0] ? a : nil, take(0)), rawrt::on_recv(open[1] ? b : nil, take(1)),
                               rawrt::on_recv(open[2] ? c : nil, take(2)));
             }
         });
@@ -347,14 +356,14 @@ TEST(SchedChan, SelectWithDefaultNeverBlocks) {
         for (int i = 0; i < 1000; ++i) {
             int k = rawrt::select(rawrt::on_recv(empty, [&] { ++received; }),
                                   rawrt::on_send(unbuffered, i, [&] { ++sent; }),  // nobody receives
-                                  rawrt::on_send(full, i, [&] { ++sent; }),
-                                  rawrt::on_default([&] { ++defaults; }));
+                                  rawrt::on_send(full, i, [&] { ++sent; }), rawrt::on_default([&] { ++defaults; }));
             if (k != 3) break;
         }
         // With a ready case, the default is not taken.
         Chan<int> ready(1);
         ready.send(41);
-        rawrt::select(rawrt::on_recv(ready, [&](int v) { last_value = v + 1; }), rawrt::on_default([&] { ++defaults; }));
+        rawrt::select(rawrt::on_recv(ready, [&](int v) { last_value = v + 1; }),
+                      rawrt::on_default([&] { ++defaults; }));
     });
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(defaults, 1000);
@@ -381,13 +390,13 @@ TEST(SchedChan, BlockingSelectWakesOnTheFirstReadyChannel) {
             int expect_in = 0;
             bool done = false;
             while (!done) {
-                rawrt::select(rawrt::on_recv(in,
-                                             [&](int v, bool ok) {
-                                                 wrong += !ok || v != expect_in++;
-                                                 ++via_recv;
-                                             }),
-                              rawrt::on_send(out, 7, [&] { ++via_send; }),
-                              rawrt::on_recv(quit, [&](int, bool ok) {
+                rawrt::select(rawrt::on_recv(
+                                  in,
+                                  [&](int v, bool ok) {
+                    wrong += !ok || v != expect_in++;
+                    ++via_recv;
+                                  }),
+                              rawrt::on_send(out, 7, [&] { ++via_send; }), rawrt::on_recv(quit, [&](int, bool ok) {
                                   closed_seen += !ok;
                                   done = true;
                               }));
@@ -418,11 +427,12 @@ TEST(SchedChan, ASelectMayNameOneChannelTwice) {
                 for (int i = 1; i <= kValues; ++i) ch.send(i);
             });
             for (int i = 0; i < kValues; ++i)
-                rawrt::select(rawrt::on_recv(ch,
-                                             [&](int v) {
-                                                 sum += v;
-                                                 ++sum_first;
-                                             }),
+                rawrt::select(rawrt::on_recv(
+                                  ch,
+                                  [&](int v) {
+                    sum += v;
+                    ++sum_first;
+                                  }),
                               rawrt::on_recv(ch, [&](int v) {
                                   sum += v;
                                   ++sum_second;

@@ -34,8 +34,8 @@ Outcome run_deadlock(const std::string& how) {
     ::close(fd);
     const std::string runner = RAWRT_TEST_RUNNER;
     // The subshell's stderr goes to the file, its stdout to run_command's pipe.
-    auto child = run_command("( " + (runner.empty() ? "" : runner + " ") + build_path("tests/programs/deadlock") +
-                             " " + how + " 2>" + err_path + " )");
+    auto child = run_command("( " + (runner.empty() ? "" : runner + " ") + build_path("tests/programs/deadlock") + " " +
+                             how + " 2>" + err_path + " )");
     Outcome o;
     o.out = child.output;
     o.exit_status = child.exit_status;

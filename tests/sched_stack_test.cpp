@@ -188,7 +188,8 @@ TEST(SchedStack, GsStartedInABurstShareAFewStacksWhileOneThatParksKeepsItsOwn) {
     EXPECT_TRUE(none_before_first_run);
     const std::set<uintptr_t> distinct(lo.begin(), lo.end());
     EXPECT_EQ(distinct.count(0), 0u);
-    EXPECT_LE(distinct.size(), 2u) << "each G ends before the next starts: its stack goes back to the cache for the next";
+    EXPECT_LE(distinct.size(), 2u)
+        << "each G ends before the next starts: its stack goes back to the cache for the next";
     EXPECT_NE(parked_lo, 0u);
     EXPECT_EQ(parked_lo_after, parked_lo);
     EXPECT_EQ(distinct.count(parked_lo), 0u) << "a parked G's stack was handed to another G";
@@ -366,8 +367,13 @@ TEST(SchedStack, EveryMRunsWithItsOwnAlternateSignalStack) {
         if (mp->id >= kMaxMs || claimed[mp->id].exchange(true)) return;
         rawrt::sys::SignalStack ss{};
         (void)rawrt::sys::raw::sigaltstack(nullptr, &ss);
-        seen[mp->id] = {reinterpret_cast<uintptr_t>(ss.sp), ss.size, ss.flags, mp->gsignal.lo,
-                        mp->gsignal.hi, mp->g0->stack.lo, mp->g0->stack.hi};
+        seen[mp->id] = {reinterpret_cast<uintptr_t>(ss.sp),
+                        ss.size,
+                        ss.flags,
+                        mp->gsignal.lo,
+                        mp->gsignal.hi,
+                        mp->g0->stack.lo,
+                        mp->g0->stack.hi};
         reported.fetch_add(1);
     };
     auto r = rawrt::run({.procs = 2}, [&] {
@@ -474,8 +480,7 @@ TEST(SchedStack, AMillionParkedGsFitInFourAndAHalfKibEach) {
     EXPECT_LT(rss_per_g + pte_per_g, limit);
     if (rawrt::sched::stack_guard_kind() == StackGuardKind::madvise)
         EXPECT_LT(maps_during - maps_before, 300) << "guards installed by madvise cost no VMA";
-    else
-        EXPECT_LE(maps_during - maps_before, static_cast<int>(2 * kGs + 300));
+    else EXPECT_LE(maps_during - maps_before, static_cast<int>(2 * kGs + 300));
     // Teardown unmapped every chunk: no G's stack page is mapped any more.
     unsigned char resident = 0;
     size_t still_mapped = 0;

@@ -63,12 +63,11 @@ private:
     std::atomic<int> out_of_range_{0};
 };
 
-#define EXPECT_EACH_ONCE(d, procs)                                                                  \
-    do {                                                                                            \
-        int first_wrong_ = -1;                                                                      \
-        EXPECT_EQ((d).wrong(&first_wrong_), 0) << (procs) << " Ps; first value not seen once: "     \
-                                               << first_wrong_;                                     \
-        EXPECT_EQ((d).out_of_range(), 0) << (procs) << " Ps";                                       \
+#define EXPECT_EACH_ONCE(d, procs)                                                                               \
+    do {                                                                                                         \
+        int first_wrong_ = -1;                                                                                   \
+        EXPECT_EQ((d).wrong(&first_wrong_), 0) << (procs) << " Ps; first value not seen once: " << first_wrong_; \
+        EXPECT_EQ((d).out_of_range(), 0) << (procs) << " Ps";                                                    \
     } while (0)
 
 // Raises *most to now if now is larger.
@@ -308,8 +307,8 @@ TEST(SchedStress, SelectHubRoutesEveryValueOnce) {
         struct State {
             explicit State(int n) : got(n) {}
             Deliveries got;
-            std::atomic<int> via_own{0}, via_shared{0};      // as the producers' selects saw it
-            std::atomic<int> received{0}, closes_seen{0};    // as the consumers' selects saw it
+            std::atomic<int> via_own{0}, via_shared{0};    // as the producers' selects saw it
+            std::atomic<int> received{0}, closes_seen{0};  // as the consumers' selects saw it
             std::atomic<long long> sum{0};
             std::atomic<int> defaults{0};
         } st(kProducers * each);

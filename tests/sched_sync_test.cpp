@@ -162,10 +162,12 @@ TEST(SchedSync, GsBlockedOnAMutexForeverAreADeadlock) {
 }
 
 TEST(SchedSyncDeathTest, NegativeWaitGroupCounterIsFatal) {
-    EXPECT_EXIT((void)rawrt::run({.procs = 1}, [] {
+    EXPECT_EXIT((void)rawrt::run(
+                    {.procs = 1},
+                    [] {
         rawrt::WaitGroup wg;
         wg.done();
-    }),
+                    }),
                 testing::ExitedWithCode(2), "fatal error: sync: negative WaitGroup counter");
 }
 

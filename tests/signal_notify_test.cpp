@@ -91,7 +91,8 @@ protected:
     }
 
 private:
-    struct sigaction old_usr1_ {}, old_usr2_ {};
+    struct sigaction old_usr1_ {
+    }, old_usr2_{};
     int fds_before_ = 0;
 };
 
@@ -154,8 +155,7 @@ TEST_F(SignalNotify, TheWaitingGParksInThePollerNotItsM) {
 TEST_F(SignalNotify, ASignalOnAThreadOutsideTheRuntimeReachesTheG) {
     std::atomic<bool> armed{false}, fired{false}, finished{false};
     std::thread outsider([&] {
-        if (eventually([&] { return armed.load() || finished.load(); }) && armed.load())
-            fired = ::raise(SIGUSR1) == 0;
+        if (eventually([&] { return armed.load() || finished.load(); }) && armed.load()) fired = ::raise(SIGUSR1) == 0;
     });
     int got = 0;
     auto r = rawrt::run({.procs = 2}, [&] {
@@ -200,7 +200,8 @@ TEST_F(SignalNotify, RefusesWhatCannotBeCaughtAndChangesNothing) {
     auto r = rawrt::run({.procs = 1}, [&] {
         wait_before = waited();  // nothing notified yet
         auto code = [](rawrt::sys::Result<void> res) { return res.ok() ? 0 : res.error().code(); };
-        for (int bad : {0, -1, 65, SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE, SIGILL}) errors[n++] = code(sig::notify({bad}));
+        for (int bad : {0, -1, 65, SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE, SIGILL})
+            errors[n++] = code(sig::notify({bad}));
         errors[n++] = code(sig::notify({SIGUSR1, SIGKILL}));  // all or nothing
         errors[n++] = code(sig::notify(nullptr, 1));
         const int one = SIGUSR1;

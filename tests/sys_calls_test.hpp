@@ -49,15 +49,14 @@ struct FlavourName {
 };
 
 // A typed test suite run once per flavour: RAWRT_FLAVOUR_TEST_SUITE(SysFiles);
-#define RAWRT_FLAVOUR_TEST_SUITE(Name)                    \
-    template <class Flavour>                              \
-    class Name : public ::testing::Test {};               \
+#define RAWRT_FLAVOUR_TEST_SUITE(Name)      \
+    template <class Flavour>                \
+    class Name : public ::testing::Test {}; \
     TYPED_TEST_SUITE(Name, ::rawrt::test::SyscallFlavours, ::rawrt::test::FlavourName)
 
 // SYS(read, fd, buf, n): the wrapper of the flavour under test (TypeParam).
 // Only the chosen operand of ?: is evaluated, and both have the same type.
-#define SYS(name, ...) \
-    (TypeParam::kRaw ? ::rawrt::sys::raw::name(__VA_ARGS__) : ::rawrt::sys::name(__VA_ARGS__))
+#define SYS(name, ...) (TypeParam::kRaw ? ::rawrt::sys::raw::name(__VA_ARGS__) : ::rawrt::sys::name(__VA_ARGS__))
 
 // What a glibc call returned, with errno read right after it.
 struct GlibcCall {

@@ -72,13 +72,12 @@ TYPED_TEST(SysFiles, ReadAndWriteFailLikeGlibc) {
     // A buffer the kernel cannot copy to or from.
     EXPECT_TRUE(FailsLikeGlibc(SYS(pread64, file.fd(), bad_address(), 4, 0),
                                GLIBC(::pread(file.fd(), bad_address(), 4, 0)), "EFAULT"));
-    EXPECT_TRUE(FailsLikeGlibc(SYS(write, file.fd(), bad_address(), 4),
-                               GLIBC(::write(file.fd(), bad_address(), 4)), "EFAULT"));
+    EXPECT_TRUE(FailsLikeGlibc(SYS(write, file.fd(), bad_address(), 4), GLIBC(::write(file.fd(), bad_address(), 4)),
+                               "EFAULT"));
     // A descriptor opened read-only cannot be written.
     UniqueFd read_only(::open(file.path(), O_RDONLY | O_CLOEXEC));
     ASSERT_GE(read_only.get(), 0);
-    EXPECT_TRUE(FailsLikeGlibc(SYS(write, read_only.get(), "x", 1),
-                               GLIBC(::write(read_only.get(), "x", 1)), "EBADF"));
+    EXPECT_TRUE(FailsLikeGlibc(SYS(write, read_only.get(), "x", 1), GLIBC(::write(read_only.get(), "x", 1)), "EBADF"));
 }
 
 TYPED_TEST(SysFiles, ReadAndWriteOnAPipeAgreeWithGlibc) {
@@ -101,8 +100,8 @@ TYPED_TEST(SysFiles, ReadAndWriteOnAPipeAgreeWithGlibc) {
     EXPECT_TRUE(FailsLikeGlibc(SYS(read, pipe.read_end.get(), ours, sizeof ours),
                                GLIBC(::read(pipe.read_end.get(), ours, sizeof ours)), "EAGAIN"));
     // Reading the write end.
-    EXPECT_TRUE(FailsLikeGlibc(SYS(read, pipe.write_end.get(), ours, 1),
-                               GLIBC(::read(pipe.write_end.get(), ours, 1)), "EBADF"));
+    EXPECT_TRUE(FailsLikeGlibc(SYS(read, pipe.write_end.get(), ours, 1), GLIBC(::read(pipe.write_end.get(), ours, 1)),
+                               "EBADF"));
 }
 
 TYPED_TEST(SysFiles, Pread64AndPwrite64UseTheOffsetNotThePosition) {
@@ -127,8 +126,8 @@ TYPED_TEST(SysFiles, Pread64AndPwrite64UseTheOffsetNotThePosition) {
     ASSERT_TRUE(Ok(past));
     EXPECT_EQ(past.value(), 0u);
 
-    EXPECT_TRUE(FailsLikeGlibc(SYS(pread64, file.fd(), ours, 3, -1),
-                               GLIBC(::pread(file.fd(), theirs, 3, -1)), "EINVAL"));
+    EXPECT_TRUE(FailsLikeGlibc(SYS(pread64, file.fd(), ours, 3, -1), GLIBC(::pread(file.fd(), theirs, 3, -1)),
+                               "EINVAL"));
     auto pipe = make_pipe();
     EXPECT_TRUE(FailsLikeGlibc(SYS(pwrite64, pipe.write_end.get(), "x", 1, 0),
                                GLIBC(::pwrite(pipe.write_end.get(), "x", 1, 0)), "ESPIPE"));
@@ -161,13 +160,12 @@ TYPED_TEST(SysFiles, ReadvAndWritevGatherAndScatter) {
     }
 
     volatile int negative = -1;  // a literal -1 draws a glibc access-attribute warning
-    EXPECT_TRUE(FailsLikeGlibc(SYS(writev, file.fd(), out, negative),
-                               GLIBC(::writev(file.fd(), out, negative)), "EINVAL"));
+    EXPECT_TRUE(FailsLikeGlibc(SYS(writev, file.fd(), out, negative), GLIBC(::writev(file.fd(), out, negative)),
+                               "EINVAL"));
     const int closed = closed_fd();
     EXPECT_TRUE(FailsLikeGlibc(SYS(readv, closed, out, 1), GLIBC(::readv(closed, out, 1)), "EBADF"));
     auto* bad_iov = static_cast<const iovec*>(bad_address());
-    EXPECT_TRUE(FailsLikeGlibc(SYS(writev, file.fd(), bad_iov, 1),
-                               GLIBC(::writev(file.fd(), bad_iov, 1)), "EFAULT"));
+    EXPECT_TRUE(FailsLikeGlibc(SYS(writev, file.fd(), bad_iov, 1), GLIBC(::writev(file.fd(), bad_iov, 1)), "EFAULT"));
 }
 
 TYPED_TEST(SysFiles, OpenatAndCloseGiveTheSameDescriptorsAsGlibc) {
@@ -190,24 +188,23 @@ TYPED_TEST(SysFiles, OpenatAndCloseGiveTheSameDescriptorsAsGlibc) {
     EXPECT_EQ(::fstat(made.value(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0600u);
     EXPECT_TRUE(Ok(SYS(close, made.value())));
-    EXPECT_TRUE(FailsLikeGlibc(
-        SYS(openat, AT_FDCWD, created.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600u),
-        GLIBC(::openat(AT_FDCWD, created.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600)),
-        "EEXIST"));
+    EXPECT_TRUE(FailsLikeGlibc(SYS(openat, AT_FDCWD, created.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600u),
+                               GLIBC(::openat(AT_FDCWD, created.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC,
+                                              0600)),
+                               "EEXIST"));
     ::unlink(created.c_str());
 
     const char* missing = "/nonexistent-rawrt-dir/file";
-    EXPECT_TRUE(FailsLikeGlibc(SYS(openat, AT_FDCWD, missing, O_RDONLY),
-                               GLIBC(::openat(AT_FDCWD, missing, O_RDONLY)), "ENOENT"));
+    EXPECT_TRUE(FailsLikeGlibc(SYS(openat, AT_FDCWD, missing, O_RDONLY), GLIBC(::openat(AT_FDCWD, missing, O_RDONLY)),
+                               "ENOENT"));
     const int closed = closed_fd();
-    EXPECT_TRUE(FailsLikeGlibc(SYS(openat, closed, "relative", O_RDONLY),
-                               GLIBC(::openat(closed, "relative", O_RDONLY)), "EBADF"));
+    EXPECT_TRUE(FailsLikeGlibc(SYS(openat, closed, "relative", O_RDONLY), GLIBC(::openat(closed, "relative", O_RDONLY)),
+                               "EBADF"));
     EXPECT_TRUE(FailsLikeGlibc(SYS(openat, AT_FDCWD, file.path(), O_RDONLY | O_DIRECTORY),
-                               GLIBC(::openat(AT_FDCWD, file.path(), O_RDONLY | O_DIRECTORY)),
-                               "ENOTDIR"));
+                               GLIBC(::openat(AT_FDCWD, file.path(), O_RDONLY | O_DIRECTORY)), "ENOTDIR"));
     auto* bad_path = static_cast<const char*>(bad_address());
-    EXPECT_TRUE(FailsLikeGlibc(SYS(openat, AT_FDCWD, bad_path, O_RDONLY),
-                               GLIBC(::openat(AT_FDCWD, bad_path, O_RDONLY)), "EFAULT"));
+    EXPECT_TRUE(FailsLikeGlibc(SYS(openat, AT_FDCWD, bad_path, O_RDONLY), GLIBC(::openat(AT_FDCWD, bad_path, O_RDONLY)),
+                               "EFAULT"));
     EXPECT_TRUE(FailsLikeGlibc(SYS(close, closed), GLIBC(::close(closed)), "EBADF"));
 }
 
@@ -233,8 +230,7 @@ TYPED_TEST(SysFiles, LseekAgreesWithGlibc) {
     EXPECT_EQ(far.value(), 1L << 32);
 
     EXPECT_TRUE(FailsLikeGlibc(SYS(lseek, file.fd(), 0, 99), GLIBC(::lseek(file.fd(), 0, 99)), "EINVAL"));
-    EXPECT_TRUE(FailsLikeGlibc(SYS(lseek, file.fd(), -1, SEEK_SET),
-                               GLIBC(::lseek(file.fd(), -1, SEEK_SET)), "EINVAL"));
+    EXPECT_TRUE(FailsLikeGlibc(SYS(lseek, file.fd(), -1, SEEK_SET), GLIBC(::lseek(file.fd(), -1, SEEK_SET)), "EINVAL"));
     auto pipe = make_pipe();
     EXPECT_TRUE(FailsLikeGlibc(SYS(lseek, pipe.read_end.get(), 0, SEEK_CUR),
                                GLIBC(::lseek(pipe.read_end.get(), 0, SEEK_CUR)), "ESPIPE"));
@@ -245,7 +241,8 @@ TYPED_TEST(SysFiles, LseekAgreesWithGlibc) {
 TYPED_TEST(SysFiles, StatxAgreesWithGlibc) {
     TempFile file;
     ASSERT_EQ(::write(file.fd(), "twelve bytes", 12), 12);
-    struct statx ours {}, theirs {};
+    struct statx ours {
+    }, theirs{};
     ASSERT_TRUE(Ok(SYS(statx, AT_FDCWD, file.path(), 0, STATX_BASIC_STATS, &ours)));
     ASSERT_EQ(::statx(AT_FDCWD, file.path(), 0, STATX_BASIC_STATS, &theirs), 0);
     EXPECT_EQ(ours.stx_size, 12u);
@@ -270,8 +267,7 @@ TYPED_TEST(SysFiles, StatxAgreesWithGlibc) {
                                GLIBC(::statx(AT_FDCWD, missing, 0, STATX_BASIC_STATS, &theirs)), "ENOENT"));
     auto* bad_out = static_cast<struct statx*>(bad_address());
     EXPECT_TRUE(FailsLikeGlibc(SYS(statx, AT_FDCWD, file.path(), 0, STATX_BASIC_STATS, bad_out),
-                               GLIBC(::statx(AT_FDCWD, file.path(), 0, STATX_BASIC_STATS, bad_out)),
-                               "EFAULT"));
+                               GLIBC(::statx(AT_FDCWD, file.path(), 0, STATX_BASIC_STATS, bad_out)), "EFAULT"));
     const int closed = closed_fd();
     EXPECT_TRUE(FailsLikeGlibc(SYS(statx, closed, "relative", 0, STATX_BASIC_STATS, &ours),
                                GLIBC(::statx(closed, "relative", 0, STATX_BASIC_STATS, &theirs)), "EBADF"));
@@ -354,8 +350,8 @@ TYPED_TEST(SysFiles, Dup3AndFcntlAgreeWithGlibc) {
     EXPECT_TRUE(FailsLikeGlibc(SYS(dup3, pipe.read_end.get(), closed, 0x40000000),
                                GLIBC(::dup3(pipe.read_end.get(), closed, 0x40000000)), "EINVAL"));
     EXPECT_TRUE(FailsLikeGlibc(SYS(fcntl, closed, F_GETFD), GLIBC(::fcntl(closed, F_GETFD)), "EBADF"));
-    EXPECT_TRUE(FailsLikeGlibc(SYS(fcntl, pipe.read_end.get(), 0x7fff),
-                               GLIBC(::fcntl(pipe.read_end.get(), 0x7fff)), "EINVAL"));
+    EXPECT_TRUE(FailsLikeGlibc(SYS(fcntl, pipe.read_end.get(), 0x7fff), GLIBC(::fcntl(pipe.read_end.get(), 0x7fff)),
+                               "EINVAL"));
 }
 
 TYPED_TEST(SysFiles, IoctlFionreadCountsWhatAPipeHolds) {

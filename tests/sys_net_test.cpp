@@ -208,8 +208,7 @@ TYPED_TEST(SysSockets, BindListenAndGetsocknameAgreeWithGlibc) {
     glibc_len = sizeof out;
     uint32_t len = sizeof out;
     EXPECT_TRUE(FailsLikeGlibc(SYS(getsockname, pipe.read_end.get(), as_sockaddr(&out), &len),
-                               GLIBC(::getsockname(pipe.read_end.get(), as_sockaddr(&out), &glibc_len)),
-                               "ENOTSOCK"));
+                               GLIBC(::getsockname(pipe.read_end.get(), as_sockaddr(&out), &glibc_len)), "ENOTSOCK"));
 }
 
 // ---------------------------------------------------------------- connect, accept4, getpeername
@@ -279,8 +278,7 @@ TYPED_TEST(SysSockets, ConnectAccept4AndGetpeernameOverLoopback) {
     EXPECT_TRUE(FailsLikeGlibc(SYS(connect, c.get(), as_sockaddr(&server_address), 4),
                                GLIBC(::connect(d.get(), as_sockaddr(&server_address), 4)), "EINVAL"));
     EXPECT_TRUE(FailsLikeGlibc(SYS(connect, c.get(), as_sockaddr(bad_address()), sizeof server_address),
-                               GLIBC(::connect(d.get(), as_sockaddr(bad_address()), sizeof server_address)),
-                               "EFAULT"));
+                               GLIBC(::connect(d.get(), as_sockaddr(bad_address()), sizeof server_address)), "EFAULT"));
 
     // getpeername: nobody at the other end.
     our_len = sizeof ours;
@@ -399,8 +397,7 @@ TYPED_TEST(SysSockets, SendtoAndRecvfromOverUdpCarryTheSourceAddress) {
     // Nothing queued, no destination, a buffer or address the kernel cannot
     // read, a datagram too large, not a socket, not a descriptor.
     EXPECT_TRUE(FailsLikeGlibc(SYS(recvfrom, a.get(), buf, sizeof buf, MSG_DONTWAIT),
-                               GLIBC(::recvfrom(a.get(), buf, sizeof buf, MSG_DONTWAIT, nullptr, nullptr)),
-                               "EAGAIN"));
+                               GLIBC(::recvfrom(a.get(), buf, sizeof buf, MSG_DONTWAIT, nullptr, nullptr)), "EAGAIN"));
     UniqueFd unbound = glibc_socket(AF_INET, SOCK_DGRAM);
     EXPECT_TRUE(FailsLikeGlibc(SYS(sendto, unbound.get(), "x", 1, 0),
                                GLIBC(::sendto(unbound.get(), "x", 1, 0, nullptr, 0)), "EDESTADDRREQ"));
@@ -411,10 +408,11 @@ TYPED_TEST(SysSockets, SendtoAndRecvfromOverUdpCarryTheSourceAddress) {
                                GLIBC(::sendto(a.get(), "x", 1, 0, as_sockaddr(bad_address()), sizeof b_address)),
                                "EFAULT"));
     std::string huge(70000, 'h');
-    EXPECT_TRUE(FailsLikeGlibc(
-        SYS(sendto, a.get(), huge.data(), huge.size(), 0, as_sockaddr(&b_address), sizeof b_address),
-        GLIBC(::sendto(a.get(), huge.data(), huge.size(), 0, as_sockaddr(&b_address), sizeof b_address)),
-        "EMSGSIZE"));
+    EXPECT_TRUE(FailsLikeGlibc(SYS(sendto, a.get(), huge.data(), huge.size(), 0, as_sockaddr(&b_address),
+                                   sizeof b_address),
+                               GLIBC(::sendto(a.get(), huge.data(), huge.size(), 0, as_sockaddr(&b_address),
+                                              sizeof b_address)),
+                               "EMSGSIZE"));
     auto pipe = make_pipe();
     EXPECT_TRUE(FailsLikeGlibc(SYS(sendto, pipe.write_end.get(), "x", 1, 0),
                                GLIBC(::sendto(pipe.write_end.get(), "x", 1, 0, nullptr, 0)), "ENOTSOCK"));
@@ -563,8 +561,7 @@ TYPED_TEST(SysSockets, UnixDatagramsFromAnAutoboundSocketNameTheirSender) {
                                "ECONNREFUSED"));
     UniqueFd stream = glibc_socket(AF_UNIX, SOCK_STREAM);
     EXPECT_TRUE(FailsLikeGlibc(SYS(connect, stream.get(), as_sockaddr(&path.address), path.length),
-                               GLIBC(::connect(stream.get(), as_sockaddr(&path.address), path.length)),
-                               "EPROTOTYPE"));
+                               GLIBC(::connect(stream.get(), as_sockaddr(&path.address), path.length)), "EPROTOTYPE"));
 }
 
 // ---------------------------------------------------------------- epoll, eventfd
@@ -669,8 +666,7 @@ TYPED_TEST(SysEpoll, EpollCtlModifiesDeletesAndFailsLikeGlibc) {
                                GLIBC(::epoll_ctl(ep.get(), 99, pipe.write_end.get(), &ev)), "EINVAL"));
     auto* bad_event = static_cast<epoll_event*>(bad_address());
     EXPECT_TRUE(FailsLikeGlibc(SYS(epoll_ctl, ep.get(), EPOLL_CTL_ADD, pipe.write_end.get(), bad_event),
-                               GLIBC(::epoll_ctl(ep.get(), EPOLL_CTL_ADD, pipe.write_end.get(), bad_event)),
-                               "EFAULT"));
+                               GLIBC(::epoll_ctl(ep.get(), EPOLL_CTL_ADD, pipe.write_end.get(), bad_event)), "EFAULT"));
     const int closed = closed_fd();
     EXPECT_TRUE(FailsLikeGlibc(SYS(epoll_ctl, ep.get(), EPOLL_CTL_ADD, closed, &ev),
                                GLIBC(::epoll_ctl(ep.get(), EPOLL_CTL_ADD, closed, &ev)), "EBADF"));
@@ -694,8 +690,8 @@ TYPED_TEST(SysEpoll, EpollPwaitTimesOutAndFailsLikeGlibc) {
     EXPECT_EQ(later.value(), 0);
     EXPECT_EQ(::epoll_pwait(ep.get(), out, 2, 1, nullptr), 0);
 
-    EXPECT_TRUE(FailsLikeGlibc(SYS(epoll_pwait, ep.get(), out, 0, 0), GLIBC(::epoll_pwait(ep.get(), out, 0, 0, nullptr)),
-                               "EINVAL"));
+    EXPECT_TRUE(FailsLikeGlibc(SYS(epoll_pwait, ep.get(), out, 0, 0),
+                               GLIBC(::epoll_pwait(ep.get(), out, 0, 0, nullptr)), "EINVAL"));
     EXPECT_TRUE(FailsLikeGlibc(SYS(epoll_pwait, pipe.read_end.get(), out, 2, 0),
                                GLIBC(::epoll_pwait(pipe.read_end.get(), out, 2, 0, nullptr)), "EINVAL"));
     const int closed = closed_fd();
@@ -916,8 +912,7 @@ public:
     bool reap(io_uring_cqe* out) {
         auto* head = static_cast<uint32_t*>(at(cq_, params_.cq_off.head));
         const uint32_t h = *head;
-        if (h == __atomic_load_n(static_cast<uint32_t*>(at(cq_, params_.cq_off.tail)), __ATOMIC_ACQUIRE))
-            return false;
+        if (h == __atomic_load_n(static_cast<uint32_t*>(at(cq_, params_.cq_off.tail)), __ATOMIC_ACQUIRE)) return false;
         const uint32_t mask = word(cq_, params_.cq_off.ring_mask);
         *out = static_cast<io_uring_cqe*>(at(cq_, params_.cq_off.cqes))[h & mask];
         __atomic_store_n(head, h + 1, __ATOMIC_RELEASE);
@@ -1050,7 +1045,8 @@ TYPED_TEST(SysIoUring, EnterSubmitsANopThroughTheMappedRings) {
                                    GLIBC(::syscall(__NR_io_uring_enter, ring.fd(), 0, 1, wait_flags, &arg, sizeof arg)),
                                    "ETIME"));
         EXPECT_TRUE(FailsLikeGlibc(SYS(io_uring_enter, ring.fd(), 0u, 1u, wait_flags, &arg, sizeof arg + 1),
-                                   GLIBC(::syscall(__NR_io_uring_enter, ring.fd(), 0, 1, wait_flags, &arg, sizeof arg + 1)),
+                                   GLIBC(::syscall(__NR_io_uring_enter, ring.fd(), 0, 1, wait_flags, &arg,
+                                                   sizeof arg + 1)),
                                    "EINVAL"));
         EXPECT_TRUE(FailsLikeGlibc(SYS(io_uring_enter, ring.fd(), 0u, 0u, 0x80000000u),
                                    GLIBC(::syscall(__NR_io_uring_enter, ring.fd(), 0, 0, 0x80000000u, nullptr, 0)),
@@ -1068,12 +1064,13 @@ TYPED_TEST(SysIoUring, RegisterProbesTheSameOpcodesAsGlibcsSyscall) {
         std::string ours(probe_size, '\0'), theirs(probe_size, '\0');
         auto* our_probe = reinterpret_cast<io_uring_probe*>(ours.data());
         auto* their_probe = reinterpret_cast<io_uring_probe*>(theirs.data());
-        EXPECT_TRUE(FailsLikeGlibc(
-            SYS(io_uring_register, pipe.read_end.get(), IORING_REGISTER_PROBE, our_probe, kOps),
-            GLIBC(::syscall(__NR_io_uring_register, pipe.read_end.get(), IORING_REGISTER_PROBE, their_probe, kOps)),
-            unless_missing(support, "EOPNOTSUPP")));
+        EXPECT_TRUE(FailsLikeGlibc(SYS(io_uring_register, pipe.read_end.get(), IORING_REGISTER_PROBE, our_probe, kOps),
+                                   GLIBC(::syscall(__NR_io_uring_register, pipe.read_end.get(), IORING_REGISTER_PROBE,
+                                                   their_probe, kOps)),
+                                   unless_missing(support, "EOPNOTSUPP")));
         EXPECT_TRUE(FailsLikeGlibc(SYS(io_uring_register, closed, IORING_REGISTER_PROBE, our_probe, kOps),
-                                   GLIBC(::syscall(__NR_io_uring_register, closed, IORING_REGISTER_PROBE, their_probe, kOps)),
+                                   GLIBC(::syscall(__NR_io_uring_register, closed, IORING_REGISTER_PROBE, their_probe,
+                                                   kOps)),
                                    unless_missing(support, "EBADF")));
         if (!support.works) return;
 
@@ -1090,14 +1087,16 @@ TYPED_TEST(SysIoUring, RegisterProbesTheSameOpcodesAsGlibcsSyscall) {
         EXPECT_TRUE(our_probe->ops[IORING_OP_NOP].flags & IO_URING_OP_SUPPORTED);
 
         // A probe buffer must come zeroed; an unknown opcode; unreadable memory.
-        EXPECT_TRUE(FailsLikeGlibc(
-            SYS(io_uring_register, ring.get(), IORING_REGISTER_PROBE, our_probe, kOps),
-            GLIBC(::syscall(__NR_io_uring_register, ring.get(), IORING_REGISTER_PROBE, their_probe, kOps)), "EINVAL"));
+        EXPECT_TRUE(FailsLikeGlibc(SYS(io_uring_register, ring.get(), IORING_REGISTER_PROBE, our_probe, kOps),
+                                   GLIBC(::syscall(__NR_io_uring_register, ring.get(), IORING_REGISTER_PROBE,
+                                                   their_probe, kOps)),
+                                   "EINVAL"));
         EXPECT_TRUE(FailsLikeGlibc(SYS(io_uring_register, ring.get(), 9999u, nullptr, 0u),
                                    GLIBC(::syscall(__NR_io_uring_register, ring.get(), 9999, nullptr, 0)), "EINVAL"));
-        EXPECT_TRUE(FailsLikeGlibc(
-            SYS(io_uring_register, ring.get(), IORING_REGISTER_PROBE, bad_address(), kOps),
-            GLIBC(::syscall(__NR_io_uring_register, ring.get(), IORING_REGISTER_PROBE, bad_address(), kOps)), "EFAULT"));
+        EXPECT_TRUE(FailsLikeGlibc(SYS(io_uring_register, ring.get(), IORING_REGISTER_PROBE, bad_address(), kOps),
+                                   GLIBC(::syscall(__NR_io_uring_register, ring.get(), IORING_REGISTER_PROBE,
+                                                   bad_address(), kOps)),
+                                   "EFAULT"));
     });
 }
 

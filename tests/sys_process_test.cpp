@@ -132,8 +132,7 @@ TYPED_TEST(SysMemory, MemoryCallsFailLikeGlibc) {
                                GLIBC(::mmap(nullptr, page, PROT_READ, MAP_PRIVATE, closed, 0)), "EBADF"));
     auto pipe = make_pipe();
     EXPECT_TRUE(FailsLikeGlibc(SYS(mmap, nullptr, page, PROT_READ, MAP_PRIVATE, pipe.read_end.get(), 0),
-                               GLIBC(::mmap(nullptr, page, PROT_READ, MAP_PRIVATE, pipe.read_end.get(), 0)),
-                               "ENODEV"));
+                               GLIBC(::mmap(nullptr, page, PROT_READ, MAP_PRIVATE, pipe.read_end.get(), 0)), "ENODEV"));
     // A file offset that is not a multiple of the page size.
     TempFile file;
     EXPECT_TRUE(FailsLikeGlibc(SYS(mmap, nullptr, page, PROT_READ, MAP_SHARED, file.fd(), 1),
@@ -143,8 +142,8 @@ TYPED_TEST(SysMemory, MemoryCallsFailLikeGlibc) {
     ASSERT_NE(p, MAP_FAILED);
     char* unaligned = static_cast<char*>(p) + 1;
     EXPECT_TRUE(FailsLikeGlibc(SYS(munmap, unaligned, page), GLIBC(::munmap(unaligned, page)), "EINVAL"));
-    EXPECT_TRUE(FailsLikeGlibc(SYS(mprotect, unaligned, page, PROT_READ),
-                               GLIBC(::mprotect(unaligned, page, PROT_READ)), "EINVAL"));
+    EXPECT_TRUE(FailsLikeGlibc(SYS(mprotect, unaligned, page, PROT_READ), GLIBC(::mprotect(unaligned, page, PROT_READ)),
+                               "EINVAL"));
     // qemu-user answers madvise itself (0 for any advice): the kernel's
     // EINVAL for an unknown advice is native only.
     if (!rawrt::test::under_qemu()) {
@@ -152,8 +151,7 @@ TYPED_TEST(SysMemory, MemoryCallsFailLikeGlibc) {
     }
     ::munmap(p, page);
     // p is unmapped now: mprotect there finds nothing.
-    EXPECT_TRUE(FailsLikeGlibc(SYS(mprotect, p, page, PROT_READ), GLIBC(::mprotect(p, page, PROT_READ)),
-                               "ENOMEM"));
+    EXPECT_TRUE(FailsLikeGlibc(SYS(mprotect, p, page, PROT_READ), GLIBC(::mprotect(p, page, PROT_READ)), "ENOMEM"));
 }
 
 // ---------------------------------------------------------------- futex, ids, kill
@@ -215,8 +213,8 @@ TYPED_TEST(SysThreads, TgkillAndKillWithSignalZeroProbeWithoutSending) {
     EXPECT_TRUE(FailsLikeGlibc(SYS(kill, absent, 0), GLIBC(::kill(absent, 0)), "ESRCH"));
     EXPECT_TRUE(FailsLikeGlibc(SYS(tgkill, ::getpid(), -1, 0), GLIBC(::tgkill(::getpid(), -1, 0)), "EINVAL"));
     EXPECT_TRUE(FailsLikeGlibc(SYS(kill, ::getpid(), 999), GLIBC(::kill(::getpid(), 999)), "EINVAL"));
-    EXPECT_TRUE(FailsLikeGlibc(SYS(tgkill, ::getpid(), ::gettid(), 999),
-                               GLIBC(::tgkill(::getpid(), ::gettid(), 999)), "EINVAL"));
+    EXPECT_TRUE(FailsLikeGlibc(SYS(tgkill, ::getpid(), ::gettid(), 999), GLIBC(::tgkill(::getpid(), ::gettid(), 999)),
+                               "EINVAL"));
 }
 
 TYPED_TEST(SysThreads, SchedYieldAndGetaffinityAgreeWithGlibc) {
@@ -438,16 +436,13 @@ TYPED_TEST(SysSignals, SigaltstackIsWhereAnOnstackHandlerRuns) {
     // Too small, unknown flags, unreadable: as glibc (a plain syscall wrapper).
     const sys::SignalStack tiny{stack, 0, 1024};
     const stack_t glibc_tiny{stack, 0, 1024};
-    EXPECT_TRUE(FailsLikeGlibc(SYS(sigaltstack, &tiny, nullptr), GLIBC(::sigaltstack(&glibc_tiny, nullptr)),
-                               "ENOMEM"));
+    EXPECT_TRUE(FailsLikeGlibc(SYS(sigaltstack, &tiny, nullptr), GLIBC(::sigaltstack(&glibc_tiny, nullptr)), "ENOMEM"));
     const sys::SignalStack odd{stack, 0x1234, size};
     const stack_t glibc_odd{stack, 0x1234, size};
-    EXPECT_TRUE(FailsLikeGlibc(SYS(sigaltstack, &odd, nullptr), GLIBC(::sigaltstack(&glibc_odd, nullptr)),
-                               "EINVAL"));
+    EXPECT_TRUE(FailsLikeGlibc(SYS(sigaltstack, &odd, nullptr), GLIBC(::sigaltstack(&glibc_odd, nullptr)), "EINVAL"));
     auto* bad_ss = static_cast<const sys::SignalStack*>(bad_address());
     EXPECT_TRUE(FailsLikeGlibc(SYS(sigaltstack, bad_ss, nullptr),
-                               GLIBC(::sigaltstack(static_cast<const stack_t*>(bad_address()), nullptr)),
-                               "EFAULT"));
+                               GLIBC(::sigaltstack(static_cast<const stack_t*>(bad_address()), nullptr)), "EFAULT"));
 
     ASSERT_TRUE(Ok(SYS(sigaltstack, &old, nullptr)));
     ASSERT_EQ(::sigaltstack(nullptr, &glibc_now), 0);
@@ -469,8 +464,7 @@ TYPED_TEST(SysTime, NanosleepAgreesWithGlibc) {
     EXPECT_TRUE(FailsLikeGlibc(SYS(nanosleep, &too_many_ns, nullptr), GLIBC(::nanosleep(&too_many_ns, nullptr)),
                                "EINVAL"));
     const timespec negative{-1, 0};
-    EXPECT_TRUE(FailsLikeGlibc(SYS(nanosleep, &negative, nullptr), GLIBC(::nanosleep(&negative, nullptr)),
-                               "EINVAL"));
+    EXPECT_TRUE(FailsLikeGlibc(SYS(nanosleep, &negative, nullptr), GLIBC(::nanosleep(&negative, nullptr)), "EINVAL"));
     // qemu-user 7.2 reports a faulting nanosleep request as EINVAL (glibc goes
     // through clock_nanosleep, which it maps to EFAULT): native only.
     auto* bad_ts = static_cast<const timespec*>(bad_address());
@@ -535,8 +529,7 @@ TYPED_TEST(SysTime, GetrandomFillsTheBufferLikeGlibc) {
     ASSERT_TRUE(Ok(nonblocking));
     EXPECT_EQ(nonblocking.value(), 16u);
 
-    EXPECT_TRUE(FailsLikeGlibc(SYS(getrandom, ours, 16, 0x8000u), GLIBC(::getrandom(theirs, 16, 0x8000)),
-                               "EINVAL"));
+    EXPECT_TRUE(FailsLikeGlibc(SYS(getrandom, ours, 16, 0x8000u), GLIBC(::getrandom(theirs, 16, 0x8000)), "EINVAL"));
     EXPECT_TRUE(FailsLikeGlibc(SYS(getrandom, bad_address(), 16, 0u), GLIBC(::getrandom(bad_address(), 16, 0)),
                                "EFAULT"));
 }
@@ -604,10 +597,8 @@ int exec_and_wait(const char* path, char* const argv[], char* const envp[]) {
     const pid_t pid = ::fork();
     if (pid == 0) {
         // Only raw rawrt code between fork and exec.
-        if constexpr (Flavour::kRaw)
-            (void)sys::raw::execve(path, argv, envp);
-        else
-            (void)sys::execve(path, argv, envp);
+        if constexpr (Flavour::kRaw) (void)sys::raw::execve(path, argv, envp);
+        else (void)sys::execve(path, argv, envp);
         sys::exit_group(127);
     }
     EXPECT_GT(pid, 0);
@@ -638,8 +629,8 @@ TYPED_TEST(SysProcess, ExecveFailsLikeGlibcAndReturns) {
     char* argv[] = {const_cast<char*>("x"), nullptr};
     EXPECT_TRUE(FailsLikeGlibc(SYS(execve, "/nonexistent-rawrt/program", argv, environ),
                                GLIBC(::execve("/nonexistent-rawrt/program", argv, environ)), "ENOENT"));
-    EXPECT_TRUE(FailsLikeGlibc(SYS(execve, "/bin/true/x", argv, environ),
-                               GLIBC(::execve("/bin/true/x", argv, environ)), "ENOTDIR"));
+    EXPECT_TRUE(FailsLikeGlibc(SYS(execve, "/bin/true/x", argv, environ), GLIBC(::execve("/bin/true/x", argv, environ)),
+                               "ENOTDIR"));
     TempFile not_executable;  // mode 0600: no x bit for anyone, root included
     EXPECT_TRUE(FailsLikeGlibc(SYS(execve, not_executable.path(), argv, environ),
                                GLIBC(::execve(not_executable.path(), argv, environ)), "EACCES"));
@@ -674,8 +665,8 @@ TYPED_TEST(SysProcess, Wait4WithWnohangAndItsErrorsAgreeWithGlibc) {
     EXPECT_TRUE(FailsLikeGlibc(SYS(wait4, pid, &status, 0), GLIBC(::wait4(pid, &status, 0, nullptr)), "ECHILD"));
     EXPECT_TRUE(FailsLikeGlibc(SYS(wait4, ::getpid(), &status, 0), GLIBC(::wait4(::getpid(), &status, 0, nullptr)),
                                "ECHILD"));
-    EXPECT_TRUE(FailsLikeGlibc(SYS(wait4, -1, &status, 0x00100000),
-                               GLIBC(::wait4(-1, &status, 0x00100000, nullptr)), "EINVAL"));
+    EXPECT_TRUE(FailsLikeGlibc(SYS(wait4, -1, &status, 0x00100000), GLIBC(::wait4(-1, &status, 0x00100000, nullptr)),
+                               "EINVAL"));
 }
 
 // ---------------------------------------------------------------- exit, exit_group, clone
@@ -817,8 +808,7 @@ TEST(SysClone, InvalidFlagsFailLikeGlibc) {
                                "EINVAL"));
     const unsigned long no_vm = CLONE_SIGHAND | SIGCHLD;
     EXPECT_TRUE(FailsLikeGlibc(sys::raw::clone(no_vm, stack.top(), &tid_word, nullptr, &fork_like_child, nullptr),
-                               GLIBC(::syscall(SYS_clone, no_vm, stack.top(), nullptr, nullptr, nullptr)),
-                               "EINVAL"));
+                               GLIBC(::syscall(SYS_clone, no_vm, stack.top(), nullptr, nullptr, nullptr)), "EINVAL"));
 }
 
 // ---------------------------------------------------------------- the two flavours and the hooks
@@ -853,16 +843,16 @@ TEST(SysFlavours, BlockingWrappersCallTheHooksOnceAndRawWrappersNever) {
         long (*blocking)(int, void*, uint32_t*, timespec*);
         long (*raw)(int, void*, uint32_t*, timespec*);
     };
-#define RAWRT_CASE(name, ...)                                                                          \
-    Case {                                                                                             \
-        #name, [](int closed, void* buf, uint32_t* word, timespec* ts) {                               \
+#define RAWRT_CASE(name, ...)                                                                    \
+    Case {                                                                                       \
+#name, [](int closed, void* buf, uint32_t* word, timespec* ts) {                               \
             (void)closed, (void)buf, (void)word, (void)ts;                                             \
             return sys::name(__VA_ARGS__).raw();                                                       \
         },                                                                                             \
             [](int closed, void* buf, uint32_t* word, timespec* ts) {                                  \
                 (void)closed, (void)buf, (void)word, (void)ts;                                         \
                 return sys::raw::name(__VA_ARGS__).raw();                                              \
-            }                                                                                          \
+            } \
     }
     const Case cases[] = {
         RAWRT_CASE(read, closed, buf, 1),

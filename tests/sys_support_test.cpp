@@ -236,8 +236,8 @@ std::string glibc_hex(unsigned long long v) {
 }
 
 TEST(SysPrint, HexAndPointersMatchPrintf) {
-    for (uint64_t v : {0ull, 1ull, 0xfull, 0x10ull, 0xdeadbeefull, 0x8000000000000000ull, ~0ull,
-                       0x0123456789abcdefull, 0x100000000ull}) {
+    for (uint64_t v : {0ull, 1ull, 0xfull, 0x10ull, 0xdeadbeefull, 0x8000000000000000ull, ~0ull, 0x0123456789abcdefull,
+                       0x100000000ull}) {
         EXPECT_EQ(printed(sys::Hex{v}), glibc_hex(v));
     }
     int object = 0;
@@ -482,8 +482,8 @@ private:
 TEST(SysProcessInfo, ArgvEnvpAndGetenvReadWhatWasSet) {
     SavedProcessArgs saved;
     char* argv[] = {const_cast<char*>("prog"), const_cast<char*>("--flag"), nullptr};
-    char* envp[] = {const_cast<char*>("RAWRT_AB=long"), const_cast<char*>("RAWRT_A=short"),
-                    const_cast<char*>("EMPTY="), const_cast<char*>("RAWRT_A=second"), nullptr};
+    char* envp[] = {const_cast<char*>("RAWRT_AB=long"), const_cast<char*>("RAWRT_A=short"), const_cast<char*>("EMPTY="),
+                    const_cast<char*>("RAWRT_A=second"), nullptr};
     sys::set_process_args(2, argv, envp);
     EXPECT_EQ(sys::argc(), 2);
     EXPECT_EQ(sys::argv(), argv);
@@ -525,10 +525,10 @@ TEST(SysProcessInfo, GetenvFindsWhatGlibcFindsInTheRealEnvironment) {
 TEST(SysProcessInfo, AuxvFromProcSelfAuxvMatchesGetauxval) {
     // A hosted program's auxv comes from /proc/self/auxv, read on first use
     // (qemu-user answers that file with the guest's own vector).
-    const unsigned long types[] = {AT_PAGESZ, AT_HWCAP,  AT_HWCAP2, AT_CLKTCK, AT_PHDR,   AT_PHENT,
-                                   AT_PHNUM,  AT_ENTRY,  AT_BASE,   AT_UID,    AT_EUID,   AT_GID,
-                                   AT_EGID,   AT_SECURE, AT_RANDOM, AT_EXECFN, AT_PLATFORM, AT_SYSINFO_EHDR,
-                                   AT_MINSIGSTKSZ};
+    const unsigned long types[] = {AT_PAGESZ, AT_HWCAP,    AT_HWCAP2,       AT_CLKTCK,     AT_PHDR,
+                                   AT_PHENT,  AT_PHNUM,    AT_ENTRY,        AT_BASE,       AT_UID,
+                                   AT_EUID,   AT_GID,      AT_EGID,         AT_SECURE,     AT_RANDOM,
+                                   AT_EXECFN, AT_PLATFORM, AT_SYSINFO_EHDR, AT_MINSIGSTKSZ};
     // The test's own reading of the file, pair by pair.
     std::ifstream file("/proc/self/auxv", std::ios::binary);
     std::vector<unsigned long> pairs;
@@ -612,9 +612,9 @@ struct alignas(16) CloneStack {
 // What a clone thread saw of its own thread pointer (plain memory: the
 // thread runs no libc code, its thread pointer is not glibc's).
 struct TlsReport {
-    sys::ThreadControlBlock* tcb;    // installed by CLONE_SETTLS
-    sys::ThreadControlBlock* other;  // installed by the thread itself
-    sys::ThreadControlBlock* forged; // self-pointing, wrong tag
+    sys::ThreadControlBlock* tcb;     // installed by CLONE_SETTLS
+    sys::ThreadControlBlock* other;   // installed by the thread itself
+    sys::ThreadControlBlock* forged;  // self-pointing, wrong tag
     uintptr_t tp_inline = 0, tp_call = 0;
     sys::ThreadControlBlock* runtime_tcb = nullptr;
     uintptr_t canary_slot = 0;
@@ -669,8 +669,8 @@ TEST(SysThreadPointer, ACloneThreadWithSettlsRunsOnItsRuntimeTcb) {
 
     auto stack = std::make_unique<CloneStack>();
     int tid_word = 0;
-    const unsigned long flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
-                                CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID;
+    const unsigned long flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM |
+                                CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID;
     auto tid = sys::clone(flags, stack->top(), &tid_word, &tcb, &tls_thread, &report);
     ASSERT_TRUE(rawrt::test::Ok(tid));
     join_cleared_tid(&tid_word);
@@ -695,10 +695,11 @@ struct Stub {
     uintptr_t entry, insn, after;
 };
 const Stub kStubs[] = {
-#define RAWRT_STUB(n)                                                                  \
-    {n, reinterpret_cast<uintptr_t>(&rawrt_syscall##n),                                \
-     reinterpret_cast<uintptr_t>(rawrt_syscall##n##_insn),                             \
-     reinterpret_cast<uintptr_t>(rawrt_syscall##n##_return)}
+#define RAWRT_STUB(n)                                                                                            \
+    {                                                                                                            \
+        n, reinterpret_cast<uintptr_t>(&rawrt_syscall##n), reinterpret_cast<uintptr_t>(rawrt_syscall##n##_insn), \
+            reinterpret_cast<uintptr_t>(rawrt_syscall##n##_return)                                               \
+    }
     RAWRT_STUB(0), RAWRT_STUB(1), RAWRT_STUB(2), RAWRT_STUB(3), RAWRT_STUB(4), RAWRT_STUB(5), RAWRT_STUB(6),
 #undef RAWRT_STUB
 };

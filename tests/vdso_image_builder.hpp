@@ -49,18 +49,16 @@ struct ImageSpec {
     uint32_t gnu_bloom_words = 1;
     uint64_t load_vaddr = 0xffffffffff700000ull;  // where x86_64 once put its vsyscall page
     uint64_t phoff = sizeof(Elf64_Ehdr);          // an odd value makes the headers unaligned
-    std::vector<VersionSpec> versions = {{"linux-vdso.so.1", 1, vdso::kVerFlgBase},
-                                         {"LINUX_2.6", 2}};
+    std::vector<VersionSpec> versions = {{"linux-vdso.so.1", 1, vdso::kVerFlgBase}, {"LINUX_2.6", 2}};
     std::vector<SymbolSpec> symbols;
 };
 
 struct BuiltImage {
     std::vector<unsigned char> bytes;
     // File offsets of the pieces.
-    uint64_t phdrs = 0, dynsym = 0, dynstr = 0, versym = 0, verdef = 0, hash = 0, gnu_hash = 0,
-             dynamic = 0, text = 0;
+    uint64_t phdrs = 0, dynsym = 0, dynstr = 0, versym = 0, verdef = 0, hash = 0, gnu_hash = 0, dynamic = 0, text = 0;
     uint32_t gnu_symoffset = 1;
-    std::vector<std::string> order;            // symbol names by symbol index (0 is the null symbol)
+    std::vector<std::string> order;           // symbol names by symbol index (0 is the null symbol)
     std::map<std::string, uint64_t> code_at;  // file offset of each symbol's code
 
     size_t size() const { return bytes.size(); }
@@ -95,9 +93,7 @@ struct BuiltImage {
     }
 };
 
-inline uint64_t align_up(uint64_t value, uint64_t alignment) {
-    return (value + alignment - 1) / alignment * alignment;
-}
+inline uint64_t align_up(uint64_t value, uint64_t alignment) { return (value + alignment - 1) / alignment * alignment; }
 
 inline BuiltImage build_image(const ImageSpec& spec) {
     BuiltImage out;
@@ -151,8 +147,8 @@ inline BuiltImage build_image(const ImageSpec& spec) {
         out.gnu_hash = at = align_up(at, 8);
         at += 16 + spec.gnu_bloom_words * 8ull + spec.gnu_nbucket * 4ull + (nsyms - 1) * 4ull;
     }
-    const unsigned ndyn = 5 + (sysv ? 1 : 0) + (gnu ? 1 : 0) + (spec.with_versym ? 1 : 0) +
-                          (spec.with_verdef ? 2 : 0) + 1;
+    const unsigned ndyn = 5 + (sysv ? 1 : 0) + (gnu ? 1 : 0) + (spec.with_versym ? 1 : 0) + (spec.with_verdef ? 2 : 0) +
+                          1;
     out.dynamic = at = align_up(at, 8);
     at += ndyn * sizeof(Elf64_Dyn);
     out.text = at = align_up(at, 16);
@@ -253,8 +249,7 @@ inline BuiltImage build_image(const ImageSpec& spec) {
             uint32_t hash = vdso::gnu_hash(symbols[i - 1].name.c_str());
             uint32_t b = hash % spec.gnu_nbucket;
             if (out.get<uint32_t>(bucket_at + b * 4ull) == 0) out.put<uint32_t>(bucket_at + b * 4ull, i);
-            bool last = i + 1 == nsyms ||
-                        vdso::gnu_hash(symbols[i].name.c_str()) % spec.gnu_nbucket != b;
+            bool last = i + 1 == nsyms || vdso::gnu_hash(symbols[i].name.c_str()) % spec.gnu_nbucket != b;
             out.put<uint32_t>(chain_at + (i - symoffset) * 4ull, (hash & ~1u) | (last ? 1u : 0u));
         }
     }
@@ -289,11 +284,14 @@ inline ImageSpec vdso_like_spec(Elf64_Half machine = vdso::kNativeMachine) {
     spec.machine = machine;
     if (machine == EM_AARCH64) {
         spec.versions = {{"linux-vdso.so.1", 1, vdso::kVerFlgBase}, {"LINUX_2.6.39", 2}};
-        spec.symbols = {{"__kernel_clock_gettime"}, {"__kernel_gettimeofday"},
-                        {"__kernel_clock_getres"}, {"__kernel_rt_sigreturn"}};
+        spec.symbols = {{"__kernel_clock_gettime"},
+                        {"__kernel_gettimeofday"},
+                        {"__kernel_clock_getres"},
+                        {"__kernel_rt_sigreturn"}};
     } else {
-        spec.symbols = {{"__vdso_clock_gettime"}, {"__vdso_gettimeofday"}, {"__vdso_clock_getres"},
-                        {"__vdso_time"},          {"__vdso_getcpu"},       {"clock_gettime", STT_FUNC, STB_WEAK},
+        spec.symbols = {{"__vdso_clock_gettime"},    {"__vdso_gettimeofday"},
+                        {"__vdso_clock_getres"},     {"__vdso_time"},
+                        {"__vdso_getcpu"},           {"clock_gettime", STT_FUNC, STB_WEAK},
                         {"time", STT_FUNC, STB_WEAK}};
     }
     // The kernel's linker script also exports each version's name as an

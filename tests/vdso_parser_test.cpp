@@ -197,8 +197,7 @@ TEST_P(VdsoParser, WrongVersionIsNotFound) {
     EXPECT_EQ(p.find("__vdso_other", native_version()), nullptr);
     EXPECT_EQ(p.find("__vdso_other", "LINUX_OTHER"), p.base + image.code_at.at("__vdso_other"));
     EXPECT_EQ(p.find("__vdso_other", nullptr), p.base + image.code_at.at("__vdso_other"));
-    EXPECT_EQ(p.find("__vdso_hidden_version", native_version()),
-              p.base + image.code_at.at("__vdso_hidden_version"));
+    EXPECT_EQ(p.find("__vdso_hidden_version", native_version()), p.base + image.code_at.at("__vdso_hidden_version"));
 
     // The base entry names the file, not a version (VER_FLG_BASE).
     EXPECT_EQ(p.version_index("linux-vdso.so.1"), -1);
@@ -255,11 +254,11 @@ TEST_P(VdsoParser, WithoutVersionInformationAnyVersionMatches) {
 TEST_P(VdsoParser, IgnoresWhatGoIgnores) {
     ImageSpec s = spec();
     s.symbols = {
-        {"f_local", STT_FUNC, STB_LOCAL},     // what a hidden definition becomes
+        {"f_local", STT_FUNC, STB_LOCAL},  // what a hidden definition becomes
         {"f_undef", STT_FUNC, STB_GLOBAL, SHN_UNDEF},
         {"f_object", STT_OBJECT, STB_GLOBAL},
         {"f_tls", STT_TLS, STB_GLOBAL},
-        {"f_gnu_unique", STT_FUNC, 10},       // STB_GNU_UNIQUE
+        {"f_gnu_unique", STT_FUNC, 10},  // STB_GNU_UNIQUE
         {"f_notype", STT_NOTYPE, STB_GLOBAL},
         {"f_weak", STT_FUNC, STB_WEAK},
         // The same name twice: the walk must pass the local one and reach the other.
@@ -348,8 +347,8 @@ TEST_P(VdsoParser, EverySingleByteDamage) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Hashes, VdsoParser,
-                         testing::Values(HashStyle::gnu, HashStyle::sysv, HashStyle::both), hash_name);
+INSTANTIATE_TEST_SUITE_P(Hashes, VdsoParser, testing::Values(HashStyle::gnu, HashStyle::sysv, HashStyle::both),
+                         hash_name);
 
 // --- both tables: GNU's is the one read, as in Go
 
@@ -381,10 +380,10 @@ TEST(VdsoParserMalformed, TablePointersOutOfRange) {
     BuiltImage image = build_image(s);
     const uint64_t vaddr = s.load_vaddr;
     const std::string clock = callable(s)[0];
-    for (int64_t tag : {int64_t{DT_STRTAB}, int64_t{DT_SYMTAB}, int64_t{DT_HASH}, vdso::kDtGnuHash,
-                        int64_t{DT_VERSYM}, int64_t{DT_VERDEF}}) {
-        for (uint64_t bad : {vaddr + image.size(), vaddr + image.size() + 1, vaddr - 1, uint64_t{0},
-                             ~uint64_t{0}, vaddr + (uint64_t{1} << 63)}) {
+    for (int64_t tag : {int64_t{DT_STRTAB}, int64_t{DT_SYMTAB}, int64_t{DT_HASH}, vdso::kDtGnuHash, int64_t{DT_VERSYM},
+                        int64_t{DT_VERDEF}}) {
+        for (uint64_t bad : {vaddr + image.size(), vaddr + image.size() + 1, vaddr - 1, uint64_t{0}, ~uint64_t{0},
+                             vaddr + (uint64_t{1} << 63)}) {
             BuiltImage broken = image;
             broken.set_dyn(tag, bad);
             Parsed p(broken.bytes);
@@ -559,9 +558,8 @@ TEST(VdsoParserMalformed, VersionTablesOutOfRange) {
         {"vd_aux past the end", with_verdef(1, [](vdso::Verdef& d) { d.vd_aux = 0xfffffff0; })},
         {"vd_next past the end", with_verdef(0, [](vdso::Verdef& d) { d.vd_next = 0xfffffff0; })},
         {"vd_next short", with_verdef(0, [](vdso::Verdef& d) { d.vd_next = 4; })},
-        {"vd_next into the last bytes", with_verdef(0, [&](vdso::Verdef& d) {
-             d.vd_next = static_cast<uint32_t>(image.size() - image.verdef - 10);
-         })},
+        {"vd_next into the last bytes",
+         with_verdef(0, [&](vdso::Verdef& d) { d.vd_next = static_cast<uint32_t>(image.size() - image.verdef - 10); })},
     };
     for (Case& c : cases) {
         Parsed p(c.image.bytes);
@@ -664,9 +662,9 @@ TEST(VdsoParserMalformed, EndlessChains) {
     BuiltImage sysv = build_image(s);
     const uint64_t links = sysv.hash + 8 + 4 * s.sysv_nbucket;
     const uint32_t nsyms = static_cast<uint32_t>(s.symbols.size() + 1);
-    for (auto link : {+[](uint32_t i, uint32_t) { return i; },                  // each to itself
+    for (auto link : {+[](uint32_t i, uint32_t) { return i; },                        // each to itself
                       +[](uint32_t i, uint32_t n) { return i + 1 < n ? i + 1 : 1; },  // a ring
-                      +[](uint32_t, uint32_t) { return 1u; }}) {                 // all to the first
+                      +[](uint32_t, uint32_t) { return 1u; }}) {                      // all to the first
         BuiltImage b = sysv;
         for (uint32_t i = 1; i < nsyms; ++i) b.put<uint32_t>(links + 4 * i, link(i, nsyms));
         Parsed p(b.bytes);
@@ -826,7 +824,8 @@ TEST(VdsoParserRealImage, DamagedCopies) {
         for (unsigned char value : {0x00, 0xff}) {
             std::vector<unsigned char> broken = bytes;
             broken[at] = value;
-            vdso::fuzz::Outcome outcome = vdso::fuzz::exercise(copy.at_end(broken.data(), broken.size()), broken.size());
+            vdso::fuzz::Outcome outcome = vdso::fuzz::exercise(copy.at_end(broken.data(), broken.size()),
+                                                               broken.size());
             ASSERT_EQ(outcome.escaped, 0u) << at;
         }
     }

@@ -303,9 +303,9 @@ TEST(VdsoResolver, GettimeofdayAgreesWithGlibc) {
 }
 
 TEST(VdsoResolver, ClockGetresMatchesTheSyscall) {
-    const clockid_t clocks[] = {CLOCK_REALTIME,         CLOCK_MONOTONIC,       CLOCK_PROCESS_CPUTIME_ID,
-                                CLOCK_THREAD_CPUTIME_ID, CLOCK_MONOTONIC_RAW,   CLOCK_REALTIME_COARSE,
-                                CLOCK_MONOTONIC_COARSE,  CLOCK_BOOTTIME,        CLOCK_TAI};
+    const clockid_t clocks[] = {CLOCK_REALTIME,          CLOCK_MONOTONIC,     CLOCK_PROCESS_CPUTIME_ID,
+                                CLOCK_THREAD_CPUTIME_ID, CLOCK_MONOTONIC_RAW, CLOCK_REALTIME_COARSE,
+                                CLOCK_MONOTONIC_COARSE,  CLOCK_BOOTTIME,      CLOCK_TAI};
     both_routes([&](bool) {
         for (clockid_t clock : clocks) {
             timespec ours{-1, -1}, kernel{-2, -2}, glibc{-3, -3};
@@ -477,8 +477,7 @@ TEST(VdsoResolver, ConcurrentFirstCallsAgree) {
         ChildResult child = run_command(std::string(kFirstCallChild) + "=1 " + runner + " " + self +
                                         " --gtest_filter=VdsoResolver.ConcurrentFirstCallsAgree");
         EXPECT_EQ(child.exit_status, 0) << child.output;
-        EXPECT_NE(child.output.find(": 1 passed, 0 failed"), std::string::npos)
-            << child.output;
+        EXPECT_NE(child.output.find(": 1 passed, 0 failed"), std::string::npos) << child.output;
     }
 }
 

@@ -9,14 +9,10 @@ namespace {
 
 // Checked arithmetic on image positions: false instead of a wrapped value.
 bool add(uint64_t a, uint64_t b, uint64_t* sum) { return !__builtin_add_overflow(a, b, sum); }
-bool mul(uint64_t a, uint64_t b, uint64_t* product) {
-    return !__builtin_mul_overflow(a, b, product);
-}
+bool mul(uint64_t a, uint64_t b, uint64_t* product) { return !__builtin_mul_overflow(a, b, product); }
 
 // Whether [at, at + length) lies inside an image of `size` bytes.
-bool fits(uint64_t size, uint64_t at, uint64_t length) {
-    return at <= size && length <= size - at;
-}
+bool fits(uint64_t size, uint64_t at, uint64_t length) { return at <= size && length <= size - at; }
 
 // position + index * stride, or false if it cannot be represented.
 bool element(uint64_t position, uint64_t index, uint64_t stride, uint64_t* at) {
@@ -25,11 +21,9 @@ bool element(uint64_t position, uint64_t index, uint64_t stride, uint64_t* at) {
 }
 
 bool header_matches(const Elf64_Ehdr& h, Elf64_Half machine) {
-    return h.e_ident[EI_MAG0] == ELFMAG0 && h.e_ident[EI_MAG1] == ELFMAG1 &&
-           h.e_ident[EI_MAG2] == ELFMAG2 && h.e_ident[EI_MAG3] == ELFMAG3 &&
-           h.e_ident[EI_CLASS] == ELFCLASS64 && h.e_ident[EI_DATA] == ELFDATA2LSB &&
-           h.e_type == ET_DYN && h.e_machine == machine &&
-           (h.e_phnum == 0 || h.e_phentsize >= sizeof(Elf64_Phdr));
+    return h.e_ident[EI_MAG0] == ELFMAG0 && h.e_ident[EI_MAG1] == ELFMAG1 && h.e_ident[EI_MAG2] == ELFMAG2 &&
+           h.e_ident[EI_MAG3] == ELFMAG3 && h.e_ident[EI_CLASS] == ELFCLASS64 && h.e_ident[EI_DATA] == ELFDATA2LSB &&
+           h.e_type == ET_DYN && h.e_machine == machine && (h.e_phnum == 0 || h.e_phentsize >= sizeof(Elf64_Phdr));
 }
 
 bool read_phdr(const ElfImage& image, const Elf64_Ehdr& h, unsigned i, Elf64_Phdr* out) {
@@ -127,8 +121,7 @@ bool vdsoInitFromSysinfoEx(ElfImage* info, const void* base, size_t size, Elf64_
 
     info->strtab_end = size;
     uint64_t strtab_end;
-    if (has_strsz && add(info->strtab, strsz, &strtab_end) && strtab_end < size)
-        info->strtab_end = strtab_end;
+    if (has_strsz && add(info->strtab, strsz, &strtab_end) && strtab_end < size) info->strtab_end = strtab_end;
 
     // A versym entry means nothing without the verdefs it indexes.
     info->has_versym = has_versym && has_verdef;
@@ -139,8 +132,7 @@ bool vdsoInitFromSysinfoEx(ElfImage* info, const void* base, size_t size, Elf64_
         uint32_t header[4];
         if (!info->read(gnu_hash_table, &header)) return false;
         uint64_t bloom, bucket, chain;
-        if (!add(gnu_hash_table, sizeof header, &bloom) ||
-            !element(bloom, header[2], sizeof(uint64_t), &bucket) ||
+        if (!add(gnu_hash_table, sizeof header, &bloom) || !element(bloom, header[2], sizeof(uint64_t), &bucket) ||
             !element(bucket, header[0], sizeof(uint32_t), &chain) || !fits(size, bucket, chain - bucket))
             return false;
         info->is_gnu_hash = true;
@@ -152,8 +144,7 @@ bool vdsoInitFromSysinfoEx(ElfImage* info, const void* base, size_t size, Elf64_
         uint32_t header[2];  // nbucket, nchain
         if (!info->read(hash, &header)) return false;
         uint64_t bucket, chain, end;
-        if (!add(hash, sizeof header, &bucket) ||
-            !element(bucket, header[0], sizeof(uint32_t), &chain) ||
+        if (!add(hash, sizeof header, &bucket) || !element(bucket, header[0], sizeof(uint32_t), &chain) ||
             !element(chain, header[1], sizeof(uint32_t), &end) || !fits(size, bucket, end - bucket))
             return false;
         info->nbucket = header[0];
@@ -250,10 +241,8 @@ void lookup_gnu(const ElfImage& info, int32_t version, const SymbolKey& key) {
 void vdsoParseSymbols(const ElfImage* info, int32_t version, const SymbolKey* keys, size_t count) {
     if (!info->valid) return;
     for (size_t i = 0; i < count; ++i) {
-        if (info->is_gnu_hash)
-            lookup_gnu(*info, version, keys[i]);
-        else
-            lookup_sysv(*info, version, keys[i]);
+        if (info->is_gnu_hash) lookup_gnu(*info, version, keys[i]);
+        else lookup_sysv(*info, version, keys[i]);
     }
 }
 

@@ -104,9 +104,9 @@ struct ElfImage {
     bool is_gnu_hash = false;
     uint64_t bucket = 0;  // uint32 array of nbucket entries
     uint32_t nbucket = 0;
-    uint64_t chain = 0;   // uint32 array; SysV: nchain entries; GNU: until an odd hash
-    uint32_t nchain = 0;  // SysV only
-    uint32_t sym_off = 0; // GNU only: the first symbol the hash covers (Go: symOff)
+    uint64_t chain = 0;    // uint32 array; SysV: nchain entries; GNU: until an odd hash
+    uint32_t nchain = 0;   // SysV only
+    uint32_t sym_off = 0;  // GNU only: the first symbol the hash covers (Go: symOff)
 
     bool has_versym = false;  // false as well when there is no verdef
     uint64_t versym = 0;
@@ -129,8 +129,7 @@ struct ElfImage {
 
 // Go: vdsoInitFromSysinfoEx. Parses the image at [base, base + size) into
 // *info; returns info->valid. machine is the e_machine to insist on.
-bool vdsoInitFromSysinfoEx(ElfImage* info, const void* base, size_t size,
-                           Elf64_Half machine = kNativeMachine);
+bool vdsoInitFromSysinfoEx(ElfImage* info, const void* base, size_t size, Elf64_Half machine = kNativeMachine);
 
 // Go: vdsoFindVersion. The index (vd_ndx & 0x7fff) of the version named by
 // ver, or -1 when the image does not define it; 0 when the image carries no
@@ -150,7 +149,6 @@ const void* lookup(const ElfImage* info, const char* name, const char* version);
 // header table. Only the first `readable` bytes are assumed readable while
 // the headers are checked, so ELF and program headers must lie within them.
 // 0 if the headers are not those of an ELF64 image for `machine`.
-size_t image_size_from_headers(const void* base, size_t readable,
-                               Elf64_Half machine = kNativeMachine);
+size_t image_size_from_headers(const void* base, size_t readable, Elf64_Half machine = kNativeMachine);
 
 }  // namespace rawrt::vdso

@@ -104,8 +104,7 @@ void initialize() {
     image_address.store(base, std::memory_order_relaxed);
     image_size.store(size, std::memory_order_relaxed);
     image_valid.store(valid, std::memory_order_relaxed);
-    for (size_t i = 0; i < kFunctionCount; ++i)
-        resolved_function[i].store(found[i], std::memory_order_relaxed);
+    for (size_t i = 0; i < kFunctionCount; ++i) resolved_function[i].store(found[i], std::memory_order_relaxed);
     refresh_active();
     mode.fetch_or(kInitialized);  // publishes the stores above
 }
@@ -165,10 +164,8 @@ sys::Result<void> getcpu(unsigned* cpu, unsigned* node) {
 }
 
 void force_syscall_fallback(bool force) {
-    if (force)
-        mode.fetch_or(kForced);
-    else
-        mode.fetch_and(~kForced);
+    if (force) mode.fetch_or(kForced);
+    else mode.fetch_and(~kForced);
     ensure_initialized();
     refresh_active();
 }
@@ -176,8 +173,8 @@ void force_syscall_fallback(bool force) {
 ImageInfo image() {
     ensure_initialized();
     uintptr_t base = image_address.load(std::memory_order_relaxed);
-    return {base != 0, image_valid.load(std::memory_order_relaxed),
-            reinterpret_cast<const void*>(base), image_size.load(std::memory_order_relaxed)};
+    return {base != 0, image_valid.load(std::memory_order_relaxed), reinterpret_cast<const void*>(base),
+            image_size.load(std::memory_order_relaxed)};
 }
 
 SymbolTable symbols() {

@@ -46,8 +46,8 @@ sys::Result<void> clock_gettime_slow(int clock, timespec* out);
 // clock_gettime(2): through the vDSO when it has the function, else the raw
 // syscall. Errors are the kernel's (EINVAL for an unknown clock).
 inline sys::Result<void> clock_gettime(int clock, timespec* out) {
-    uintptr_t fn = detail::active_function[static_cast<size_t>(Function::clock_gettime)].load(
-        std::memory_order_relaxed);
+    uintptr_t fn =
+        detail::active_function[static_cast<size_t>(Function::clock_gettime)].load(std::memory_order_relaxed);
     if (fn != 0) [[likely]]
         return reinterpret_cast<detail::ClockFn>(fn)(clock, out);
     return detail::clock_gettime_slow(clock, out);

@@ -67,16 +67,16 @@ inline unsigned char pattern(uint32_t conn, uint32_t seq, uint32_t offset) {
 struct Conn {
     int fd = -1;
     uint32_t id = 0;
-    uint32_t seq = 0;          // the request in flight
-    int sent = 0;              // bytes of it written so far
-    int received = 0;          // bytes of its echo read and checked so far
+    uint32_t seq = 0;  // the request in flight
+    int sent = 0;      // bytes of it written so far
+    int received = 0;  // bytes of its echo read and checked so far
     bool in_flight = false;
-    bool want_write = false;   // EPOLLOUT registered (a short write)
+    bool want_write = false;  // EPOLLOUT registered (a short write)
     Clock::time_point started;
 };
 
 struct ThreadResult {
-    uint64_t requests = 0;           // completed inside the measured window
+    uint64_t requests = 0;             // completed inside the measured window
     std::vector<uint32_t> latency_ns;  // of those requests (saturating)
     int errors = 0;
 };
@@ -270,8 +270,8 @@ private:
     }
 
     void fail_short(Conn& c, const char* why) {
-        report_error("conn %u: request %u: short echo, %d of %d bytes back: %s", c.id, c.seq, c.received,
-                     opt_.size, why);
+        report_error("conn %u: request %u: short echo, %d of %d bytes back: %s", c.id, c.seq, c.received, opt_.size,
+                     why);
         drop(c);
     }
 
@@ -419,10 +419,11 @@ int main(int argc, char** argv) {
     }
     double p50 = percentile_us(latency, 0.50);
     double p99 = percentile_us(latency, 0.99);
-    std::printf("{\"req_per_s\": %.1f, \"p50_us\": %.1f, \"p99_us\": %.1f, \"conns\": %d, \"size\": %d, "
-                "\"seconds\": %.3f, \"threads\": %d, \"requests\": %llu, \"errors\": %d}\n",
-                static_cast<double>(requests) / opt.seconds, p50, p99, opt.conns, opt.size, opt.seconds,
-                opt.threads, static_cast<unsigned long long>(requests), errors);
+    std::printf(
+        "{\"req_per_s\": %.1f, \"p50_us\": %.1f, \"p99_us\": %.1f, \"conns\": %d, \"size\": %d, "
+        "\"seconds\": %.3f, \"threads\": %d, \"requests\": %llu, \"errors\": %d}\n",
+        static_cast<double>(requests) / opt.seconds, p50, p99, opt.conns, opt.size, opt.seconds, opt.threads,
+        static_cast<unsigned long long>(requests), errors);
     if (errors > 0) {
         std::fprintf(stderr, "echo_load: %d connection(s) failed\n", errors);
         return 1;

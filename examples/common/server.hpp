@@ -58,7 +58,8 @@ inline void accept_loop(rawrt::net::Listener* ln, ConnHandler serve, const char*
 inline int serve_main(const char* name, int argc, char** argv, ConnHandler serve) {
     const int64_t port = argc == 2 ? rawrt::sys::parse_decimal(argv[1], nullptr, 65535) : -1;
     if (port < 0) {
-        rawrt::sys::eprint("usage: ", name, " PORT\n  serves on 127.0.0.1:PORT (0..65535; 0: any free port) until "
+        rawrt::sys::eprint("usage: ", name,
+                           " PORT\n  serves on 127.0.0.1:PORT (0..65535; 0: any free port) until "
                            "SIGINT or SIGTERM; Ps from RAWRT_MAXPROCS\n");
         return 2;
     }

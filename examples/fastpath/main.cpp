@@ -57,8 +57,8 @@ int main(int argc, char** argv) {
     }
     const rawrt::SchedStats after = rawrt::stats();
 
-    fdprint(1, "fastpath: ", calls, " getpid calls through the blocking-capable wrapper (Go's Syscall), one G; Ps: ",
-            after.procs, "\n");
+    fdprint(1, "fastpath: ", calls,
+            " getpid calls through the blocking-capable wrapper (Go's Syscall), one G; Ps: ", after.procs, "\n");
     fdprint(1, "syscalls entered: ", after.syscalls - before.syscalls, "\n");
     fdprint(1, "exit_fast (its own P back): ", after.exit_fast - before.exit_fast, "\n");
     fdprint(1, "exit_idle_p (P gone, took an idle one): ", after.exit_idle_p - before.exit_idle_p, "\n");
@@ -67,8 +67,9 @@ int main(int argc, char** argv) {
     fdprint(1, "handoffs by entersyscallblock: ", after.handoff_block - before.handoff_block, "\n");
     fdprint(1, "threads made meanwhile: ", after.threads_created - before.threads_created, " (alive: ", after.threads,
             ")\n");
-    fdprint(1, "seed: a short syscall returns before sysmon's tick, takes the fast path and never hands off; "
-               "handoff only when a syscall outlasts a tick\n");
+    fdprint(1,
+            "seed: a short syscall returns before sysmon's tick, takes the fast path and never hands off; "
+            "handoff only when a syscall outlasts a tick\n");
 
     // What the round trip through the scheduler costs (not asserted
     // anywhere: a speed; bench/ measures it properly).

@@ -13,11 +13,22 @@ namespace {
 bool is_tchar(unsigned char c) {
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
     switch (c) {
-        case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-        case '-': case '.': case '^': case '_': case '`': case '|': case '~':
-            return true;
-        default:
-            return false;
+        case '!':
+        case '#':
+        case '$':
+        case '%':
+        case '&':
+        case '\'':
+        case '*':
+        case '+':
+        case '-':
+        case '.':
+        case '^':
+        case '_':
+        case '`':
+        case '|':
+        case '~': return true;
+        default: return false;
     }
 }
 
@@ -57,8 +68,8 @@ bool next_line(const char* p, size_t n, size_t i, Line* line) {
 }
 
 struct Head {
-    bool close = false;         // Connection: close
-    bool keep_alive = false;    // Connection: keep-alive
+    bool close = false;       // Connection: close
+    bool keep_alive = false;  // Connection: keep-alive
     bool has_length = false;
     uint64_t length = 0;
     bool transfer_encoding = false;

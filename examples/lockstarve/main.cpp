@@ -31,15 +31,15 @@ using rawrt::sys::fdprint;
 struct Shared {
     int rfd = -1, wfd = -1;  // the locked Gs read one byte each: their slow syscall
     int32_t locked_gs = 0;
-    std::atomic<int32_t> in_read{0};        // locked Gs between "about to read" and "read returned"
-    rawrt::WaitGroup all_locked;             // each locked G, just before its read
+    std::atomic<int32_t> in_read{0};  // locked Gs between "about to read" and "read returned"
+    rawrt::WaitGroup all_locked;      // each locked G, just before its read
     rawrt::WaitGroup others_done;
     rawrt::WaitGroup locked_done;
-    std::atomic<int64_t> others_during{0};   // others that started while every locked G was in its read
-    std::atomic<int64_t> others_finished{0}; // ... and that finished while they all still were
-    std::atomic<int64_t> same_thread{0};     // locked Gs back on the thread they left from
+    std::atomic<int64_t> others_during{0};    // others that started while every locked G was in its read
+    std::atomic<int64_t> others_finished{0};  // ... and that finished while they all still were
+    std::atomic<int64_t> same_thread{0};      // locked Gs back on the thread they left from
     std::atomic<int64_t> work{0};
-    rawrt::SchedStats blocked;               // read by the last other G to finish
+    rawrt::SchedStats blocked;  // read by the last other G to finish
     std::atomic<int64_t> others_left{0};
 };
 
@@ -108,9 +108,8 @@ int main(int argc, char** argv) {
             "\n");
     fdprint(1, "other Gs that finished while every locked G was in its read: ", s.others_finished.load(), "/", others,
             " (locked Gs in read when the last had finished: ", still_blocked, "/", s.locked_gs, ")\n");
-    fdprint(1, "while blocked: threads ", s.blocked.threads, ", in a syscall ", s.blocked.in_syscall,
-            ", retakes ", s.blocked.retakes - before.retakes, ", Ms made ",
-            s.blocked.threads_created - before.threads_created, "\n");
+    fdprint(1, "while blocked: threads ", s.blocked.threads, ", in a syscall ", s.blocked.in_syscall, ", retakes ",
+            s.blocked.retakes - before.retakes, ", Ms made ", s.blocked.threads_created - before.threads_created, "\n");
     fdprint(1, "locked Gs back on their own threads: ", s.same_thread.load(), "/", s.locked_gs, "\n");
     fdprint(1, "in all: syscalls ", after.syscalls - before.syscalls, " (fast ", after.exit_fast - before.exit_fast,
             ", idle P ", after.exit_idle_p - before.exit_idle_p, ", slow ", after.exit_slow - before.exit_slow,

@@ -45,7 +45,7 @@ namespace {
 using rawrt::sys::fdprint;
 using retake::duration;
 
-constexpr int kQueued = 3;  // Gs queued behind the blocked one, each trial
+constexpr int kQueued = 3;                           // Gs queued behind the blocked one, each trial
 constexpr int64_t kBackoffLimitNs = 10'000'000'000;  // give up waiting for sysmon to back off
 
 // What the blocked G and the queued Gs share (a G captures only a pointer).
@@ -151,9 +151,9 @@ void run_case(const Case& c, Shared* s, int64_t trials, int64_t* latencies) {
                 trials, "\n");
     fdprint(1, c.label, ": retakes ", after.retakes - before.retakes, ", by an M woken at the read ",
             after.retake_standby - before.retake_standby, ", sysmon woken early ",
-            after.sysmon_wakes - before.sysmon_wakes, ", syscalls ", after.syscalls - before.syscalls,
-            " (exits fast ", after.exit_fast - before.exit_fast, ", idle P ", after.exit_idle_p - before.exit_idle_p,
-            ", slow ", after.exit_slow - before.exit_slow, ")\n");
+            after.sysmon_wakes - before.sysmon_wakes, ", syscalls ", after.syscalls - before.syscalls, " (exits fast ",
+            after.exit_fast - before.exit_fast, ", idle P ", after.exit_idle_p - before.exit_idle_p, ", slow ",
+            after.exit_slow - before.exit_slow, ")\n");
     // How long sysmon's sleeps really last: a timed futex wait ends when
     // the kernel's timers say so (timer slack, a VM's clock), not at 20 µs.
     if (c.sysmon == Sysmon::kWarm && passes != 0)
@@ -216,8 +216,9 @@ int main(int argc, char** argv) {
     fdprint(1, "retake: the seed's scenario 3 with one P: a G blocks in read(2) on an empty pipe with ", kQueued,
             " Gs queued behind it;\nthe retake latency runs from the read's start until the first of them runs. ",
             warm_trials, " trials warm, ", backedoff_trials, " per backed-off case.\n");
-    fdprint(1, "Go's floor is one sysmon tick (20 \xc2\xb5s): a P is retaken only after sysmon has seen it in the "
-               "same syscall twice.\n");
+    fdprint(1,
+            "Go's floor is one sysmon tick (20 \xc2\xb5s): a P is retaken only after sysmon has seen it in the "
+            "same syscall twice.\n");
 
     run_case({"warm", Sysmon::kWarm, "~170 \xc2\xb5s"}, &shared, warm_trials, latencies);
     // sysmon_prompt is on by default; RAWRT_DEBUG may have switched it off.
@@ -227,8 +228,8 @@ int main(int argc, char** argv) {
     // run, here switched on between cases; sysmon reads it each time it goes
     // to sleep.
     rawrt::sched::set_debug_vars("sysmon_prompt=0");
-    run_case({"backed off, sysmon_prompt=0 (Go's way)", Sysmon::kBackedOff, "10-20 ms"}, &shared,
-             backedoff_trials, latencies);
+    run_case({"backed off, sysmon_prompt=0 (Go's way)", Sysmon::kBackedOff, "10-20 ms"}, &shared, backedoff_trials,
+             latencies);
 
     delete[] latencies;
     (void)rawrt::sys::close(fds[0]);

@@ -24,10 +24,10 @@ namespace {
 using rawrt::sys::fdprint;
 
 constexpr int64_t kMs = 1'000'000;
-constexpr int64_t kForeignCallNs = 50 * kMs;  // the seed's 50 ms cgo call
-constexpr uint32_t kCallBound = 32;           // the seed's semaphore
-constexpr int64_t kFileBytes = 10 * 1024;     // the seed's 10 KB file
-constexpr int64_t kLockedSleepNs = 300 * kMs; // the seed says 1 s; any time they all sleep at once will do
+constexpr int64_t kForeignCallNs = 50 * kMs;   // the seed's 50 ms cgo call
+constexpr uint32_t kCallBound = 32;            // the seed's semaphore
+constexpr int64_t kFileBytes = 10 * 1024;      // the seed's 10 KB file
+constexpr int64_t kLockedSleepNs = 300 * kMs;  // the seed says 1 s; any time they all sleep at once will do
 constexpr int kBursts = 3;
 constexpr int64_t kBurstSyscallNs = 5 * kMs;
 constexpr int64_t kIdleNs = 200 * kMs;
@@ -38,8 +38,7 @@ bool json = false;
 // The workload's one line: what was observed, then what the seed predicts.
 void report(const char* label, const Watch& w, const char* prediction) {
     fdprint(text_fd(), label, ": threads at peak: ", w.peak_threads(), " (/proc/self/status: ", w.peak_os_threads(),
-            "; Ms made: ", w.made(), "; threads_max: ", w.after().threads_max, ")   seed predicts: ", prediction,
-            "\n");
+            "; Ms made: ", w.made(), "; threads_max: ", w.after().threads_max, ")   seed predicts: ", prediction, "\n");
 }
 
 // The workload's JSON line (--json only). "Settled" is read once its Gs
@@ -251,7 +250,8 @@ void workload_d(int64_t n) {
     w.stop();
     // The locked Gs' threads exit right after them: give them a moment.
     rawrt::sleep(50 * kMs);
-    fdprint(text_fd(), "D  ", locked.load(), " Gs locked to their threads (lock_os_thread), asleep ", kLockedSleepNs / kMs,
+    fdprint(text_fd(), "D  ", locked.load(), " Gs locked to their threads (lock_os_thread), asleep ",
+            kLockedSleepNs / kMs,
             " ms or more, all at once; threads once they ended (still locked): ", rawrt::stats().threads, "\n");
     report("D", w, "100+ (one parked M per locked G)");
     json_line("D", n, w, "locked", locked.load());

@@ -36,8 +36,8 @@ using sys::fdprint;
 using sys::Padded;
 
 constexpr int kConns = 2000;
-constexpr int kBatches = 8;     // a line of live counts after each
-constexpr int kRounds = 5;      // of the burst: a message through every connection
+constexpr int kBatches = 8;  // a line of live counts after each
+constexpr int kRounds = 5;   // of the burst: a message through every connection
 constexpr size_t kMessage = 64;
 // A slack for every descriptor the program holds besides the connections.
 constexpr uint64_t kSpareFds = 64;
@@ -75,8 +75,8 @@ int connections_that_fit(uint64_t* limit) {
 
 struct Scenario {
     net::Listener ln;
-    rawrt::WaitGroup servers;          // one per accepted connection
-    rawrt::WaitGroup acceptor;         // the accepting G
+    rawrt::WaitGroup servers;   // one per accepted connection
+    rawrt::WaitGroup acceptor;  // the accepting G
     std::atomic<int> accepted{0};
     std::atomic<int64_t> accept_errors{0};
 };
@@ -174,8 +174,8 @@ void network() {
     const uint32_t waiters = rawrt::sched::netpoll_waiter_count();
     fdprint(1, "Gs parked on sockets: ", parked.io - 1, " (and the accepting G: IO wait in all ", parked.io, ")\n");
     fdprint(1, "netpoll waiters: ", waiters, "   dial errors: ", dial_errors, "\n");
-    fdprint(1, "OS threads, most seen while parked: ", most_while_parked,
-            " (a thread per blocked read would take ", conns, " more)\n");
+    fdprint(1, "OS threads, most seen while parked: ", most_while_parked, " (a thread per blocked read would take ",
+            conns, " more)\n");
 
     // The burst: a message into every connection, then every echo back.
     const rawrt::SchedStats st0 = rawrt::stats();
@@ -203,8 +203,8 @@ void network() {
     fdprint(1, "  messages echoed: ", echoed, ", bytes wrong: ", wrong, "\n");
     fdprint(1, "  OS threads, most seen in the burst: ", most_in_burst, "\n");
     fdprint(1, "  scheduler (rawrt::stats, over the burst): syscalls=", st.syscalls - st0.syscalls,
-            " exit_fast=", st.exit_fast - st0.exit_fast, " retakes=", st.retakes - st0.retakes,
-            " threads=", st.threads, " threads_max=", st.threads_max, " (since the program started)\n");
+            " exit_fast=", st.exit_fast - st0.exit_fast, " retakes=", st.retakes - st0.retakes, " threads=", st.threads,
+            " threads_max=", st.threads_max, " (since the program started)\n");
     fdprint(1, "  netpoller (netpoll_stats, over the burst): polls=", np.polls - np0.polls,
             " blocking=", np.blocking_polls - np0.blocking_polls, " events=", np.events - np0.events,
             " gs_ready=", np.gs_ready - np0.gs_ready, " stale=", np.stale_events - np0.stale_events,
@@ -216,8 +216,7 @@ void network() {
     s->servers.wait();
     (void)s->ln.close();
     s->acceptor.wait();
-    fdprint(1, "closed: Gs still parked on sockets: ", count_parked().io, ", OS threads after: ", os_threads(),
-            "\n");
+    fdprint(1, "closed: Gs still parked on sockets: ", count_parked().io, ", OS threads after: ", os_threads(), "\n");
     delete s;
 }
 

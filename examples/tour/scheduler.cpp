@@ -28,7 +28,7 @@ using rawrt::sys::fdprint;
 using rawrt::sys::Padded;
 using examples::os_threads;
 
-constexpr int kPerKind = 100;               // Gs blocked on each of the three
+constexpr int kPerKind = 100;  // Gs blocked on each of the three
 // Long enough that the sleepers are still asleep when they are counted,
 // even under qemu; the main G waits for them, so nothing else depends on it.
 constexpr int64_t kSleepNs = 300'000'000;
@@ -36,16 +36,16 @@ constexpr int64_t kSleepNs = 300'000'000;
 // Everything the Gs share; they capture only a pointer to it (a G's closure
 // holds at most rawrt::sched::kClosureBytes).
 struct Scenario {
-    rawrt::Chan<int64_t> values;   // unbuffered: every receiver parks until a send
-    rawrt::Mutex mu;               // held by the main G while the lockers queue
-    rawrt::WaitGroup blocked;      // the channel and mutex Gs
-    rawrt::WaitGroup sleepers;     // the timer Gs
+    rawrt::Chan<int64_t> values;  // unbuffered: every receiver parks until a send
+    rawrt::Mutex mu;              // held by the main G while the lockers queue
+    rawrt::WaitGroup blocked;     // the channel and mutex Gs
+    rawrt::WaitGroup sleepers;    // the timer Gs
     rawrt::WaitGroup worker_done;
     std::atomic<bool> stop{false};
     std::atomic<uint64_t> steps{0};
     std::atomic<int64_t> received{0};
     std::atomic<int64_t> sum{0};
-    int64_t locked = 0;            // under mu
+    int64_t locked = 0;  // under mu
     std::atomic<int64_t> woke{0};
 };
 

@@ -78,8 +78,9 @@ struct Step {
 // ------------------------------------------------------------ (1) park
 
 void park_step() {
-    fdprint(1, "(1) ", kPerKind, " Gs each wait on a channel, a Mutex, a timer: the scheduler parks them (gopark),\n"
-               "    no M blocks\n");
+    fdprint(1, "(1) ", kPerKind,
+            " Gs each wait on a channel, a Mutex, a timer: the scheduler parks them (gopark),\n"
+            "    no M blocks\n");
     struct Shared {
         rawrt::Chan<int> values;
         rawrt::Mutex mu;
@@ -132,8 +133,9 @@ void short_step() {
         if (i % 100 == 99) rawrt::yield();
     }
     step.look();
-    fdprint(1, "    each call is over long before sysmon looks twice (a retake here would mean this thread\n"
-               "    was descheduled inside a getpid for a whole sysmon tick)\n");
+    fdprint(1,
+            "    each call is over long before sysmon looks twice (a retake here would mean this thread\n"
+            "    was descheduled inside a getpid for a whole sysmon tick)\n");
     step.report("short");
 }
 
@@ -236,8 +238,9 @@ struct Waker {
 };
 
 void block_step() {
-    fdprint(1, "(4) a call known to block, FUTEX_WAIT with no timeout: entersyscallblock hands the P off\n"
-               "    at once, before the call (Go does so for its own long waits)\n");
+    fdprint(1,
+            "(4) a call known to block, FUTEX_WAIT with no timeout: entersyscallblock hands the P off\n"
+            "    at once, before the call (Go does so for its own long waits)\n");
     Waker w;
     w.start();
     // At least once: even if the waker were first, the wait is where the
@@ -250,8 +253,9 @@ void block_step() {
 }
 
 void foreign_step() {
-    fdprint(1, "    a long foreign call, rawrt::blocking_call (Go's cgocall): its P is released as for a\n"
-               "    syscall and, with a G queued behind it, retaken by sysmon\n");
+    fdprint(1,
+            "    a long foreign call, rawrt::blocking_call (Go's cgocall): its P is released as for a\n"
+            "    syscall and, with a G queued behind it, retaken by sysmon\n");
     Waker w;
     w.start();
     // Stands for a C library call that takes a while: on the M's own stack,
@@ -269,10 +273,11 @@ void foreign_step() {
 
 void syscalls() {
     fdprint(1, "\n== 3. syscalls: the four ways a G blocks, one after another (the seed's decision tree) ==\n");
-    fdprint(1, "Ps: ", rawrt::sched::sched.gomaxprocs, ". Each [step] line: Ms alive, Ms in a syscall and Gs parked\n"
-               "while the G is blocked; then, from rawrt::stats() over the step: syscalls entered and how they\n"
-               "ended (fast: took its own P back; idle_p: took an idle P; slow: no P, G queued, M parked),\n"
-               "entersyscallblock handoffs, blocking_calls, sysmon retakes, Ms created\n");
+    fdprint(1, "Ps: ", rawrt::sched::sched.gomaxprocs,
+            ". Each [step] line: Ms alive, Ms in a syscall and Gs parked\n"
+            "while the G is blocked; then, from rawrt::stats() over the step: syscalls entered and how they\n"
+            "ended (fast: took its own P back; idle_p: took an idle P; slow: no P, G queued, M parked),\n"
+            "entersyscallblock handoffs, blocking_calls, sysmon retakes, Ms created\n");
     park_step();
     short_step();
     Holders holders;

@@ -94,8 +94,7 @@ int main(int argc, char** argv) {
             }
             line[len++] = '\n';
             size_t got = 0;
-            if (rawrt::net::dial(network, where.str, c).ok() && c->write(line, len).ok() &&
-                c->close_write().ok()) {
+            if (rawrt::net::dial(network, where.str, c).ok() && c->write(line, len).ok() && c->close_write().ok()) {
                 for (;;) {
                     auto r = c->read(echo + got, sizeof echo - got);
                     if (!r.ok() || r.value() == 0) break;
