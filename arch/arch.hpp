@@ -11,10 +11,12 @@
 
 #if defined(__x86_64__)
 #include "arch/x86_64/context_frame.hpp"
+#include "arch/x86_64/kernel_abi.hpp"
 #include "arch/x86_64/memory.hpp"
 #include "arch/x86_64/vdso.hpp"
 #elif defined(__aarch64__)
 #include "arch/aarch64/context_frame.hpp"
+#include "arch/aarch64/kernel_abi.hpp"
 #include "arch/aarch64/memory.hpp"
 #include "arch/aarch64/vdso.hpp"
 #else

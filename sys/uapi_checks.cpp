@@ -16,6 +16,7 @@
 
 #include <cstddef>
 
+#include "arch/arch.hpp"
 #include "sys/consts.hpp"
 #include "sys/types.hpp"
 
@@ -43,12 +44,8 @@ static_assert(offsetof(SignalStack, size) == offsetof(stack_t, ss_size));
 
 static_assert(sizeof(Utsname) == sizeof(struct new_utsname));
 
-// The one struct whose layout differs by architecture: packed on x86_64 only.
-#if defined(__x86_64__)
-static_assert(sizeof(struct epoll_event) == 12);
-#else
-static_assert(sizeof(struct epoll_event) == 16);
-#endif
+// The one struct whose layout differs by architecture.
+static_assert(sizeof(struct epoll_event) == arch::kEpollEventSize);
 static_assert(sizeof(struct timespec) == 16);
 static_assert(sizeof(KernelTimespec) == sizeof(struct __kernel_timespec));
 static_assert(offsetof(KernelTimespec, tv_nsec) == offsetof(struct __kernel_timespec, tv_nsec));
