@@ -8,9 +8,12 @@
 //   BM_mutex_handoff  two Gs on one P take turns on a rawrt::Mutex: ns per
 //                     contended lock+unlock (see time_mutex_handoff)
 //   BM_sleep_wakeup   rawrt::sleep(1 ns) on one P: ns per sleep and wake
+//   BM_sleep_100us/P  rawrt::sleep(100 µs) on one G with P Ps: how long it
+//                     really sleeps (counter slept_us; the kernel's wake-up
+//                     and an idle M's timer slack are in it)
 //
-// One P everywhere: on one P the figures are the scheduler's own path, not
-// how often the two noisy cores here happen to be free.
+// One P, but for BM_sleep_100us/2: on one P the figures are the scheduler's
+// own path, not how often the two noisy cores here happen to be free.
 //
 // As in bench_chan.cpp, the timed loop runs on a G and runtime threads must
 // not call libc, so the benchmark's State (a pthread mutex, glibc's thread
@@ -154,6 +157,22 @@ Timing time_sleep_wakeup(int64_t sleeps) {
     return t;
 }
 
+// The whole machinery of a real sleep: the G parks on its P's timer heap,
+// the idle M waits in the poller (or on its note) until the timer is due,
+// the kernel wakes it, and the M runs the timer and the G.
+Timing time_sleep_100us(int64_t sleeps, int32_t procs) {
+    Timing t;
+    auto r = rawrt::run({.procs = procs}, [&] {
+        rawrt::sleep(100'000);
+        Stopwatch sw;
+        sw.start();
+        for (int64_t i = 0; i < sleeps; ++i) rawrt::sleep(100'000);
+        sw.stop(t, sleeps);
+    });
+    t.ok = r.ok();
+    return t;
+}
+
 void report(benchmark::State& state, const Timing& t) {
     if (!t.ok || t.operations <= 0) {
         state.SkipWithError("rawrt::run failed");
@@ -176,6 +195,13 @@ BENCHMARK(BM_mutex_handoff)->UseManualTime();
 
 void BM_sleep_wakeup(benchmark::State& state) { report(state, time_sleep_wakeup(state.max_iterations)); }
 BENCHMARK(BM_sleep_wakeup)->UseManualTime();
+
+void BM_sleep_100us(benchmark::State& state) {
+    const Timing t = time_sleep_100us(state.max_iterations, static_cast<int32_t>(state.range(0)));
+    report(state, t);
+    if (t.ok && t.operations > 0) state.counters["slept_us"] = static_cast<double>(t.wall_ns) / 1e3 / t.operations;
+}
+BENCHMARK(BM_sleep_100us)->Arg(1)->Arg(2)->UseManualTime();
 
 }  // namespace
 

@@ -16,7 +16,6 @@
 #include "sched/stats.hpp"
 #include "sys/calls.hpp"
 #include "sys/counter.hpp"
-#include "sys/consts.hpp"
 #include "vdso/vdso.hpp"
 
 namespace rawrt::sched {
@@ -271,11 +270,6 @@ uint32_t watch_prompted() {
 }  // namespace
 
 void sysmon() {
-    // Linux stretches a thread's timed sleeps by its timer slack (50 µs by
-    // default) to batch wake-ups: more than twice sysmon's shortest sleep,
-    // and the retake latency with it. sysmon's sleeps are few and its
-    // timing is its job: 1 ns of slack (Go keeps the default).
-    (void)sys::raw::prctl(sys::kPR_SET_TIMERSLACK, 1);
     lock(&sched.lock);
     ++sched.nmsys;
     checkdead();

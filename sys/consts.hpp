@@ -48,6 +48,7 @@ constexpr int kMEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED = 1 << 4;
 
 // prctl (<linux/prctl.h>).
 constexpr int kPR_SET_TIMERSLACK = 29;
+constexpr int kPR_GET_TIMERSLACK = 30;
 
 // madvise advice (<asm-generic/mman-common.h>; MADV_GUARD_INSTALL is 6.13+).
 constexpr int kMADV_NOHUGEPAGE = 15;

@@ -10,6 +10,9 @@
 
 #include "sched/go.hpp"
 #include "sched/proc.hpp"
+#include "sched/sync.hpp"
+#include "sys/calls.hpp"
+#include "sys/consts.hpp"
 #include "tests/child_process.hpp"
 #include "tests/proc_self.hpp"
 
@@ -105,6 +108,38 @@ TEST(SchedRun, WorkIsStolenByTheOtherPs) {
     EXPECT_EQ(ran_on[0] + ran_on[1], kGs);
     EXPECT_GT(ran_on[1].load(), 0) << "P 1 ran nothing";
     EXPECT_GT(steals, 0u);
+}
+
+// An M's timed waits (in the poller, on a note, sysmon's ticks) are for
+// timers, whose timing is their point: every M runs with 1 ns of timer
+// slack, not Linux's 50 µs. Gs on several Ms read their thread's slack, and
+// blocking syscalls among them make the scheduler start more Ms; the thread
+// that called run() keeps its own.
+TEST(SchedRun, EveryMWaitsWithOneNanosecondOfTimerSlack) {
+    namespace sys = rawrt::sys;
+    const long caller_before = sys::raw::prctl(sys::kPR_GET_TIMERSLACK, 0).value();
+    constexpr int kGs = 64;
+    std::atomic<long> slack[kGs];
+    std::atomic<int> tid[kGs];
+    auto r = rawrt::run({.procs = 2}, [&] {
+        rawrt::WaitGroup wg;
+        wg.add(kGs);
+        for (int i = 0; i < kGs; ++i) {
+            rawrt::go([&, i] {
+                const sys::KernelTimespec ms = {0, 1'000'000};
+                if (i % 4 == 0) (void)sys::nanosleep(sys::as_timespec(&ms), nullptr);  // a handoff: more Ms
+                auto s = sys::raw::prctl(sys::kPR_GET_TIMERSLACK, 0);
+                slack[i] = s.ok() ? s.value() : -1;
+                tid[i] = sys::raw::gettid().value();
+                wg.done();
+            });
+        }
+        wg.wait();
+    });
+    ASSERT_TRUE(r.ok()) << r.error().name();
+    for (int i = 0; i < kGs; ++i) EXPECT_EQ(slack[i].load(), 1) << "G " << i << " on thread " << tid[i].load();
+    EXPECT_EQ(sys::raw::prctl(sys::kPR_GET_TIMERSLACK, 0).value(), caller_before);
+    EXPECT_NE(caller_before, 1) << "the test thread already had rawrt's slack: the test proves nothing";
 }
 
 TEST(SchedRun, RepeatedRunsLeaveNoThreadMappingOrDescriptor) {
