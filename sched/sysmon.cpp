@@ -160,7 +160,7 @@ bool sysmon_sleep(uint32_t state, int64_t ns) {
         if (!sysmon_state.compare_exchange_strong(s, kSysmonNap, std::memory_order_acq_rel)) return false;
     } else if (state != kSysmonAwake) {
         lock(&sched.lock);
-        const bool stay = !sched.exiting && (state != kSysmonDeep || sched.npidle.load() == sched.gomaxprocs);
+        const bool stay = !sched.exiting && (!sysmon_deep(state) || sched.npidle.load() == sched.gomaxprocs);
         if (stay) sysmon_state.store(state, std::memory_order_seq_cst);
         unlock(&sched.lock);
         if (!stay) return false;
@@ -185,7 +185,7 @@ bool sysmon_sleep(uint32_t state, int64_t ns) {
 
 bool sysmon_wake() {
     uint32_t s = sysmon_state.load(std::memory_order_relaxed);
-    while (s == kSysmonNap || s == kSysmonLong || s == kSysmonDeep)
+    while (s == kSysmonNap || s == kSysmonLong || sysmon_deep(s))
         if (sysmon_state.compare_exchange_weak(s, kSysmonAwake, std::memory_order_acq_rel)) {
             futexwakeup(&sysmon_state, 1);
             return true;
@@ -292,10 +292,16 @@ void sysmon() {
         bool woken;
         uint32_t state = kSysmonDeep;
         if (sched.npidle.load(std::memory_order_relaxed) == sched.gomaxprocs) {
+            const int64_t now = vdso::nanotime();
             int64_t sleep = -1;
+            if (const int64_t next = earliest_timer(); next != 0) {
+                state = kSysmonDeepTimed;
+                sleep = next > now ? next - now : 0;
+                if (sleep > kMaxDeepTimedNs) sleep = kMaxDeepTimedNs;
+            }
             if (debug.schedtrace_ms > 0) {
-                sleep = lasttrace + debug.schedtrace_ms * 1'000'000 - vdso::nanotime();
-                if (sleep < 0) sleep = 0;
+                const int64_t trace = lasttrace + debug.schedtrace_ms * 1'000'000 - now;
+                if (sleep < 0 || trace < sleep) sleep = trace < 0 ? 0 : trace;
             }
             counters.delay_ns.store(-1, std::memory_order_relaxed);
             woken = sysmon_sleep(state, sleep);
@@ -319,7 +325,7 @@ void sysmon() {
             sys::counter_add(counters.wakes);
             idle = 0;
             delay = debug.sysmon_min_ns;
-            if (state != kSysmonDeep) {
+            if (!sysmon_deep(state)) {
                 took = watch_prompted();
                 if (took == 0) sysmon_prompt_wasted();
                 else prompt_wastes.store(0, std::memory_order_relaxed);

@@ -13,8 +13,13 @@
 //                 the syscall over already
 //   kSysmonLong   backed off (up to sysmonmax): woken likewise (rawrt's
 //                 addition: Go waits out the long sleep)
-//   kSysmonDeep   every P idle: woken by any syscall entry, by an M that
-//                 takes a P (Go: sysmonwait)
+//   kSysmonDeep   every P idle and no timer pending: woken by any syscall
+//                 entry and by an M that takes a P (Go: sysmonwait)
+//   kSysmonDeepTimed  every P idle, timers pending: sleeps until the
+//                 earliest, as Go's sysmon does; woken by any syscall entry
+//                 but not by an M that takes a P, which is there for a
+//                 timer (waking sysmon around every timer cost two futex
+//                 calls per sleep)
 //   kSysmonExit   the run is ending: no sleep starts any more
 //
 // A prompt (a P entering a syscall with Gs queued behind it) first tries to
@@ -32,7 +37,18 @@
 
 namespace rawrt::sched {
 
-enum : uint32_t { kSysmonAwake = 0, kSysmonLong = 1, kSysmonDeep = 2, kSysmonExit = 3, kSysmonNap = 4 };
+enum : uint32_t {
+    kSysmonAwake = 0,
+    kSysmonLong = 1,
+    kSysmonDeep = 2,
+    kSysmonExit = 3,
+    kSysmonNap = 4,
+    kSysmonDeepTimed = 5
+};
+inline bool sysmon_deep(uint32_t state) { return state == kSysmonDeep || state == kSysmonDeepTimed; }
+// The longest timed deep sleep (Go: forcegcperiod/2): a timer deleted
+// meanwhile keeps sysmon from Ps that got busy no longer than this.
+constexpr int64_t kMaxDeepTimedNs = 60'000'000'000;
 extern std::atomic<uint32_t> sysmon_state;
 // Prompts are off: lately they found only short syscalls.
 extern std::atomic<bool> sysmon_prompts_off;
@@ -62,12 +78,13 @@ void sysmon_exit();
 // sysmon's decision to sleep long pairs with): two loads when prompts are
 // off, a look at the run queue otherwise.
 inline void sysmon_entersyscall(P* pp, uint32_t tick) {
-    if (sysmon_state.load(std::memory_order_relaxed) == kSysmonDeep) sysmon_wake();
+    if (sysmon_deep(sysmon_state.load(std::memory_order_relaxed))) sysmon_wake();
     else if (!sysmon_prompts_off.load(std::memory_order_relaxed) && debug.sysmon_prompt && !runqempty(pp))
         sysmon_prompt(pp, tick);
 }
 
-// An M took a P: if sysmon sleeps deeply, there is again something to watch.
+// An M took a P: if sysmon sleeps deeply with no end, there is again
+// something to watch.
 inline void sysmon_pbusy() {
     if (sysmon_state.load(std::memory_order_relaxed) == kSysmonDeep) sysmon_wake();
 }

@@ -278,7 +278,7 @@ TEST(SchedSyscall, SysmonSleepsWhileEveryPIsIdle) {
             // brief wake (the sleep's wakep) may have caused is over.
             if (!eventually([&] {
                     return naps.load() % 2 == 1 && rawrt::stats().idle_procs == 2 &&
-                           rawrt::sched::sysmon_state.load() == rawrt::sched::kSysmonDeep;
+                           rawrt::sched::sysmon_deep(rawrt::sched::sysmon_state.load());
                 }))
                 break;
             const uint64_t nap = naps.load(), before = passes();
