@@ -282,6 +282,7 @@ void sysmon() {
     // found only short syscalls cost the Ms a futex wake each for nothing.
     uint32_t prompt_off = 0;
     int64_t delay = debug.sysmon_min_ns;
+    bool after_timer = false;
     while (!sched.exiting) {
         if (idle == 0) delay = debug.sysmon_min_ns;
         else if (idle > debug.sysmon_idle_passes) delay *= 2;
@@ -289,9 +290,12 @@ void sysmon() {
 
         // Every P idle: nothing to retake or preempt until one gets an M.
         // The schedtrace still wants its lines.
+        // After a timed deep sleep ran out (an M took a P for that timer),
+        // first the backed-off sleep, as Go's sysmon does: straight back
+        // into the deep sleep, sysmon would wake once per timer.
         bool woken;
         uint32_t state = kSysmonDeep;
-        if (sched.npidle.load(std::memory_order_relaxed) == sched.gomaxprocs) {
+        if (!after_timer && sched.npidle.load(std::memory_order_relaxed) == sched.gomaxprocs) {
             const int64_t now = vdso::nanotime();
             int64_t sleep = -1;
             if (const int64_t next = earliest_timer(); next != 0) {
@@ -318,6 +322,7 @@ void sysmon() {
             if (prompt_off == 0) prompt_off = debug.sysmon_idle_passes + 1;
             if (--prompt_off == 0) sysmon_prompts_off.store(false, std::memory_order_relaxed);
         }
+        after_timer = state == kSysmonDeepTimed && !woken;
         // Woken because something is at stake: back to the shortest tick
         // (Go resets delay the same way).
         uint32_t took = 0;

@@ -304,6 +304,25 @@ TEST(SchedSyscall, SysmonSleepsWhileEveryPIsIdle) {
     EXPECT_EQ(during, 0u);
 }
 
+// A G that sleeps in a loop on one P: each timer wakes an idle M, which
+// takes the P for it. sysmon sleeps until the earliest timer and then backs
+// off, as Go's does; were it woken by every M that takes a P (or straight
+// back into a sleep until the next timer), it would make a pass per sleep,
+// at two futex calls each.
+TEST(SchedSyscall, SysmonSleepsThroughALoopOfShortSleeps) {
+    constexpr int kSleeps = 2000;
+    uint64_t during = 0;
+    auto r = rawrt::run({.procs = 1}, [&] {
+        rawrt::sleep(100'000);
+        const uint64_t before = passes();
+        for (int i = 0; i < kSleeps; ++i) rawrt::sleep(100'000);
+        during = passes() - before;
+    });
+    ASSERT_TRUE(r.ok());
+    // Backed off, sysmon makes about two passes per 10 ms of the loop.
+    EXPECT_LT(during, kSleeps / 2u) << "sysmon passes in " << kSleeps << " sleeps";
+}
+
 // Beyond Go (rawrt's prompt wake): sysmon has backed off to a long
 // sleep when a G blocks with another queued behind it. sysmon must come back
 // for it: the retake must follow a wake, not the end of the long sleep.
