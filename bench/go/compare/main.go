@@ -66,6 +66,8 @@ var rows = []row{
 	{"spawn_join", ns("BM_spawn_join"), ns("BM_go_spawn_join"), "≤ 0.5"},
 	{"mutex_handoff", ns("BM_mutex_handoff"), ns("BM_go_mutex_handoff"), "none set"},
 	{"sleep_wakeup", ns("BM_sleep_wakeup"), ns("BM_go_sleep_wakeup"), "none set"},
+	{"sleep 100 µs, 1 P: slept", counter("BM_sleep_100us/1", "slept_us", "µs"), counter("BM_go_sleep_100us/1", "slept_us", "µs"), "rawrt ≤ 120 µs"},
+	{"sleep 100 µs, 2 Ps: slept", counter("BM_sleep_100us/2", "slept_us", "µs"), counter("BM_go_sleep_100us/2", "slept_us", "µs"), "rawrt ≤ 120 µs"},
 	{"alloc_small", ns("BM_alloc_small"), ns("BM_go_alloc_small"), "none set"},
 	// The retake latency (bench/bench_retake.cpp, bench/go/gobench/retake.go).
 	{"retake warm median", counter("BM_retake_latency_warm", "median_us", "µs"), counter("BM_go_retake_latency_warm", "median_us", "µs"), "≤ 0.25"},

@@ -130,6 +130,19 @@ func sleepWakeup(n int64) result {
 	return sw.stop(n)
 }
 
+// A real sleep of 100 µs: how long it lasts, the runtime's timer wake-up
+// and the kernel's included (counter slept_us, as BM_sleep_100us).
+func sleep100us(n int64) result {
+	time.Sleep(100 * time.Microsecond)
+	sw := startStopwatch()
+	for i := int64(0); i < n; i++ {
+		time.Sleep(100 * time.Microsecond)
+	}
+	r := sw.stop(n)
+	r.counters = map[string]float64{"slept_us": float64(r.wall.Nanoseconds()) / 1e3 / float64(n)}
+	return r
+}
+
 func init() {
 	register("BM_go_gosched_1p", 1, gosched)
 	register("BM_go_chan_pingpong_1p", 1, chanPingPong)
@@ -137,4 +150,6 @@ func init() {
 	register("BM_go_spawn_join", 1, spawnJoin)
 	register("BM_go_mutex_handoff", 1, mutexHandoff)
 	register("BM_go_sleep_wakeup", 1, sleepWakeup)
+	register("BM_go_sleep_100us/1", 1, sleep100us)
+	register("BM_go_sleep_100us/2", 2, sleep100us)
 }
