@@ -6,7 +6,7 @@
 // functions keep its names (runtime/netpoll.go, proc.go) for the calls
 // findRunnable, sysmon and the timers make.
 //
-//   static Poller mine = {"mine", mypoll, mywake, nullptr, wake_fd, mydestroy};
+//   static Poller mine = {mypoll, mywake, nullptr, wake_fd, mydestroy};
 //   poller_install(&mine);            // once its fds exist
 //   ... a G parks on it: netpollAdjustWaiters(1) as it commits ...
 //   netpoll(0, &list);                // the scheduler: every poller, no wait
@@ -25,7 +25,6 @@
 namespace rawrt::sched {
 
 struct Poller {
-    const char* name;
     // Collects the Gs made ready into *ready (through schedlink) and returns
     // the change to netpollWaiters that readying them implies. delay_ns < 0:
     // block until something is ready or wake(); 0: never block; > 0: block

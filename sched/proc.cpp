@@ -57,6 +57,12 @@ uint32_t readgstatus(G* gp) { return gp->atomicstatus.load(std::memory_order_acq
 
 namespace {
 
+// One spinning M fewer (the M has cleared its own spinning); fatal below 0.
+void nmspinning_dec() {
+    if (sched.nmspinning.fetch_sub(1, std::memory_order_acq_rel) - 1 < 0)
+        sys::fatal("findrunnable: negative nmspinning");
+}
+
 // Go: resetspinning. A spinning M found work: stop counting it, and if it
 // was the last one, let another look for the rest.
 void resetspinning() {

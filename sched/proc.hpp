@@ -94,8 +94,6 @@ void startlockedm(G* gp);
 // Takes sched.lock, or ends the M if the run is ending (it never returns
 // then, and holds no lock).
 void lock_sched_or_mexit();
-// One spinning M fewer (the M has cleared its own spinning); fatal below 0.
-void nmspinning_dec();
 // Go: checkdead (locked). Ends the run when no G can ever run again.
 void checkdead();
 // Ends the run: every M leaves at its next scheduling point (locked).

@@ -333,11 +333,6 @@ void lock_sched_or_mexit() {
     }
 }
 
-void nmspinning_dec() {
-    if (sched.nmspinning.fetch_sub(1, std::memory_order_acq_rel) - 1 < 0)
-        sys::fatal("findrunnable: negative nmspinning");
-}
-
 void stopm(int64_t until) {
     M* mp = getm();
     lock_sched_or_mexit();

@@ -43,6 +43,9 @@ struct Counters {
 // forgiven: a stray short syscall with Gs queued should not cost the long
 // ones behind it a few milliseconds of Go's latency.
 constexpr uint32_t kPromptWastes = 2;
+// The longest timed deep sleep (Go: forcegcperiod/2): a timer deleted
+// meanwhile keeps sysmon from Ps that got busy no longer than this.
+constexpr int64_t kMaxDeepTimedNs = 60'000'000'000;
 std::atomic<uint32_t> prompt_wastes{0};
 
 // Go: incidlelocked. sysmon pretends one more M runs while it takes a P or

@@ -41,14 +41,12 @@ enum : uint32_t {
     kSysmonAwake = 0,
     kSysmonLong = 1,
     kSysmonDeep = 2,
-    kSysmonExit = 3,
-    kSysmonNap = 4,
-    kSysmonDeepTimed = 5
+    kSysmonDeepTimed = 3,
+    kSysmonExit = 4,
+    kSysmonNap = 5
 };
-inline bool sysmon_deep(uint32_t state) { return state == kSysmonDeep || state == kSysmonDeepTimed; }
-// The longest timed deep sleep (Go: forcegcperiod/2): a timer deleted
-// meanwhile keeps sysmon from Ps that got busy no longer than this.
-constexpr int64_t kMaxDeepTimedNs = 60'000'000'000;
+// Side by side, so that entersyscall's test of both is one compare.
+inline bool sysmon_deep(uint32_t state) { return state - kSysmonDeep <= kSysmonDeepTimed - kSysmonDeep; }
 extern std::atomic<uint32_t> sysmon_state;
 // Prompts are off: lately they found only short syscalls.
 extern std::atomic<bool> sysmon_prompts_off;
