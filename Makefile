@@ -45,6 +45,7 @@ AR := $(CROSS)ar
 LD := $(CROSS)ld
 NM := $(CROSS)nm
 OBJCOPY := $(CROSS)objcopy
+OBJDUMP := $(CROSS)objdump
 
 COMMON_FLAGS := -std=c++20 -O2 -g -Wall -Wextra -iquote . $(ARCH_FLAGS) -MMD -MP \
                 $(if $(CHECKED),-DRAWRT_CHECKED=1)
@@ -88,11 +89,6 @@ else
 endif
 TEST_SRCS := $(wildcard tests/*.cpp)
 TEST_OBJS := $(TEST_SRCS:%=$(BUILD)/obj/%.o)
-# The hosted tests keep libc's mem*/str*; this copy of the library's own
-# object, its symbols renamed librawrt_memcpy and so on, lets them call
-# rawrt's beside libc's (tests/sys_support_test.cpp).
-TEST_MEMORY_OBJ := $(BUILD)/obj/tests/librawrt_memory.o
-MEMORY_SYMBOLS := memcpy memmove memset memcmp strlen
 TEST_BIN := $(BUILD)/tests/rawrt_tests
 # Freestanding programs the tests run as children (one .cpp each in tests/programs).
 TEST_PROGRAMS := $(patsubst tests/programs/%.cpp,$(BUILD)/tests/programs/%,$(wildcard tests/programs/*.cpp))
@@ -222,9 +218,25 @@ $(ERRNO_LIST):
 
 $(BUILD)/obj/sys/errno.cpp.o: $(ERRNO_LIST)
 
-# Freestanding objects: the library's, the crt's, the examples' and those of
-# tests/programs. The hosted ones (tests/, bench/) are listed in static
-# pattern rules below, which take precedence over these.
+# The runtime's code in one range of a program (sys/runtime_text.hpp): each
+# code section of a library or crt object is renamed RT_TEXT_SECTION, which
+# GNU ld sorts between sys/runtime_text.cpp's markers, and the object's calls
+# to memcpy and friends go to rawrt_memcpy and friends (sys/memory.cpp, which
+# defines them and keeps the standard names as weak aliases).
+RT_TEXT_SECTION := .text.sorted.rawrt.1
+MEMORY_SYMBOLS := memcpy memmove memset memcmp strlen
+RT_TEXT = $(OBJCOPY) $$($(OBJDUMP) -h $@.raw | awk '$$2 ~ /^[.]text($$|[.])/ && $$2 !~ /^[.]text[.]sorted[.]/ \
+              { printf " --rename-section %s=$(RT_TEXT_SECTION)", $$2 }') \
+          $(if $(filter %/sys/memory.cpp.o,$@),,$(foreach f,$(MEMORY_SYMBOLS),--redefine-sym $(f)=rawrt_$(f))) $@.raw $@
+
+$(RT_OBJS) $(CRT_OBJS): $(BUILD)/obj/%.o: %
+	@mkdir -p $(@D)
+	$(CXX) $(RT_FLAGS) -MF $(@:.o=.d) -MT $@ -c -o $@.raw $<
+	$(RT_TEXT)
+	rm -f $@.raw
+
+# The other freestanding objects: the examples' and those of tests/programs.
+# The hosted ones (tests/, bench/) are listed in static pattern rules below.
 $(BUILD)/obj/%.S.o: %.S
 	@mkdir -p $(@D)
 	$(CXX) $(RT_FLAGS) -c -o $@ $<
@@ -238,7 +250,7 @@ $(LIB): $(RT_OBJS)
 	$(AR) rcs $@ $^
 
 $(CRT): $(CRT_OBJS)
-	$(LD) -r -o $@ $^
+	$(LD) -r --unique=$(RT_TEXT_SECTION) -o $@ $^
 
 # An example is every .cpp in its folder.
 .SECONDEXPANSION:
@@ -259,13 +271,9 @@ $(BUILD)/tests/programs/%: $(BUILD)/obj/tests/programs/%.cpp.o $(CRT) $(LIB)
 	@mkdir -p $(@D)
 	$(CXX) $(FREESTANDING_LDFLAGS) -o $@ $(CRT) $< $(LIB)
 
-$(TEST_MEMORY_OBJ): $(BUILD)/obj/sys/memory.cpp.o
+$(TEST_BIN): $(TEST_OBJS) $(LIB) $(if $(CROSS),$(GTEST_LIBS))
 	@mkdir -p $(@D)
-	$(OBJCOPY) $(foreach f,$(MEMORY_SYMBOLS),--redefine-sym $(f)=librawrt_$(f)) $< $@
-
-$(TEST_BIN): $(TEST_OBJS) $(TEST_MEMORY_OBJ) $(LIB) $(if $(CROSS),$(GTEST_LIBS))
-	@mkdir -p $(@D)
-	$(CXX) $(HOSTED_LDFLAGS) -o $@ $(TEST_OBJS) $(TEST_MEMORY_OBJ) $(HOSTED_LIBS) $(GTEST_LIBS) -pthread
+	$(CXX) $(HOSTED_LDFLAGS) -o $@ $(TEST_OBJS) $(HOSTED_LIBS) $(GTEST_LIBS) -pthread
 
 $(CHECKED_TEST_BIN): $(CHECKED_TEST_SRCS:%=$(BUILD)/obj/%.o) $(LIB) $(if $(CROSS),$(GTEST_LIBS))
 	@mkdir -p $(@D)

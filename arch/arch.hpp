@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "arch/offsets.hpp"
 
@@ -13,11 +14,13 @@
 #include "arch/x86_64/context_frame.hpp"
 #include "arch/x86_64/kernel_abi.hpp"
 #include "arch/x86_64/memory.hpp"
+#include "arch/x86_64/signal_frame.hpp"
 #include "arch/x86_64/vdso.hpp"
 #elif defined(__aarch64__)
 #include "arch/aarch64/context_frame.hpp"
 #include "arch/aarch64/kernel_abi.hpp"
 #include "arch/aarch64/memory.hpp"
+#include "arch/aarch64/signal_frame.hpp"
 #include "arch/aarch64/vdso.hpp"
 #else
 #error "rawrt supports x86_64 and aarch64"
@@ -47,6 +50,9 @@ long rawrt_clone(unsigned long flags, void* stack_top, int* tid, void* tls, int 
 
 // The SA_RESTORER trampoline (sigreturn.S). Never called directly.
 void rawrt_sigreturn();
+// rt_sigreturn from the signal frame at sp (rawrt::arch::sigreturn_sp of
+// its ucontext), wherever it lies (sigreturn.S).
+[[noreturn]] void rawrt_sigreturn_at(uintptr_t sp);
 
 // The calling thread's TCB pointer (thread_pointer_get.S / _set.S).
 void* rawrt_thread_pointer_get();

@@ -38,7 +38,10 @@ int lock_spin_rounds() {
     return n > 1 ? active_spin : 0;
 }
 
-void lock(mutex* l) {
+namespace {
+
+// Go: lock2.
+inline void lock2(mutex* l) {
     uint32_t v = l->key.exchange(mutex_locked, std::memory_order_acquire);
     if (v == mutex_unlocked) return;
     uint32_t wait = v;
@@ -59,7 +62,15 @@ void lock(mutex* l) {
     }
 }
 
+}  // namespace
+
+void lock(mutex* l) {
+    lock2(l);
+    count_held_lock(1);
+}
+
 void unlock(mutex* l) {
+    count_held_lock(-1);
     uint32_t v = l->key.exchange(mutex_unlocked, std::memory_order_release);
     if (v == mutex_unlocked) sys::fatal("unlock of unlocked lock");
     if (v == mutex_sleeping) futexwakeup(&l->key, 1);

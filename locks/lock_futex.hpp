@@ -17,7 +17,18 @@
 #include <atomic>
 #include <cstdint>
 
+#include "sys/tcb.hpp"
+
 namespace rawrt::locks {
+
+// The checked build counts the locks a runtime thread holds, both kinds
+// (sys::ThreadControlBlock::locks); other threads, and other builds, count
+// nothing.
+inline void count_held_lock([[maybe_unused]] intptr_t delta) {
+#if RAWRT_CHECKED
+    if (sys::ThreadControlBlock* tcb = sys::current_runtime_tcb()) tcb->locks += delta;
+#endif
+}
 
 // Go: mutex. 0 unlocked, 1 locked, 2 locked with (possible) sleepers.
 struct mutex {

@@ -31,6 +31,7 @@ void lock_slow(spinmutex* l) {
 
 #if RAWRT_CHECKED
 void unlock(spinmutex* l) {
+    count_held_lock(-1);
     if (l->key.exchange(0, std::memory_order_release) == 0) sys::fatal("unlock of unlocked lock");
 }
 #endif

@@ -13,6 +13,8 @@
 #include <atomic>
 #include <cstdint>
 
+#include "locks/lock_futex.hpp"
+
 namespace rawrt::locks {
 
 struct spinmutex {
@@ -23,6 +25,7 @@ void lock_slow(spinmutex* l);
 
 inline void lock(spinmutex* l) {
     if (l->key.exchange(1, std::memory_order_acquire) != 0) lock_slow(l);
+    count_held_lock(1);
 }
 
 // The checked build catches an unlock of an unlocked spinmutex, as the

@@ -13,6 +13,7 @@
 #include "arch/arch.hpp"
 #include "netpoll/fd.hpp"
 #include "sched/go.hpp"
+#include "sched/signal_unix.hpp"
 #include "sched/sync.hpp"
 #include "sys/calls.hpp"
 
@@ -89,7 +90,17 @@ void close_pipe() {
     (void)reader->close();  // wakes the Gs in wait()
 }
 
-void restore(int sig) { (void)sys::raw::rt_sigaction(sig, &previous[sig - 1], nullptr); }
+// SIGURG belongs to the runtime while preemption signals are on: its
+// handler passes the SIGURGs that are not its own to ours.
+void restore(int sig) {
+    if (sig == sys::kSIGURG && sched::sigurg_forward(nullptr)) return;
+    (void)sys::raw::rt_sigaction(sig, &previous[sig - 1], nullptr);
+}
+
+sys::Result<void> install(int sig, const sys::KernelSigaction* act) {
+    if (sig == sys::kSIGURG && sched::sigurg_forward(&sighandler)) return {};
+    return sys::raw::rt_sigaction(sig, act, &previous[sig - 1]);
+}
 
 }  // namespace
 
@@ -116,7 +127,7 @@ sys::Result<void> notify(const int* sigs, int n) {
     for (int i = 0; i < n && result.ok(); ++i) {
         const int sig = sigs[i];
         if (((caught | added) & sys::signal_bit(sig)) != 0) continue;
-        result = sys::raw::rt_sigaction(sig, &act, &previous[sig - 1]);
+        result = install(sig, &act);
         if (result.ok()) added |= sys::signal_bit(sig);
     }
     if (!result.ok()) {  // all or nothing: this call's signals go back

@@ -13,6 +13,10 @@
 // signals nobody waited for) the byte is dropped, as Go drops a signal
 // whose channel is full: a burst of one signal may arrive as fewer wait()s.
 //
+// SIGURG is rawrt's preemption signal too (sched/preempt.hpp), as in Go;
+// notify(SIGURG) sees the SIGURGs others send, never the runtime's own
+// (Go's Notify sees both).
+//
 // notify is additive, as Go's Notify is on one channel: a second call adds
 // its signals to those already caught (one pipe for all). Signals that are
 // never notified keep whatever disposition they had. Only on a G

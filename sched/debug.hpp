@@ -15,7 +15,11 @@
 //                     itself, rather than by sysmon (rawrt; Go: no)
 //   retake=US         a P in a syscall with nothing queued and help at
 //                     hand is retaken after this long anyway (Go: 10 ms)
-//   preempt=US        a G that ran this long is asked to yield (Go: 10 ms)
+//   preempt=US        a G that ran this long is asked to yield (Go: 10 ms;
+//                     at least 100)
+//   asyncpreempt=0|1  0: that request is a flag the G reads at its next
+//                     scheduling point only, no signal (Go:
+//                     GODEBUG=asyncpreemptoff=1). Read when a run starts
 //   netpoll=US        sysmon polls the network when nobody has for this
 //                     long (Go: 10 ms)
 //   membarrier=0|1    1: exitsyscall's fast path pays a compiler barrier,
@@ -60,11 +64,16 @@ struct DebugVars {
     Tunable<bool> sysmon_standby = true;
     Tunable<int64_t> retake_ns = 10'000'000;        // Go: the 10 ms in retake
     Tunable<int64_t> forcepreempt_ns = 10'000'000;  // Go: forcePreemptNS
+    Tunable<bool> asyncpreempt = true;              // Go: !debug.asyncpreemptoff
     Tunable<int64_t> netpoll_ns = 10'000'000;       // Go: the 10 ms of sysmon's poll
     Tunable<bool> membarrier = true;
 };
 
 extern DebugVars debug;
+
+// The shortest preemption quantum (preempt=US, RunConfig::preempt_us): below
+// it a G would spend a real share of its time being switched.
+inline constexpr int64_t kMinPreemptUs = 100;
 
 // Resets debug to the defaults, then applies RAWRT_DEBUG (sys::getenv: in a
 // hosted program, after sys::set_process_args), then config (RunConfig::debug).

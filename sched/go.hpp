@@ -35,6 +35,10 @@ struct RunConfig {
     // Most OS threads (Ms) the run may have at once, sysmon included (Go:
     // debug.SetMaxThreads). 0: 10 000. Past it: "fatal error: thread exhaustion".
     int32_t max_threads = 0;
+    // Microseconds a G may run before sysmon preempts it (Go's 10 ms
+    // forcePreemptNS): 0 for RAWRT_DEBUG's preempt=US, else 10 ms; at
+    // least 100 (sched::kMinPreemptUs), else run() fails with EINVAL.
+    int64_t preempt_us = 0;
     // Scheduler tunables and traces, RAWRT_DEBUG's syntax (sched/debug.hpp:
     // "schedtrace=1000,sysmonmax=5000"), applied over the environment's.
     const char* debug = nullptr;
@@ -70,9 +74,10 @@ void yield();
 int64_t goid();
 
 // Yields if sysmon has asked the calling G to (it ran 10 ms without passing
-// through the scheduler): a long computation calls it now and then so that
-// Gs queued behind it on its P get their turn. Costs one load otherwise.
-// rawrt has no asynchronous (signal) preemption.
+// through the scheduler). Costs one load otherwise. The preemption signal
+// (sched/preempt.hpp) does the same for code that never calls this; with
+// RAWRT_DEBUG=asyncpreempt=0, a long computation calls it now and then so
+// that Gs queued behind it on its P get their turn.
 void preempt_point();
 
 // Go's runtime.LockOSThread: the calling G runs only on its current thread,

@@ -194,6 +194,9 @@ void mstart(M* mp) {
     // keeps the default).
     (void)sys::raw::prctl(sys::kPR_SET_TIMERSLACK, 1);
     minitSignalStack(mp);  // before signals are unblocked
+    // The creator's mask, but never without the preemption signal (Go:
+    // minitSignalMask unblocks the runtime's signals likewise).
+    if (preempt_signal_installed()) mp->sigmask &= ~sys::signal_bit(sys::kSIGURG);
     (void)sys::raw::rt_sigprocmask(sys::kSIG_SETMASK, &mp->sigmask, nullptr);
     if (mp->mstartfn != nullptr) {
         mp->mstartfn();  // an M without a P (sysmon): returns when the run ends

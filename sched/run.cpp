@@ -67,9 +67,11 @@ sys::Result<void> schedinit(const RunConfig& config) {
     if (procs > kMaxProcs) procs = kMaxProcs;
     if (config.stack_size % 4096 != 0) return sys::Errno(EINVAL);
     if (config.max_threads < 0) return sys::Errno(EINVAL);
+    if (config.preempt_us != 0 && config.preempt_us < kMinPreemptUs) return sys::Errno(EINVAL);
     stack_size = config.stack_size != 0 ? config.stack_size : kDefaultStackSize;
     sched.maxmcount = config.max_threads != 0 ? config.max_threads : 10000;
     parsedebugvars(config.debug);
+    if (config.preempt_us != 0) debug.forcepreempt_ns = config.preempt_us * 1000;
     (void)asymfence_init(debug.membarrier);
     sched.lastpoll.store(vdso::nanotime(), std::memory_order_relaxed);
 

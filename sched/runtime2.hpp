@@ -90,7 +90,8 @@ struct G {
     uintptr_t syscallsp = 0;  // where entersyscall was called from
     uintptr_t syscallpc = 0;
     // Set by sysmon after 10 ms on the CPU: the G yields at its next
-    // scheduling point (rawrt::preempt_point, exitsyscall, yield).
+    // scheduling point (rawrt::preempt_point, exitsyscall, yield), or where
+    // the preemption signal finds it (sched/preempt.cpp).
     std::atomic<bool> preempt{false};
     bool is_main = false;                      // its return ends the run
     void (*fn)(void* closure) = nullptr;       // the body go() was given
@@ -101,12 +102,14 @@ struct G {
 // Counters an M keeps for rawrt::stats() (sched/stats.hpp): only the M
 // writes them (sys::counter_inc_owned).
 struct MStats {
-    std::atomic<uint64_t> syscalls{0};        // entersyscall, either kind
-    std::atomic<uint64_t> exit_fast{0};       // got its own P back
-    std::atomic<uint64_t> exit_idle_p{0};     // took another, idle P
-    std::atomic<uint64_t> exit_slow{0};       // no P: the G was queued, the M parked
-    std::atomic<uint64_t> handoff_block{0};   // entersyscallblock handed the P off
-    std::atomic<uint64_t> blocking_calls{0};  // rawrt::blocking_call
+    std::atomic<uint64_t> syscalls{0};         // entersyscall, either kind
+    std::atomic<uint64_t> exit_fast{0};        // got its own P back
+    std::atomic<uint64_t> exit_idle_p{0};      // took another, idle P
+    std::atomic<uint64_t> exit_slow{0};        // no P: the G was queued, the M parked
+    std::atomic<uint64_t> handoff_block{0};    // entersyscallblock handed the P off
+    std::atomic<uint64_t> blocking_calls{0};   // rawrt::blocking_call
+    std::atomic<uint64_t> preempted{0};        // switched out by the preemption signal
+    std::atomic<uint64_t> preempt_refused{0};  // the signal found an unsafe point
 };
 
 struct M {
@@ -134,6 +137,9 @@ struct M {
     // standby becomes kStandbyWaiting).
     std::atomic<uintptr_t> standby{0};
     P* watch_p = nullptr;
+    // A preemption signal is on its way to this thread (Go: m.signalPending):
+    // sysmon sends one at a time; the handler clears it.
+    std::atomic<bool> signalPending{false};
     MStats stats;            // written by this M only, summed by rawrt::stats()
     uint64_t cheaprand = 0;  // sched/rand.hpp's state: only this M draws from it
     // The kernel clears this word (CLONE_CHILD_CLEARTID) and wakes the futex

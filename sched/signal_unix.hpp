@@ -1,6 +1,7 @@
 // Signals, the part of Go's runtime/signal_unix.go that rawrt needs: a G
 // that runs into the guard page below its stack gets "fatal error: stack
-// overflow in goroutine N" and exit status 2 instead of a silent SIGSEGV.
+// overflow in goroutine N" and exit status 2 instead of a silent SIGSEGV;
+// SIGURG carries sysmon's preemption requests (sched/preempt.hpp).
 //
 // The handler runs on a per-M alternate signal stack (the overflowing stack
 // has no room left for a signal frame). It is installed for SIGSEGV and
@@ -19,9 +20,9 @@
 
 namespace rawrt::sched {
 
-// Go: initsig. Installs the handler, keeping the previous dispositions, and
+// Go: initsig. Installs the handlers, keeping the previous dispositions, and
 // sizes the signal stacks from the auxiliary vector. At the start of a run,
-// before the first M.
+// before the first M. SIGURG's only with RAWRT_DEBUG's asyncpreempt on.
 void initsig();
 // Puts back what initsig replaced. At the end of a run, once every M is gone.
 void deinit_sig();
@@ -30,6 +31,14 @@ void deinit_sig();
 // signal frame: 3376 on an AVX-512 x86_64) plus room for the handler, and at
 // least 16 KiB. A multiple of the page size. Valid after initsig.
 size_t signal_stack_size();
+
+// Whether the run's SIGURG handler is installed (preemption signals are sent).
+bool preempt_signal_installed();
+// While it is, SIGURGs that are not preemption requests go to notify
+// (nullptr: to the disposition SIGURG had before the run) instead of that
+// disposition: how rawrt::signal::notify catches SIGURG. False, and
+// nothing changes, when the handler is not installed.
+bool sigurg_forward(void (*notify)(int));
 
 // Go: minitSignalStack / unminitSignalStack. Installs mp->gsignal as the
 // calling thread's alternate signal stack (in mstart), and removes it

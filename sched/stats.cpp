@@ -22,6 +22,8 @@ void add(SchedStats& s, const MStats& m) {
     s.exit_slow += m.exit_slow.load(std::memory_order_relaxed);
     s.handoff_block += m.handoff_block.load(std::memory_order_relaxed);
     s.blocking_calls += m.blocking_calls.load(std::memory_order_relaxed);
+    s.preempted += m.preempted.load(std::memory_order_relaxed);
+    s.preempt_refused += m.preempt_refused.load(std::memory_order_relaxed);
 }
 
 // sched.lock held.
@@ -38,6 +40,7 @@ SchedStats collect() {
     s.retakes = sm.retakes;
     s.retake_standby = sm.standbys;
     s.preempts = sm.preempts;
+    s.preempt_signals = sm.preempt_signals;
     s.sysmon_passes = sm.passes;
     s.sysmon_wakes = sm.wakes;
     s.sysmon_prompts = sm.prompts;

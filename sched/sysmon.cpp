@@ -11,7 +11,10 @@
 #include "sched/asymfence.hpp"
 #include "sched/debug.hpp"
 #include "sched/layers_below.hpp"
+#include "sched/preempt.hpp"
 #include "sched/proc.hpp"
+#include "sched/runq.hpp"
+#include "sched/signal_unix.hpp"
 #include "sched/standby.hpp"
 #include "sched/stats.hpp"
 #include "sys/calls.hpp"
@@ -34,6 +37,7 @@ struct Counters {
     std::atomic<uint64_t> retakes{0};
     std::atomic<uint64_t> standbys{0};
     std::atomic<uint64_t> preempts{0};
+    std::atomic<uint64_t> preempt_signals{0};
     std::atomic<uint64_t> polls{0};
     std::atomic<int64_t> delay_ns{0};
 } counters;
@@ -57,17 +61,30 @@ void incidlelocked(int32_t v) {
     unlock(&sched.lock);
 }
 
+// Whether a G other than pp's current one wants pp: Gs queued on it or on
+// the global queue, or a timer of pp's that is due. rawrt signals a G only
+// then (Go preempts regardless): switching out a G that nothing waits for
+// costs its loop a signal and two switches, and it runs on at once anyway.
+bool something_waits(P* pp, int64_t now) {
+    if (!runqempty(pp) || sched.runqsize != 0) return true;
+    const int64_t when = pp->timers.timer0When.load(std::memory_order_relaxed);
+    return when != 0 && when <= now;
+}
+
 // Go: preemptone. Asks the G running on pp to yield at its next scheduling
-// point. Under sched.lock: an M that exits leaves allm under it, so pp->m
-// read here is an M whose memory is still its own; a G is never freed
-// during a run, so at worst the request reaches a G that already moved on.
-void preemptone(P* pp) {
+// point, and signals its M when something waits for pp. Under sched.lock:
+// an M that exits leaves allm under it, so pp->m read here is an M whose
+// memory (and thread) is still its own; a G is never freed during a run, so
+// at worst the request reaches a G that already moved on.
+void preemptone(P* pp, int64_t now) {
     lock(&sched.lock);
     M* mp = pp->m;
     G* gp = mp != nullptr ? mp->curg : nullptr;
     if (gp != nullptr) {
         gp->preempt.store(true, std::memory_order_relaxed);
         sys::counter_add(counters.preempts);
+        if (preempt_signal_installed() && something_waits(pp, now) && preemptM(mp))
+            sys::counter_add(counters.preempt_signals);
     }
     unlock(&sched.lock);
 }
@@ -100,9 +117,27 @@ bool retake_one(P* pp) {
     return took;
 }
 
-// Go: retake. Returns how many Ps it took from Ms in syscalls.
-uint32_t retake(int64_t now) {
+// What sysmon's next sleep must not miss (preempt_sleep), for pp running
+// a G that reaches the quantum at due: that moment, when something is
+// queued or a timer is pending (a G that will want pp when it is due); a
+// look at the G's P soon, when it has already had its quantum (something
+// may come to wait for pp at any time: -1, unless a moment is due).
+void note_preempt_due(P* pp, int64_t due, int64_t now, int64_t* preempt_due) {
+    if (due <= now) {
+        if (*preempt_due == 0) *preempt_due = -1;
+        return;
+    }
+    const bool pending = !runqempty(pp) || pp->timers.timer0When.load(std::memory_order_relaxed) != 0 ||
+                         std::atomic_ref<int32_t>(sched.runqsize).load(std::memory_order_relaxed) != 0;
+    if (pending && (*preempt_due <= 0 || due < *preempt_due)) *preempt_due = due;
+}
+
+// Go: retake. Returns how many Ps it took from Ms in syscalls. Sets
+// *preempt_due for sysmon's next sleep (note_preempt_due; 0: no G running
+// needs a look soon).
+uint32_t retake(int64_t now, int64_t* preempt_due) {
     uint32_t n = 0;
+    *preempt_due = 0;
     for (int32_t i = 0; i < sched.gomaxprocs; ++i) {
         P* pp = allp[i];
         auto& pd = pp->sysmontick;
@@ -116,9 +151,10 @@ uint32_t retake(int64_t now) {
                 pd.schedtick = t;
                 pd.schedwhen = now;
             } else if (pd.schedwhen + debug.forcepreempt_ns <= now) {
-                if (s == Prunning) preemptone(pp);
+                if (s == Prunning) preemptone(pp, now);
                 sysretake = true;  // a syscall that long is retaken at once
             }
+            if (s == Prunning) note_preempt_due(pp, pd.schedwhen + debug.forcepreempt_ns, now, preempt_due);
         }
         if (s != Psyscall) continue;
         // Retake only after a full tick in the same syscall: a short one has
@@ -270,6 +306,26 @@ uint32_t watch_prompted() {
     return n;
 }
 
+// How long sysmon sleeps, its backed-off delay given, while the preemption
+// signal is on (rawrt; Go's sysmon may sleep 10 ms on top of its 10 ms
+// quantum): while a G runs with others pending behind it, or a G has had
+// its quantum, no longer than a twentieth of the quantum, so that a G that
+// starts running is seen within that much of its start and preempted
+// within that much of the quantum; and not past the moment the earliest
+// such G reaches the quantum. A lone G computing on its P for less than a
+// quantum lets sysmon back off.
+int64_t preempt_sleep(int64_t delay, int64_t preempt_due) {
+    if (preempt_due == 0 || !preempt_signal_installed()) return delay;
+    int64_t sleep = debug.forcepreempt_ns / 20;
+    if (sleep > delay) sleep = delay;
+    if (preempt_due > 0) {
+        const int64_t until = preempt_due - vdso::nanotime();
+        if (until < sleep) sleep = until;
+    }
+    const int64_t least = debug.sysmon_min_ns;
+    return sleep < least ? least : sleep;
+}
+
 }  // namespace
 
 void sysmon() {
@@ -286,6 +342,7 @@ void sysmon() {
     uint32_t prompt_off = 0;
     int64_t delay = debug.sysmon_min_ns;
     bool after_timer = false;
+    int64_t preempt_due = 0;  // retake's: when a running G reaches the quantum
     while (!sched.exiting) {
         if (idle == 0) delay = debug.sysmon_min_ns;
         else if (idle > debug.sysmon_idle_passes) delay *= 2;
@@ -313,11 +370,12 @@ void sysmon() {
             counters.delay_ns.store(-1, std::memory_order_relaxed);
             woken = sysmon_sleep(state, sleep);
         } else {
-            counters.delay_ns.store(delay, std::memory_order_relaxed);
-            if (delay > debug.sysmon_min_ns) state = kSysmonLong;
+            const int64_t sleep = preempt_sleep(delay, preempt_due);
+            counters.delay_ns.store(sleep, std::memory_order_relaxed);
+            if (sleep > debug.sysmon_min_ns) state = kSysmonLong;
             else if (debug.sysmon_prompt && !sysmon_prompts_off.load(std::memory_order_relaxed)) state = kSysmonNap;
             else state = kSysmonAwake;
-            woken = sysmon_sleep(state, delay);
+            woken = sysmon_sleep(state, sleep);
         }
         // Prompts off: this pass is one of the sysmonidle they stay off for
         // (the first starts the count; with sysmonidle=0 it also ends it).
@@ -341,7 +399,7 @@ void sysmon() {
         }
         sys::counter_add(counters.passes);
         const int64_t now = vdso::nanotime();
-        if (retake(now) + took != 0) idle = 0;
+        if (retake(now, &preempt_due) + took != 0) idle = 0;
         else ++idle;
         sysmon_poll(now);
         if (debug.schedtrace_ms > 0 && now - lasttrace >= debug.schedtrace_ms * 1'000'000) {
@@ -352,8 +410,9 @@ void sysmon() {
 }
 
 SysmonStats sysmon_stats() {
-    return {counters.passes.load(),   counters.wakes.load(),    counters.prompts.load(), counters.retakes.load(),
-            counters.standbys.load(), counters.preempts.load(), counters.polls.load(),   counters.delay_ns.load()};
+    return {counters.passes.load(),          counters.wakes.load(),    counters.prompts.load(),
+            counters.retakes.load(),         counters.standbys.load(), counters.preempts.load(),
+            counters.preempt_signals.load(), counters.polls.load(),    counters.delay_ns.load()};
 }
 
 void sysmon_reset() {
@@ -364,6 +423,7 @@ void sysmon_reset() {
     counters.retakes.store(0);
     counters.standbys.store(0);
     counters.preempts.store(0);
+    counters.preempt_signals.store(0);
     counters.polls.store(0);
     counters.delay_ns.store(0);
     prompt_wastes.store(0);

@@ -89,13 +89,14 @@ inline void sysmon_pbusy() {
 
 struct SysmonStats {
     uint64_t passes;
-    uint64_t wakes;     // sleeps cut short by sysmon_wake
-    uint64_t prompts;   // prompts that set a standby M watching or woke sysmon
-    uint64_t retakes;   // Ps taken from Ms in syscalls
-    uint64_t standbys;  // of which made by a standby M, woken at the prompt
-    uint64_t preempts;  // preemption requests
-    uint64_t polls;     // its network polls that found Gs to run
-    int64_t delay_ns;   // the current sleep (deep sleep: -1)
+    uint64_t wakes;            // sleeps cut short by sysmon_wake
+    uint64_t prompts;          // prompts that set a standby M watching or woke sysmon
+    uint64_t retakes;          // Ps taken from Ms in syscalls
+    uint64_t standbys;         // of which made by a standby M, woken at the prompt
+    uint64_t preempts;         // preemption requests
+    uint64_t preempt_signals;  // of which sent as a signal too
+    uint64_t polls;            // its network polls that found Gs to run
+    int64_t delay_ns;          // the current sleep (deep sleep: -1)
 };
 SysmonStats sysmon_stats();
 // Run start: sysmon awake, counters zero.

@@ -22,10 +22,13 @@ constexpr int kSIGKILL = 9;
 constexpr int kSIGSEGV = 11;
 constexpr int kSIGTERM = 15;
 constexpr int kSIGSTOP = 19;
+constexpr int kSIGURG = 23;
 constexpr unsigned long kSA_SIGINFO = 0x00000004;
 constexpr unsigned long kSA_RESTORER = 0x04000000;
 constexpr unsigned long kSA_ONSTACK = 0x08000000;
 constexpr unsigned long kSA_RESTART = 0x10000000;
+constexpr unsigned long kSA_NODEFER = 0x40000000;
+constexpr int kSI_QUEUE = -1;  // siginfo's si_code for rt_sigqueueinfo's signals (<asm-generic/siginfo.h>)
 constexpr int kSS_DISABLE = 2;
 // rt_sigprocmask's how.
 constexpr int kSIG_BLOCK = 0;

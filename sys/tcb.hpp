@@ -22,7 +22,11 @@ struct alignas(64) ThreadControlBlock {
     void* g;                   // sched/: the G running on it
     uintptr_t reserved;
     uintptr_t stack_guard;  // %fs:0x28, GCC's x86_64 stack-protector canary
-    uintptr_t spare[10];
+    // Runtime locks this thread holds (Go: m.locks), counted by the checked
+    // build only: sched/preempt.cpp asserts that none is held where it
+    // preempts, which the runtime's text range alone is meant to ensure.
+    uintptr_t locks;
+    uintptr_t spare[9];
 
     // Makes this block a valid rawrt TCB for the thread that will own it.
     void init(uintptr_t canary);

@@ -38,6 +38,25 @@ struct KernelSigaction {
     SignalSet mask;
 };
 
+// siginfo_t: the head every kind shares, then a union, 128 bytes in all;
+// the members rawrt reads or fills.
+struct Siginfo {
+    int32_t signo;
+    int32_t errnum;
+    int32_t code;
+    int32_t pad;
+    struct Queued {  // si_code SI_QUEUE (rt_sigqueueinfo, rt_tgsigqueueinfo)
+        int32_t pid;
+        uint32_t uid;
+        uint64_t value;  // si_value
+    };
+    union {
+        uintptr_t addr;  // a fault's si_addr
+        Queued queued;
+        unsigned char bytes[112];
+    } fields;
+};
+
 // stack_t for sigaltstack.
 struct SignalStack {
     void* sp;

@@ -5,6 +5,8 @@
 
 #include <asm-generic/mman-common.h>
 #include <asm/signal.h>
+#include <asm/sigcontext.h>
+#include <asm/ucontext.h>
 #include <linux/signal.h>
 #include <linux/eventpoll.h>
 #include <linux/futex.h>
@@ -16,6 +18,7 @@
 
 #include <cstddef>
 
+#define RAWRT_UAPI_CHECKS 1  // arch/<arch>/signal_frame.hpp checks its structs too
 #include "arch/arch.hpp"
 #include "sys/consts.hpp"
 #include "sys/types.hpp"
@@ -37,10 +40,25 @@ static_assert(kSIGINT == SIGINT && kSIGILL == SIGILL && kSIGBUS == SIGBUS && kSI
 static_assert(kSA_SIGINFO == SA_SIGINFO && kSA_RESTORER == SA_RESTORER && kSA_ONSTACK == SA_ONSTACK &&
               kSA_RESTART == SA_RESTART && kSS_DISABLE == SS_DISABLE);
 
+static_assert(kSIGURG == SIGURG && kSA_NODEFER == SA_NODEFER && kSI_QUEUE == SI_QUEUE);
+static_assert(sizeof(Siginfo) == sizeof(siginfo_t));
+static_assert(offsetof(Siginfo, code) == offsetof(siginfo_t, si_code));
+static_assert(offsetof(Siginfo, fields.addr) == offsetof(siginfo_t, si_addr));
+static_assert(offsetof(Siginfo, fields.queued.pid) == offsetof(siginfo_t, si_pid));
+static_assert(offsetof(Siginfo, fields.queued.uid) == offsetof(siginfo_t, si_uid));
+static_assert(offsetof(Siginfo, fields.queued.value) == offsetof(siginfo_t, si_value));
+
 static_assert(sizeof(SignalStack) == sizeof(stack_t));
 static_assert(offsetof(SignalStack, sp) == offsetof(stack_t, ss_sp));
 static_assert(offsetof(SignalStack, flags) == offsetof(stack_t, ss_flags));
 static_assert(offsetof(SignalStack, size) == offsetof(stack_t, ss_size));
+
+// The signal frame that preemption moves (arch/<arch>/signal_frame.hpp).
+static_assert(sizeof(arch::KernelUcontext) == sizeof(::ucontext));
+static_assert(offsetof(arch::KernelUcontext, stack) == offsetof(::ucontext, uc_stack));
+static_assert(offsetof(arch::KernelUcontext, mcontext) == offsetof(::ucontext, uc_mcontext));
+static_assert(offsetof(arch::KernelUcontext, sigmask) == offsetof(::ucontext, uc_sigmask));
+static_assert(sizeof(arch::KernelStack) == sizeof(stack_t));
 
 static_assert(sizeof(Utsname) == sizeof(struct new_utsname));
 

@@ -1,6 +1,6 @@
 // sys/'s freestanding support, checked against glibc where glibc has the same
 // thing: Result and Errno, printing, the fatal-error path, rawrt's own
-// mem*/str* (linked under librawrt_* names, see the Makefile), the process
+// mem*/str* (rawrt_memcpy and so on, of which the standard names are weak aliases), the process
 // accessors (argv, envp, getenv, auxv), the thread pointer and runtime TCB on
 // a raw clone thread, and pc_in_syscall_stub seen from a signal handler.
 
@@ -37,14 +37,13 @@
 
 extern char** environ;
 
-// rawrt's sys/memory.cpp object with its symbols renamed (Makefile:
-// TEST_MEMORY_OBJ): the library's own code, callable beside libc's.
+// sys/memory.cpp's own names: the library's code, callable beside libc's.
 extern "C" {
-void* librawrt_memcpy(void* dst, const void* src, size_t n);
-void* librawrt_memmove(void* dst, const void* src, size_t n);
-void* librawrt_memset(void* dst, int c, size_t n);
-int librawrt_memcmp(const void* a, const void* b, size_t n);
-size_t librawrt_strlen(const char* s);
+void* rawrt_memcpy(void* dst, const void* src, size_t n);
+void* rawrt_memmove(void* dst, const void* src, size_t n);
+void* rawrt_memset(void* dst, int c, size_t n);
+int rawrt_memcmp(const void* a, const void* b, size_t n);
+size_t rawrt_strlen(const char* s);
 }
 
 namespace {
@@ -381,7 +380,7 @@ TEST(SysMemory, MemcpyEverySizeAndAlignment) {
                 auto expected = dst;
                 unsigned char* d = dst.data() + kGuard + dst_align;
                 std::memcpy(expected.data() + kGuard + dst_align, source.data() + src_align, n);
-                void* ret = librawrt_memcpy(d, source.data() + src_align, n);
+                void* ret = rawrt_memcpy(d, source.data() + src_align, n);
                 ASSERT_EQ(ret, d);
                 ASSERT_EQ(dst, expected) << "n " << n << " src+" << src_align << " dst+" << dst_align;
             }
@@ -401,7 +400,7 @@ TEST(SysMemory, MemmoveOverlappingInBothDirections) {
                 std::vector<unsigned char> temp(buf.begin() + static_cast<long>(src_at),
                                                 buf.begin() + static_cast<long>(src_at + n));
                 for (size_t i = 0; i < n; ++i) expected[dst_at + i] = temp[i];
-                void* ret = librawrt_memmove(buf.data() + dst_at, buf.data() + src_at, n);
+                void* ret = rawrt_memmove(buf.data() + dst_at, buf.data() + src_at, n);
                 ASSERT_EQ(ret, buf.data() + dst_at);
                 ASSERT_EQ(buf, expected) << "n " << n << " shift " << shift << " align " << align;
             }
@@ -416,7 +415,7 @@ TEST(SysMemory, MemsetEverySizeAlignmentAndByte) {
                 auto buf = patterned(kGuard + kAlignments + kMaxSize + kGuard, 4);
                 auto expected = buf;
                 for (size_t i = 0; i < n; ++i) expected[kGuard + align + i] = static_cast<unsigned char>(c);
-                void* ret = librawrt_memset(buf.data() + kGuard + align, c, n);
+                void* ret = rawrt_memset(buf.data() + kGuard + align, c, n);
                 ASSERT_EQ(ret, buf.data() + kGuard + align);
                 ASSERT_EQ(buf, expected) << "n " << n << " align " << align << " c " << c;
             }
@@ -434,7 +433,7 @@ TEST(SysMemory, MemcmpOrdersByTheFirstDifferingUnsignedByte) {
             const unsigned char* pa = a.data() + align;
             unsigned char* pb = b.data() + (7 - align);
             std::memcpy(pb, pa, n);
-            ASSERT_EQ(librawrt_memcmp(pa, pb, n), 0) << "n " << n;
+            ASSERT_EQ(rawrt_memcmp(pa, pb, n), 0) << "n " << n;
             // A difference at the first, a middle and the last byte, both
             // ways, with high-bit bytes (0x80 > 0x01 as unsigned char).
             for (size_t at : {size_t{0}, n / 2, n - 1}) {
@@ -443,8 +442,8 @@ TEST(SysMemory, MemcmpOrdersByTheFirstDifferingUnsignedByte) {
                 for (unsigned char x : {0x01, 0x80, 0xff}) {
                     pb[at] = x;
                     const int expected = sign(std::memcmp(pa, pb, n));
-                    ASSERT_EQ(sign(librawrt_memcmp(pa, pb, n)), expected) << "n " << n << " at " << at;
-                    ASSERT_EQ(sign(librawrt_memcmp(pb, pa, n)), -expected) << "n " << n << " at " << at;
+                    ASSERT_EQ(sign(rawrt_memcmp(pa, pb, n)), expected) << "n " << n << " at " << at;
+                    ASSERT_EQ(sign(rawrt_memcmp(pb, pa, n)), -expected) << "n " << n << " at " << at;
                 }
                 pb[at] = saved;
             }
@@ -459,8 +458,8 @@ TEST(SysMemory, StrlenEveryLengthAndAlignment) {
             char* s = buf.data() + align;
             for (size_t i = 0; i < len; ++i) s[i] = static_cast<char>(0x80 | (i & 0x7f) | 1);
             s[len] = '\0';
-            ASSERT_EQ(librawrt_strlen(s), len) << "align " << align;
-            ASSERT_EQ(librawrt_strlen(s), std::strlen(s));
+            ASSERT_EQ(rawrt_strlen(s), len) << "align " << align;
+            ASSERT_EQ(rawrt_strlen(s), std::strlen(s));
         }
     }
 }

@@ -24,4 +24,20 @@ rawrt_sigreturn:
     brk     #0                  // unreachable
     .size   rawrt_sigreturn, .-rawrt_sigreturn
 
+// void rawrt_sigreturn_at(uintptr_t sp);
+//
+// rt_sigreturn from a frame that no handler returns from: a preempted G's,
+// moved onto its own stack (sched/preempt.cpp). Restores every register the
+// frame holds (x0-x30, sp, pc, pstate, the FP/SIMD and SVE records) and the
+// signal mask.
+//
+// ABI: in x0 = sp as rt_sigreturn wants it (the frame's base, 16-byte
+// aligned); never returns.
+RAWRT_FUNC(rawrt_sigreturn_at)
+    mov     sp, x0
+    mov     x8, #__NR_rt_sigreturn
+    svc     #0
+    brk     #0                  // unreachable
+RAWRT_END(rawrt_sigreturn_at)
+
 RAWRT_GNU_PROPERTY_NOTE

@@ -25,4 +25,19 @@ rawrt_sigreturn:
     hlt                         // unreachable
     .size   rawrt_sigreturn, .-rawrt_sigreturn
 
+// void rawrt_sigreturn_at(uintptr_t sp);
+//
+// rt_sigreturn from a frame that no handler returns from: a preempted G's,
+// moved onto its own stack (sched/preempt.cpp). Restores every register the
+// frame holds, the XSAVE state included, and the signal mask.
+//
+// ABI: in rdi = sp as rt_sigreturn wants it (the frame's ucontext, the word
+// below it being the popped pretcode); never returns.
+RAWRT_FUNC(rawrt_sigreturn_at)
+    mov     %rdi, %rsp
+    movq    $__NR_rt_sigreturn, %rax
+    syscall
+    hlt                         // unreachable
+RAWRT_END(rawrt_sigreturn_at)
+
 RAWRT_GNU_PROPERTY_NOTE

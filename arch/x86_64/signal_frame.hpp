@@ -1,0 +1,71 @@
+// The kernel's signal frame on x86_64, as far as asynchronous preemption
+// (sched/preempt.cpp) reads and moves it. The handler finds it on the M's
+// signal stack: the restorer's address (pretcode), struct ucontext, the
+// siginfo, then the XSAVE area that uc_mcontext.fpstate points at, 64-byte
+// aligned, up to the top of the stack. sys/uapi_checks.cpp checks these
+// structs against <asm/ucontext.h>.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace rawrt::arch {
+
+// ::sigcontext (64-bit).
+struct KernelSigcontext {
+    uint64_t r8, r9, r10, r11, r12, r13, r14, r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags;
+    uint16_t cs, gs, fs, ss;
+    uint64_t err, trapno, oldmask, cr2;
+    uintptr_t fpstate;  // the XSAVE area: an absolute address, so a moved frame needs it moved too
+    uint64_t reserved1[8];
+};
+
+// stack_t.
+struct KernelStack {
+    uintptr_t sp;
+    int32_t flags;
+    uint64_t size;
+};
+
+// struct ucontext.
+struct KernelUcontext {
+    uint64_t flags;
+    uintptr_t link;
+    KernelStack stack;  // the alternate stack rt_sigreturn reinstalls
+    KernelSigcontext mcontext;
+    uint64_t sigmask;
+};
+
+// The psABI's red zone: leaf code keeps data in the 128 bytes below rsp, so
+// a frame pushed onto an interrupted stack starts below it (the kernel skips
+// it the same way).
+inline constexpr size_t kRedZone = 128;
+
+inline uintptr_t signal_sp(const KernelUcontext* uc) { return uc->mcontext.rsp; }
+inline uintptr_t signal_pc(const KernelUcontext* uc) { return uc->mcontext.rip; }
+
+// Where the frame begins (the handler's sp at entry: pretcode), and whether
+// info sits where that layout says. A frame that does not look like the
+// kernel's is left alone.
+inline uintptr_t signal_frame_base(const KernelUcontext* uc) { return reinterpret_cast<uintptr_t>(uc) - 8; }
+inline bool signal_frame_matches(const void* info, const KernelUcontext* uc) {
+    return reinterpret_cast<uintptr_t>(info) == reinterpret_cast<uintptr_t>(uc + 1);
+}
+
+// Fixes the absolute addresses inside a frame copied delta bytes away.
+inline void relocate_signal_frame(KernelUcontext* uc, intptr_t delta) {
+    if (uc->mcontext.fpstate != 0) uc->mcontext.fpstate += delta;
+}
+
+// The sp rt_sigreturn wants: it reads the frame at sp - 8, the restorer's
+// ret having popped pretcode.
+inline uintptr_t sigreturn_sp(const KernelUcontext* uc) { return reinterpret_cast<uintptr_t>(uc); }
+
+#ifdef RAWRT_UAPI_CHECKS  // sys/uapi_checks.cpp, with <asm/ucontext.h> included
+static_assert(sizeof(KernelSigcontext) == sizeof(::sigcontext));
+static_assert(offsetof(KernelSigcontext, rsp) == offsetof(::sigcontext, rsp));
+static_assert(offsetof(KernelSigcontext, rip) == offsetof(::sigcontext, rip));
+static_assert(offsetof(KernelSigcontext, fpstate) == offsetof(::sigcontext, fpstate));
+#endif
+
+}  // namespace rawrt::arch
