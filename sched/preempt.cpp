@@ -16,6 +16,7 @@
 #include "sys/counter.hpp"
 #include "sys/fatal.hpp"
 #include "sys/runtime_text.hpp"
+#include "sys/syscall.hpp"
 #include "sys/tcb.hpp"
 #include "vdso/vdso.hpp"
 
@@ -81,6 +82,8 @@ bool preempt_init() {
 }
 
 bool preemptM(M* mp) {
+    // A syscall the last signal cut short is being made again: leave it be.
+    if (std::atomic_ref<uintptr_t>(mp->tcb.preempt_eintr).load(std::memory_order_relaxed) != 0) return false;
     if (mp->signalPending.exchange(true, std::memory_order_acq_rel)) return false;
     sys::Siginfo si{};
     si.signo = sys::kSIGURG;
@@ -101,6 +104,10 @@ void doSigPreempt(const sys::Siginfo* si, void* ucontext) {
     M* mp = static_cast<M*>(tcb->m);
     G* gp = mp->curg;
     auto* uc = static_cast<arch::KernelUcontext*>(ucontext);
+    // A syscall this signal cut short: its wrapper makes it again. (Even
+    // when the G has yielded since the request: it may be in a syscall now.)
+    if (sys::pc_at_syscall_return(arch::signal_pc(uc)) && arch::signal_result(uc) == -EINTR)
+        std::atomic_ref<uintptr_t>(tcb->preempt_eintr).store(sys::kPreemptEintr, std::memory_order_relaxed);
     // Go: wantAsyncPreempt. A G that has yielded since is left alone.
     if (gp == nullptr || !gp->preempt.load(std::memory_order_relaxed) || readgstatus(gp) != Grunning) {
         mp->signalPending.store(false, std::memory_order_release);

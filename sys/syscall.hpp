@@ -15,6 +15,8 @@
 #include <cstdint>
 #include <type_traits>
 
+#include <linux/errno.h>
+
 #include "arch/arch.hpp"
 
 namespace rawrt::sys {
@@ -26,8 +28,10 @@ inline long syscall_word(T v) {
     else return static_cast<long>(v);
 }
 
+namespace detail {
+
 template <class... A>
-inline long raw_syscall(long nr, A... a) {
+inline long raw_syscall_once(long nr, A... a) {
     constexpr auto n = sizeof...(A);
     static_assert(n <= 6, "Linux syscalls take at most 6 arguments");
     if constexpr (n == 0) return rawrt_syscall0(nr);
@@ -37,6 +41,31 @@ inline long raw_syscall(long nr, A... a) {
     else if constexpr (n == 4) return rawrt_syscall4(nr, syscall_word(a)...);
     else if constexpr (n == 5) return rawrt_syscall5(nr, syscall_word(a)...);
     else return rawrt_syscall6(nr, syscall_word(a)...);
+}
+
+// After the preemption signal made this thread's syscall fail with EINTR
+// (sys::ThreadControlBlock::preempt_eintr): true, and no more such signals
+// until retried_syscall_done.
+bool take_preempt_eintr();
+void retried_syscall_done();
+
+}  // namespace detail
+
+// The runtime's own preemption signal (sched/preempt.hpp) may cut a syscall
+// short; where the kernel does not restart it (SA_RESTART cannot: sleeps,
+// polls, timed waits), it is made again, whole (a relative timeout starts
+// over), and no preemption signal comes to the thread until it returns.
+// Everyone else's signals' EINTRs come back as they are.
+template <class... A>
+inline long raw_syscall(long nr, A... a) {
+    const long r = detail::raw_syscall_once(nr, a...);
+    if (r != -EINTR || !detail::take_preempt_eintr()) [[likely]]
+        return r;
+    long again;
+    do again = detail::raw_syscall_once(nr, a...);
+    while (again == -EINTR && detail::take_preempt_eintr());
+    detail::retried_syscall_done();
+    return again;
 }
 
 // What a scheduler plugs in to hear about blocking syscalls. sys/ never links
@@ -85,5 +114,9 @@ inline long long_blocking_syscall(long nr, A... a) {
 // after one: a signal handler's test for "this thread is in the kernel or
 // about to restart a syscall".
 bool pc_in_syscall_stub(uintptr_t pc);
+// Whether pc is the instruction right after a stub's syscall instruction: a
+// syscall interrupted there has returned (a restarted one is back at the
+// syscall instruction).
+bool pc_at_syscall_return(uintptr_t pc);
 
 }  // namespace rawrt::sys

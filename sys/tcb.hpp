@@ -26,11 +26,20 @@ struct alignas(64) ThreadControlBlock {
     // build only: sched/preempt.cpp asserts that none is held where it
     // preempts, which the runtime's text range alone is meant to ensure.
     uintptr_t locks;
-    uintptr_t spare[9];
+    // kPreemptEintr: the runtime's preemption signal cut this thread's
+    // syscall short with EINTR (sched/preempt.cpp), and the syscall wrappers
+    // make the call again (sys/syscall.hpp), so that signal never shows;
+    // kPreemptEintrRetrying meanwhile: sysmon sends no more (preemptM).
+    // Written by this thread only (through std::atomic_ref).
+    uintptr_t preempt_eintr;
+    uintptr_t spare[8];
 
     // Makes this block a valid rawrt TCB for the thread that will own it.
     void init(uintptr_t canary);
 };
+
+inline constexpr uintptr_t kPreemptEintr = 1;
+inline constexpr uintptr_t kPreemptEintrRetrying = 2;
 
 static_assert(offsetof(ThreadControlBlock, self) == RAWRT_TCB_SELF);
 static_assert(offsetof(ThreadControlBlock, tag) == RAWRT_TCB_TAG);

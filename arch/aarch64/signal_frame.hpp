@@ -45,6 +45,8 @@ inline constexpr uint32_t kExtraMagic = 0x45585401;  // EXTRA_MAGIC
 inline constexpr size_t kRedZone = 0;
 
 inline uintptr_t signal_sp(const KernelUcontext* uc) { return uc->mcontext.sp; }
+// A syscall's result, once it has returned.
+inline long signal_result(const KernelUcontext* uc) { return static_cast<long>(uc->mcontext.regs[0]); }
 inline uintptr_t signal_pc(const KernelUcontext* uc) { return uc->mcontext.pc; }
 
 // Where the frame begins (the handler's sp at entry: the siginfo), and

@@ -42,6 +42,8 @@ struct KernelUcontext {
 inline constexpr size_t kRedZone = 128;
 
 inline uintptr_t signal_sp(const KernelUcontext* uc) { return uc->mcontext.rsp; }
+// A syscall's result, once it has returned.
+inline long signal_result(const KernelUcontext* uc) { return static_cast<long>(uc->mcontext.rax); }
 inline uintptr_t signal_pc(const KernelUcontext* uc) { return uc->mcontext.rip; }
 
 // Where the frame begins (the handler's sp at entry: pretcode), and whether
