@@ -240,6 +240,14 @@ TEST_P(TourSyscalls, EachWayOfBlockingShowsItsHandoff) {
     EXPECT_GE(num(foreign, "retakes="), 1) << out;
     EXPECT_EQ(num(foreign, "fast="), 0) << out;
     EXPECT_EQ(num(foreign, "handoffs="), 0) << out;
+
+    // (5) The seed's case 4: the loop never called the runtime, yet the
+    // sleeping G ran while it still looped, because a signal switched it out.
+    EXPECT_NE(line("still running:").find("yes"), std::string::npos) << out;
+    const std::string preempt = step("preempt");
+    EXPECT_GE(num(preempt, "signals="), 1) << out;
+    EXPECT_GE(num(preempt, "preempted="), 1) << out;
+    EXPECT_LE(num(preempt, "preempted="), num(preempt, "signals=")) << out;
 }
 
 INSTANTIATE_TEST_SUITE_P(Procs, TourSyscalls, testing::Values(1, 2));

@@ -9,9 +9,12 @@
 //       another M runs them while the first one sits in the kernel;
 //   (4) a call known to block: entersyscallblock hands the P off at once;
 //       and a long foreign call (blocking_call, Go's cgocall), whose P is
-//       released as for any syscall.
+//       released as for any syscall;
+//   (5) the seed's case 4, a long-running G: it computes without calling
+//       the runtime while a sleeping G's timer comes due; sysmon preempts
+//       it with a signal after the quantum (sched/preempt.hpp).
 //
-// Steps 3 and 4 first put a spinning G on every other P (holders): then the
+// Steps 3 to 5 first put a spinning G on every other P (holders): then the
 // Gs queued behind the blocked one have nowhere to go but the P it leaves,
 // and with 1 P or 64 the tour shows the same thing.
 // docs/syscall-scheduling.md tells the protocol behind each line.
@@ -26,6 +29,7 @@
 #include "examples/tour/parked.hpp"
 #include "examples/tour/tour.hpp"
 #include "sched/chan.hpp"
+#include "sched/debug.hpp"
 #include "sched/go.hpp"
 #include "sched/runtime2.hpp"
 #include "sched/stats.hpp"
@@ -42,10 +46,12 @@ namespace {
 namespace sys = rawrt::sys;
 using sys::fdprint;
 
-constexpr int kPerKind = 10;               // step 1: Gs parked on each of the three
-constexpr int64_t kSleepNs = 100'000'000;  // long enough to count them asleep, under qemu too
-constexpr int kShortCalls = 1000;          // step 2
-constexpr int kQueued = 8;                 // step 3: Gs behind the blocked reader
+constexpr int kPerKind = 10;                     // step 1: Gs parked on each of the three
+constexpr int64_t kSleepNs = 100'000'000;        // long enough to count them asleep, under qemu too
+constexpr int kShortCalls = 1000;                // step 2
+constexpr int kQueued = 8;                       // step 3: Gs behind the blocked reader
+constexpr int64_t kWakeNs = 1'000'000;           // step 5: the sleeping G's timer
+constexpr int64_t kLoopLimitNs = 2'000'000'000;  // step 5: the loop's end without preemption
 
 int tid() { return sys::raw::gettid().value_or(-1); }
 
@@ -269,6 +275,45 @@ void foreign_step() {
     w.step.report("foreign");
 }
 
+// ------------------------------------------------------------ (5) preemption
+
+void preempt_step() {
+    const int64_t quantum = rawrt::sched::debug.forcepreempt_ns;
+    fdprint(1, "(5) a long-running G (the seed's case 4): a G loops without calling the runtime while this\n",
+            "    G sleeps ", kWakeNs / 1'000'000, " ms; after the quantum (", quantum / 1'000'000,
+            " ms) sysmon asks the loop to yield and signals\n"
+            "    its M (SIGURG), whose handler switches the G out where it is\n");
+    struct Loop {
+        std::atomic<bool> stop{false};
+        std::atomic<uint64_t> iterations{0};
+    } loop;
+    Loop* l = &loop;
+    const rawrt::SchedStats start = rawrt::stats();
+    rawrt::go([l] {
+        // A plain loop: no call at all but for a look at the clock every
+        // 2^20 rounds, which ends it after kLoopLimitNs if nothing preempts
+        // it (RAWRT_DEBUG=asyncpreempt=0).
+        const int64_t until = rawrt::vdso::nanotime() + kLoopLimitNs;
+        uint64_t n = 0;
+        while (!l->stop.load(std::memory_order_relaxed)) {
+            l->iterations.store(++n, std::memory_order_relaxed);
+            if ((n & 0xfffff) == 0 && rawrt::vdso::nanotime() > until) break;
+        }
+    });
+    const int64_t t0 = rawrt::vdso::nanotime();
+    rawrt::sleep(kWakeNs);  // the loop has this P from here on
+    const int64_t woke = rawrt::vdso::nanotime() - t0;
+    const uint64_t seen = loop.iterations.load();
+    const bool running = !loop.stop.exchange(true) && woke < kLoopLimitNs;
+    const rawrt::SchedStats end = rawrt::stats();
+    fdprint(1, "    the sleeping G ran again after ", woke / 1000, " us, the loop at ", seen,
+            " iterations and still running: ", running ? "yes" : "no", "\n");
+    fdprint(1, "    [preempt] requests=", end.preempts - start.preempts,
+            " signals=", end.preempt_signals - start.preempt_signals, " preempted=", end.preempted - start.preempted,
+            " refused=", end.preempt_refused - start.preempt_refused, "\n");
+    rawrt::yield();  // the loop's G sees stop and ends
+}
+
 }  // namespace
 
 void syscalls() {
@@ -285,6 +330,7 @@ void syscalls() {
     long_step();
     block_step();
     foreign_step();
+    preempt_step();
     holders.stop();
 }
 
