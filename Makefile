@@ -59,7 +59,7 @@ HOSTED_FLAGS := $(COMMON_FLAGS) -fPIE
 LIB := $(BUILD)/librawrt.a
 CRT := $(BUILD)/rawrt_crt.o
 CRT_SRCS := arch/$(ARCH)/start.S sys/startup.cpp mem/new_delete.cpp
-RT_SRCS := $(filter-out $(CRT_SRCS),$(wildcard sys/*.cpp vdso/*.cpp locks/*.cpp mem/*.cpp sched/*.cpp netpoll/*.cpp) $(wildcard arch/$(ARCH)/*.S))
+RT_SRCS := $(filter-out $(CRT_SRCS),$(wildcard sys/*.cpp vdso/*.cpp locks/*.cpp mem/*.cpp sched/*.cpp netpoll/*.cpp os/*.cpp) $(wildcard arch/$(ARCH)/*.S))
 RT_OBJS := $(RT_SRCS:%=$(BUILD)/obj/%.o)
 CRT_OBJS := $(CRT_SRCS:%=$(BUILD)/obj/%.o)
 ERRNO_LIST := $(BUILD)/gen/errno_list.inc
@@ -200,7 +200,7 @@ $(BUILD_ROOT)/fuzz/vdso_fuzz: fuzz/vdso_fuzz.cpp $(wildcard fuzz/*.hpp vdso/*.cp
 install: lib
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 644 $(LIB) $(CRT) $(DESTDIR)$(PREFIX)/lib/
-	for f in $(wildcard arch/*.hpp arch/$(ARCH)/*.hpp sys/*.hpp sys/*.inc vdso/*.hpp locks/*.hpp mem/*.hpp sched/*.hpp netpoll/*.hpp); do \
+	for f in $(wildcard arch/*.hpp arch/$(ARCH)/*.hpp sys/*.hpp sys/*.inc vdso/*.hpp locks/*.hpp mem/*.hpp sched/*.hpp netpoll/*.hpp os/*.hpp); do \
 	    install -D -m 644 $$f $(DESTDIR)$(PREFIX)/include/rawrt/$$f || exit 1; done
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@ARCH_FLAGS@|$(ARCH_FLAGS)|' mk/rawrt.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/rawrt.pc

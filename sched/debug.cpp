@@ -38,6 +38,9 @@ void apply(const char* name, const char* name_end, const char* value, const char
         {"retake", 0, [](int64_t v) { debug.retake_ns = v * 1000; }},
         {"preempt", kMinPreemptUs, [](int64_t v) { debug.forcepreempt_ns = v * 1000; }},
         {"asyncpreempt", 0, [](int64_t v) { debug.asyncpreempt = v != 0; }},
+        {"uring", 0, [](int64_t v) { debug.uring = v != 0; }},
+        {"uringentries", 1, [](int64_t v) { debug.uring_entries = v; }},
+        {"uringworkers", 1, [](int64_t v) { debug.uring_workers = v; }},
         {"netpoll", 1, [](int64_t v) { debug.netpoll_ns = v * 1000; }},
         {"membarrier", 0, [](int64_t v) { debug.membarrier = v != 0; }},
     };

@@ -17,6 +17,11 @@
 //                     hand is retaken after this long anyway (Go: 10 ms)
 //   preempt=US        a G that ran this long is asked to yield (Go: 10 ms;
 //                     at least 100)
+//   uring=0|1         0: no io_uring ring; file I/O takes the blocking
+//                     syscalls (rawrt). Read when the ring is first used
+//   uringentries=N    the ring's SQ entries (rawrt; default 256)
+//   uringworkers=N    the kernel's io-wq workers per submitting thread,
+//                     each kind (rawrt; default 4)
 //   asyncpreempt=0|1  0: that request is a flag the G reads at its next
 //                     scheduling point only, no signal (Go:
 //                     GODEBUG=asyncpreemptoff=1). Read when a run starts
@@ -65,6 +70,9 @@ struct DebugVars {
     Tunable<int64_t> retake_ns = 10'000'000;        // Go: the 10 ms in retake
     Tunable<int64_t> forcepreempt_ns = 10'000'000;  // Go: forcePreemptNS
     Tunable<bool> asyncpreempt = true;              // Go: !debug.asyncpreemptoff
+    Tunable<bool> uring = true;
+    Tunable<int64_t> uring_entries = 256;
+    Tunable<int64_t> uring_workers = 4;
     Tunable<int64_t> netpoll_ns = 10'000'000;       // Go: the 10 ms of sysmon's poll
     Tunable<bool> membarrier = true;
 };

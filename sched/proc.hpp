@@ -19,6 +19,10 @@ inline void casgstatus(G* gp, uint32_t, uint32_t newval) { gp->atomicstatus.stor
 #endif
 uint32_t readgstatus(G* gp);
 
+// Runs started so far, the current one included: what a layer above keeps
+// for one run only (a poller that failed to start) compares against it.
+uint64_t run_generation();
+
 // Saves the current G and runs fn(gp) on the M's g0 stack (Go: mcall).
 void mcall(void (*fn)(void*));
 // schedule and execute never return, yet are not [[noreturn]]: a call to a

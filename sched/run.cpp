@@ -38,6 +38,7 @@ size_t stack_size = kDefaultStackSize;
 namespace {
 
 std::atomic<bool> running{false};
+std::atomic<uint64_t> generation{0};  // runs started, this one included
 P* p_storage = nullptr;  // the array allp points into
 size_t p_storage_bytes = 0;
 
@@ -139,10 +140,13 @@ void teardown() {
 
 }  // namespace
 
+uint64_t run_generation() { return generation.load(std::memory_order_acquire); }
+
 sys::Result<void> run_main(const RunConfig& config, void (*fn)(void*), void* arg, bool exit_process_on_end) {
     if (getm() != nullptr) return sys::Errno(EBUSY);  // from inside a run
     bool expected = false;
     if (!running.compare_exchange_strong(expected, true)) return sys::Errno(EBUSY);
+    generation.fetch_add(1, std::memory_order_acq_rel);
     auto init = schedinit(config);
     if (!init.ok()) {
         running.store(false);

@@ -1,0 +1,357 @@
+// The io_uring ring behind the poller seam (netpoll/uring.hpp). Go has no
+// counterpart (golang/go#31908); the park and wake protocol is its pollDesc's
+// (runtime/netpoll.go's netpollblock), on one word per operation.
+
+#include "netpoll/uring.hpp"
+
+#include <atomic>
+
+#include <linux/io_uring.h>
+#include <linux/mman.h>
+
+#include "locks/lock_futex.hpp"
+#include "netpoll/netpoll.hpp"
+#include "sched/debug.hpp"
+#include "sched/poller.hpp"
+#include "sched/proc.hpp"
+#include "sys/calls.hpp"
+#include "sys/counter.hpp"
+#include "sys/fatal.hpp"
+
+namespace rawrt::netpoll::uring {
+namespace {
+
+using sched::G;
+using sched::GList;
+
+// An operation's word, as a pollDesc's rg: kOpPending until the completion
+// or the G's park, whichever comes first; a G* while it is parked.
+constexpr uintptr_t kOpPending = 0;
+constexpr uintptr_t kOpDone = 1;
+constexpr uintptr_t kOpWait = 2;
+
+struct Op {
+    std::atomic<uintptr_t> state{kOpPending};
+    int32_t res = 0;
+};
+
+constexpr uint32_t kDefaultEntries = 256;
+
+struct Ring {
+    int fd = -1;
+    int event_fd = -1;
+    uint32_t entries = 0;
+    uint32_t features = 0;
+    // The mappings, for teardown.
+    void* sq_map = nullptr;
+    size_t sq_map_size = 0;
+    void* cq_map = nullptr;
+    size_t cq_map_size = 0;
+    io_uring_sqe* sqes = nullptr;
+    size_t sqes_size = 0;
+    // The shared rings' words.
+    uint32_t* sq_tail = nullptr;
+    uint32_t sq_mask = 0;
+    uint32_t* sq_flags = nullptr;
+    uint32_t* cq_head = nullptr;
+    uint32_t* cq_tail = nullptr;
+    uint32_t cq_mask = 0;
+    io_uring_cqe* cqes = nullptr;
+    // Operations submitted and not yet reaped (teardown waits for them).
+    std::atomic<int64_t> inflight{0};
+    // The opcodes this kernel has (IORING_REGISTER_PROBE), a bit each.
+    uint64_t ops[4] = {};
+};
+
+Ring ring;
+locks::mutex init_lock;
+locks::mutex sq_lock;  // SQE slots, the SQ tail, the submitting io_uring_enter
+locks::mutex cq_lock;  // the CQ head
+// 0 not tried, 1 ready, -errno failed in run failed_run.
+std::atomic<int> state{0};
+uint64_t failed_run = 0;
+
+struct Counters {
+    std::atomic<uint64_t> submitted{0};
+    std::atomic<uint64_t> inline_done{0};
+    std::atomic<uint64_t> parked{0};
+    std::atomic<uint64_t> reaped{0};
+    std::atomic<uint64_t> overflows{0};
+} counters;
+
+template <class T>
+T* at(void* base, uint32_t offset) {
+    return reinterpret_cast<T*>(static_cast<char*>(base) + offset);
+}
+
+uint32_t load_acquire(const uint32_t* p) { return std::atomic_ref<const uint32_t>(*p).load(std::memory_order_acquire); }
+void store_release(uint32_t* p, uint32_t v) { std::atomic_ref<uint32_t>(*p).store(v, std::memory_order_release); }
+
+// The operation is complete: its G, if parked, joins *ready.
+void complete(Op* op, int32_t res, GList* ready, int32_t* delta) {
+    op->res = res;
+    const uintptr_t old = op->state.exchange(kOpDone, std::memory_order_acq_rel);
+    // From here on op may be gone (its G ran on): only old is ours.
+    if (old > kOpWait) {
+        ready->push(reinterpret_cast<G*>(old));
+        --*delta;
+    }
+}
+
+// Takes every CQE there is; with the CQ overflowed (the kernel kept what did
+// not fit, IORING_FEAT_NODROP), flushes the backlog in and goes on.
+int32_t reap(GList* ready) {
+    int32_t delta = 0;
+    locks::lock(&cq_lock);
+    for (;;) {
+        uint32_t head = *ring.cq_head;
+        const uint32_t tail = load_acquire(ring.cq_tail);
+        uint64_t n = 0;
+        for (; head != tail; ++head) {
+            const io_uring_cqe& cqe = ring.cqes[head & ring.cq_mask];
+            if (cqe.user_data == 0) continue;  // a linked timeout's own, or a cancel's
+            ++n;
+            complete(reinterpret_cast<Op*>(cqe.user_data), cqe.res, ready, &delta);
+        }
+        store_release(ring.cq_head, head);
+        if (n != 0) {
+            ring.inflight.fetch_sub(static_cast<int64_t>(n), std::memory_order_relaxed);
+            sys::counter_add(counters.reaped, n);
+        }
+        if ((load_acquire(ring.sq_flags) & IORING_SQ_CQ_OVERFLOW) == 0) break;
+        sys::counter_add(counters.overflows);
+        (void)sys::raw::io_uring_enter(ring.fd, 0, 0, IORING_ENTER_GETEVENTS, nullptr, 0);
+    }
+    locks::unlock(&cq_lock);
+    return delta;
+}
+
+bool cq_has_work() {
+    return *ring.cq_head != load_acquire(ring.cq_tail) || (load_acquire(ring.sq_flags) & IORING_SQ_CQ_OVERFLOW) != 0;
+}
+
+// Poller::poll. The ring never blocks a poll: the epoll poller blocks, and
+// the ring's eventfd wakes it.
+int32_t poll(int64_t /*delay_ns*/, GList* ready) { return cq_has_work() ? reap(ready) : 0; }
+
+void destroy();
+
+sched::Poller uring_poller = {poll, nullptr, nullptr, -1, destroy};
+
+void unmap_all() {
+    if (ring.sqes != nullptr) (void)sys::raw::munmap(ring.sqes, ring.sqes_size);
+    if (ring.cq_map != nullptr && ring.cq_map != ring.sq_map) (void)sys::raw::munmap(ring.cq_map, ring.cq_map_size);
+    if (ring.sq_map != nullptr) (void)sys::raw::munmap(ring.sq_map, ring.sq_map_size);
+    if (ring.event_fd >= 0) (void)sys::raw::close(ring.event_fd);
+    if (ring.fd >= 0) (void)sys::raw::close(ring.fd);
+    ring.~Ring();
+    ::new (&ring) Ring;
+}
+
+sys::Result<void*> map(size_t size, uint64_t offset) {
+    return sys::raw::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ring.fd,
+                          static_cast<long>(offset));
+}
+
+sys::Result<void> setup() {
+    if (!sched::debug.uring) return sys::Errno(ENOTSUP);
+    if (auto r = netpollGenericInit(); !r.ok()) return r;  // the first poller, which waits for ours
+    counters.~Counters();
+    ::new (&counters) Counters;
+    io_uring_params p{};
+    p.flags = IORING_SETUP_CLAMP;
+    const int64_t want = sched::debug.uring_entries;
+    auto fd = sys::raw::io_uring_setup(want > 0 ? static_cast<unsigned>(want) : kDefaultEntries, &p);
+    if (!fd.ok()) return fd.error();
+    ring.fd = fd.value();
+    ring.entries = p.sq_entries;
+    ring.features = p.features;
+    ring.sq_map_size = p.sq_off.array + p.sq_entries * sizeof(uint32_t);
+    ring.cq_map_size = p.cq_off.cqes + p.cq_entries * sizeof(io_uring_cqe);
+    const bool single = (p.features & IORING_FEAT_SINGLE_MMAP) != 0;
+    if (single && ring.cq_map_size > ring.sq_map_size) ring.sq_map_size = ring.cq_map_size;
+    auto sq = map(ring.sq_map_size, IORING_OFF_SQ_RING);
+    if (!sq.ok()) return sq.error();
+    ring.sq_map = sq.value();
+    if (single) {
+        ring.cq_map = ring.sq_map;
+    } else {
+        auto cq = map(ring.cq_map_size, IORING_OFF_CQ_RING);
+        if (!cq.ok()) return cq.error();
+        ring.cq_map = cq.value();
+    }
+    ring.sqes_size = p.sq_entries * sizeof(io_uring_sqe);
+    auto sqes = map(ring.sqes_size, IORING_OFF_SQES);
+    if (!sqes.ok()) return sqes.error();
+    ring.sqes = static_cast<io_uring_sqe*>(sqes.value());
+    ring.sq_tail = at<uint32_t>(ring.sq_map, p.sq_off.tail);
+    ring.sq_mask = *at<uint32_t>(ring.sq_map, p.sq_off.ring_mask);
+    ring.sq_flags = at<uint32_t>(ring.sq_map, p.sq_off.flags);
+    // SQ slot i always holds SQE i.
+    uint32_t* array = at<uint32_t>(ring.sq_map, p.sq_off.array);
+    for (uint32_t i = 0; i < p.sq_entries; ++i) array[i] = i;
+    ring.cq_head = at<uint32_t>(ring.cq_map, p.cq_off.head);
+    ring.cq_tail = at<uint32_t>(ring.cq_map, p.cq_off.tail);
+    ring.cq_mask = *at<uint32_t>(ring.cq_map, p.cq_off.ring_mask);
+    ring.cqes = at<io_uring_cqe>(ring.cq_map, p.cq_off.cqes);
+
+    // The kernel's workers for what cannot complete inline: at most this
+    // many per submitting thread (bounded: regular files and block devices;
+    // unbounded: the rest).
+    const int64_t cap = sched::debug.uring_workers;
+    uint32_t workers[2] = {static_cast<uint32_t>(cap), static_cast<uint32_t>(cap)};
+    if (auto r = sys::raw::io_uring_register(ring.fd, IORING_REGISTER_IOWQ_MAX_WORKERS, workers, 2); !r.ok())
+        return r.error();
+
+    // struct io_uring_probe and its 256 ops, flat (its ops[] is flexible).
+    alignas(io_uring_probe) unsigned char probe[sizeof(io_uring_probe) + 256 * sizeof(io_uring_probe_op)] = {};
+    if (auto r = sys::raw::io_uring_register(ring.fd, IORING_REGISTER_PROBE, probe, 256); !r.ok()) return r.error();
+    const auto* head = reinterpret_cast<const io_uring_probe*>(probe);
+    const auto* ops = reinterpret_cast<const io_uring_probe_op*>(probe + sizeof(io_uring_probe));
+    for (uint32_t i = 0; i < head->ops_len && i < 256; ++i)
+        if ((ops[i].flags & IO_URING_OP_SUPPORTED) != 0) ring.ops[i / 64] |= uint64_t{1} << (i % 64);
+
+    auto efd = sys::raw::eventfd2(0, sys::kEFD_CLOEXEC | sys::kEFD_NONBLOCK);
+    if (!efd.ok()) return efd.error();
+    ring.event_fd = efd.value();
+    if (auto r = sys::raw::io_uring_register(ring.fd, IORING_REGISTER_EVENTFD, &ring.event_fd, 1); !r.ok())
+        return r.error();
+    uring_poller.wake_fd = ring.event_fd;
+    return sched::poller_install(&uring_poller);
+}
+
+// Teardown, every M gone: cancels what is still in flight and waits for
+// every completion, so that the kernel writes into no G's stack or buffer
+// once they are unmapped; then the ring goes.
+void destroy() {
+    if (state.load(std::memory_order_acquire) != 1) return;
+    while (ring.inflight.load(std::memory_order_relaxed) > 0) {
+        locks::lock(&sq_lock);
+        const uint32_t tail = *ring.sq_tail;
+        io_uring_sqe* sqe = &ring.sqes[tail & ring.sq_mask];
+        *sqe = io_uring_sqe{};
+        sqe->opcode = IORING_OP_ASYNC_CANCEL;
+        sqe->cancel_flags = IORING_ASYNC_CANCEL_ANY;
+        sqe->fd = -1;
+        store_release(ring.sq_tail, tail + 1);
+        (void)sys::raw::io_uring_enter(ring.fd, 1, 1, IORING_ENTER_GETEVENTS, nullptr, 0);
+        locks::unlock(&sq_lock);
+        GList dropped;  // their Gs never run again: the run is over
+        (void)reap(&dropped);
+    }
+    unmap_all();
+    state.store(0, std::memory_order_release);
+}
+
+// Go: netpollblockcommit, for an Op.
+bool commit(G* gp, void* word) {
+    uintptr_t expected = kOpWait;
+    const bool committed =
+        static_cast<std::atomic<uintptr_t>*>(word)->compare_exchange_strong(expected, reinterpret_cast<uintptr_t>(gp));
+    if (committed) sched::netpollAdjustWaiters(1);
+    return committed;
+}
+
+// Queues the SQEs and has the kernel take them, never waiting for any to
+// complete. A full CQ (the kernel refuses new work until it is reaped) is
+// reaped here.
+void submit(const io_uring_sqe* sqes, uint32_t n) {
+    locks::lock(&sq_lock);
+    const uint32_t tail = *ring.sq_tail;
+    for (uint32_t i = 0; i < n; ++i) ring.sqes[(tail + i) & ring.sq_mask] = sqes[i];
+    store_release(ring.sq_tail, tail + n);
+    ring.inflight.fetch_add(1, std::memory_order_relaxed);
+    uint32_t left = n;
+    while (left != 0) {
+        auto r = sys::raw::io_uring_enter(ring.fd, left, 0, 0, nullptr, 0);
+        if (r.ok()) {
+            left -= static_cast<uint32_t>(r.value());
+            continue;
+        }
+        if (r.error() != sys::Errno(EBUSY) && r.error() != sys::Errno(EAGAIN) && r.error() != sys::Errno(EINTR))
+            sys::fatal("io_uring_enter: ", r.error());
+        GList ready;
+        const int32_t delta = reap(&ready);
+        sched::injectglist(&ready);
+        sched::netpollAdjustWaiters(delta);
+        locks::osyield();
+    }
+    locks::unlock(&sq_lock);
+    sys::counter_add(counters.submitted);
+}
+
+}  // namespace
+
+sys::Result<void> uring_init() {
+    int s = state.load(std::memory_order_acquire);
+    if (s != 1 && (s == 0 || failed_run != sched::run_generation())) {
+        locks::lock(&init_lock);
+        s = state.load(std::memory_order_relaxed);
+        if (s != 1 && (s == 0 || failed_run != sched::run_generation())) {
+            auto r = setup();
+            if (!r.ok()) unmap_all();
+            s = r.ok() ? 1 : -r.error().code();
+            failed_run = sched::run_generation();
+            state.store(s, std::memory_order_release);
+        }
+        locks::unlock(&init_lock);
+    }
+    if (s == 1) return {};
+    return sys::Errno(-s);
+}
+
+long submit_and_wait(const io_uring_sqe& sqe, int64_t deadline_ns) {
+    Op op;
+    io_uring_sqe sqes[2] = {sqe, {}};
+    sqes[0].user_data = reinterpret_cast<uint64_t>(&op);
+    uint32_t n = 1;
+    __kernel_timespec ts{};
+    if (deadline_ns > 0) {
+        sqes[0].flags |= IOSQE_IO_LINK;
+        ts.tv_sec = deadline_ns / 1'000'000'000;
+        ts.tv_nsec = deadline_ns % 1'000'000'000;
+        sqes[1].opcode = IORING_OP_LINK_TIMEOUT;
+        sqes[1].fd = -1;
+        sqes[1].addr = reinterpret_cast<uint64_t>(&ts);
+        sqes[1].len = 1;
+        sqes[1].timeout_flags = IORING_TIMEOUT_ABS;
+        n = 2;
+    }
+    submit(sqes, n);
+    // What completed inline is in the CQ already: reap it (and whatever
+    // else is there) rather than park for it.
+    if (cq_has_work()) {
+        GList ready;
+        const int32_t delta = reap(&ready);
+        sched::injectglist(&ready);
+        sched::netpollAdjustWaiters(delta);
+    }
+    uintptr_t expected = kOpPending;
+    if (op.state.compare_exchange_strong(expected, kOpWait, std::memory_order_acq_rel)) {
+        sys::counter_add(counters.parked);
+        sched::gopark(commit, &op.state, "IO wait (io_uring)");
+    } else {
+        sys::counter_add(counters.inline_done);
+    }
+    // Done: the completion stored kOpDone after res (acquire through the
+    // exchange that made the word kOpDone, or the failed commit).
+    while (op.state.load(std::memory_order_acquire) != kOpDone) locks::osyield();
+    return op.res;
+}
+
+bool supports(uint8_t opcode) { return (ring.ops[opcode / 64] >> (opcode % 64) & 1) != 0; }
+
+UringStats uring_stats() {
+    UringStats s;
+    s.submitted = counters.submitted.load();
+    s.inline_done = counters.inline_done.load();
+    s.parked = counters.parked.load();
+    s.reaped = counters.reaped.load();
+    s.overflows = counters.overflows.load();
+    s.active = state.load() == 1;
+    s.entries = ring.entries;
+    s.features = ring.features;
+    return s;
+}
+
+}  // namespace rawrt::netpoll::uring

@@ -1,0 +1,273 @@
+// os::File (os/file.hpp), after Go's os package: each operation one SQE on
+// the ring, or, without a ring, the blocking syscall Go's os.File makes for
+// a regular file (syscall.Syscall, its P handed off if it lasts).
+
+#include "os/file.hpp"
+
+#include <linux/fcntl.h>
+#include <linux/io_uring.h>
+#include <linux/stat.h>
+#include <linux/unistd.h>
+
+#include "netpoll/uring.hpp"
+#include "sys/calls.hpp"
+#include "sys/syscall.hpp"
+#include "vdso/vdso.hpp"
+
+namespace rawrt::os {
+namespace {
+
+namespace uring = netpoll::uring;
+
+// One operation: through the ring when there is one and the kernel has the
+// opcode, else the blocking syscall `fallback` makes. A deadline the ring
+// cancelled at is ETIMEDOUT; without the ring, a deadline already past is.
+template <class Fallback>
+long do_op(const io_uring_sqe& sqe, int64_t deadline_ns, Fallback fallback) {
+    if (deadline_ns > 0 && vdso::nanotime() >= deadline_ns) return -ETIMEDOUT;
+    if (!uring::uring_init().ok()) return fallback();
+    const long r = uring::submit_and_wait(sqe, deadline_ns);
+    if (r == -EINVAL && !uring::supports(sqe.opcode)) return fallback();
+    if (r == -ECANCELED && deadline_ns > 0 && vdso::nanotime() >= deadline_ns) return -ETIMEDOUT;
+    return r;
+}
+
+io_uring_sqe rw_sqe(uint8_t opcode, int fd, const void* buf, size_t n, int64_t offset) {
+    io_uring_sqe sqe{};
+    sqe.opcode = opcode;
+    sqe.fd = fd;
+    sqe.addr = reinterpret_cast<uint64_t>(buf);
+    sqe.len = static_cast<uint32_t>(n > 0x7ffff000 ? 0x7ffff000 : n);  // as read(2) caps a count
+    sqe.off = static_cast<uint64_t>(offset);
+    return sqe;
+}
+
+constexpr int64_t kCurrentPosition = -1;  // the SQE's offset for "at the file's position"
+
+long open_at(const char* path, int flags, unsigned mode) {
+    io_uring_sqe sqe{};
+    sqe.opcode = IORING_OP_OPENAT;
+    sqe.fd = AT_FDCWD;
+    sqe.addr = reinterpret_cast<uint64_t>(path);
+    sqe.len = mode;
+    sqe.open_flags = static_cast<uint32_t>(flags);
+    return do_op(sqe, 0, [&] { return sys::blocking_syscall(__NR_openat, AT_FDCWD, path, flags, mode); });
+}
+
+long statx_at(int dirfd, const char* path, int flags, struct statx* out) {
+    io_uring_sqe sqe{};
+    sqe.opcode = IORING_OP_STATX;
+    sqe.fd = dirfd;
+    sqe.addr = reinterpret_cast<uint64_t>(path);
+    sqe.len = STATX_BASIC_STATS;
+    sqe.off = reinterpret_cast<uint64_t>(out);
+    sqe.statx_flags = static_cast<uint32_t>(flags);
+    return do_op(sqe, 0, [&] { return sys::blocking_syscall(__NR_statx, dirfd, path, flags, STATX_BASIC_STATS, out); });
+}
+
+}  // namespace
+
+File& File::operator=(File&& o) noexcept {
+    if (this != &o) {
+        (void)close();
+        fd_ = o.fd_;
+        deadline_ns_ = o.deadline_ns_;
+        o.fd_ = -1;
+    }
+    return *this;
+}
+
+File::~File() { (void)close(); }
+
+sys::Result<void> File::open(const char* path, int flags, unsigned mode, File* out) {
+    if (path == nullptr || out == nullptr) return sys::Errno(EINVAL);
+    if (out->is_open()) return sys::Errno(EBUSY);
+    const long fd = open_at(path, flags | O_CLOEXEC, mode);
+    if (fd < 0) return fd;
+    out->fd_ = static_cast<int>(fd);
+    out->deadline_ns_ = 0;
+    return {};
+}
+
+sys::Result<void> File::open(const char* path, File* out) { return open(path, O_RDONLY, 0, out); }
+
+sys::Result<void> File::create(const char* path, File* out) {
+    return open(path, O_RDWR | O_CREAT | O_TRUNC, 0666, out);
+}
+
+sys::Result<size_t> File::read(void* buf, size_t n) {
+    if (fd_ < 0) return sys::Errno(EBADF);
+    return do_op(rw_sqe(IORING_OP_READ, fd_, buf, n, kCurrentPosition), deadline_ns_,
+                 [&] { return sys::blocking_syscall(__NR_read, fd_, buf, n); });
+}
+
+sys::Result<size_t> File::write(const void* buf, size_t n) {
+    if (fd_ < 0) return sys::Errno(EBADF);
+    auto* p = static_cast<const unsigned char*>(buf);
+    size_t done = 0;
+    while (done < n || n == 0) {
+        const void* at = p + done;
+        const size_t left = n - done;
+        const long r = do_op(rw_sqe(IORING_OP_WRITE, fd_, at, left, kCurrentPosition), deadline_ns_,
+                             [&] { return sys::blocking_syscall(__NR_write, fd_, at, left); });
+        if (r < 0) return r;
+        if (n == 0) break;
+        if (r == 0) return sys::Errno(EIO);  // no progress, no error: as Go's io.ErrShortWrite
+        done += static_cast<size_t>(r);
+    }
+    return static_cast<long>(done);
+}
+
+sys::Result<size_t> File::pread(void* buf, size_t n, int64_t offset) {
+    if (fd_ < 0) return sys::Errno(EBADF);
+    if (offset < 0) return sys::Errno(EINVAL);
+    return do_op(rw_sqe(IORING_OP_READ, fd_, buf, n, offset), deadline_ns_,
+                 [&] { return sys::blocking_syscall(__NR_pread64, fd_, buf, n, offset); });
+}
+
+sys::Result<size_t> File::pwrite(const void* buf, size_t n, int64_t offset) {
+    if (fd_ < 0) return sys::Errno(EBADF);
+    if (offset < 0) return sys::Errno(EINVAL);
+    auto* p = static_cast<const unsigned char*>(buf);
+    size_t done = 0;
+    while (done < n || n == 0) {
+        const void* at = p + done;
+        const size_t left = n - done;
+        const int64_t off = offset + static_cast<int64_t>(done);
+        const long r = do_op(rw_sqe(IORING_OP_WRITE, fd_, at, left, off), deadline_ns_,
+                             [&] { return sys::blocking_syscall(__NR_pwrite64, fd_, at, left, off); });
+        if (r < 0) return r;
+        if (n == 0) break;
+        if (r == 0) return sys::Errno(EIO);
+        done += static_cast<size_t>(r);
+    }
+    return static_cast<long>(done);
+}
+
+sys::Result<size_t> File::readv(const iovec* iov, int n) {
+    if (fd_ < 0) return sys::Errno(EBADF);
+    return do_op(rw_sqe(IORING_OP_READV, fd_, iov, static_cast<size_t>(n), kCurrentPosition), deadline_ns_,
+                 [&] { return sys::blocking_syscall(__NR_readv, fd_, iov, n); });
+}
+
+sys::Result<size_t> File::writev(const iovec* iov, int n) {
+    if (fd_ < 0) return sys::Errno(EBADF);
+    return do_op(rw_sqe(IORING_OP_WRITEV, fd_, iov, static_cast<size_t>(n), kCurrentPosition), deadline_ns_,
+                 [&] { return sys::blocking_syscall(__NR_writev, fd_, iov, n); });
+}
+
+sys::Result<int64_t> File::seek(int64_t offset, int whence) {
+    if (fd_ < 0) return sys::Errno(EBADF);
+    return sys::raw::lseek(fd_, offset, whence).raw();  // never blocks: no ring op, no handoff
+}
+
+sys::Result<void> File::sync() {
+    if (fd_ < 0) return sys::Errno(EBADF);
+    io_uring_sqe sqe{};
+    sqe.opcode = IORING_OP_FSYNC;
+    sqe.fd = fd_;
+    return do_op(sqe, deadline_ns_, [&] { return sys::blocking_syscall(__NR_fsync, fd_); });
+}
+
+sys::Result<void> File::datasync() {
+    if (fd_ < 0) return sys::Errno(EBADF);
+    io_uring_sqe sqe{};
+    sqe.opcode = IORING_OP_FSYNC;
+    sqe.fd = fd_;
+    sqe.fsync_flags = IORING_FSYNC_DATASYNC;
+    return do_op(sqe, deadline_ns_, [&] { return sys::blocking_syscall(__NR_fdatasync, fd_); });
+}
+
+sys::Result<void> File::stat(struct statx* out) {
+    if (fd_ < 0) return sys::Errno(EBADF);
+    if (out == nullptr) return sys::Errno(EINVAL);
+    return statx_at(fd_, "", AT_EMPTY_PATH, out);
+}
+
+sys::Result<void> File::truncate(int64_t size) {
+    if (fd_ < 0) return sys::Errno(EBADF);
+    // IORING_OP_FTRUNCATE is 6.9's; the syscall is quick on every kernel.
+    return sys::blocking_syscall(__NR_ftruncate, fd_, size);
+}
+
+sys::Result<void> File::close() {
+    if (fd_ < 0) return sys::Errno(EBADF);
+    const int fd = fd_;
+    fd_ = -1;
+    io_uring_sqe sqe{};
+    sqe.opcode = IORING_OP_CLOSE;
+    sqe.fd = fd;
+    return do_op(sqe, 0, [&] { return sys::raw_syscall(__NR_close, fd); });
+}
+
+sys::Result<void> remove(const char* path) {
+    if (path == nullptr) return sys::Errno(EINVAL);
+    auto unlink = [path](int flags) {
+        io_uring_sqe sqe{};
+        sqe.opcode = IORING_OP_UNLINKAT;
+        sqe.fd = AT_FDCWD;
+        sqe.addr = reinterpret_cast<uint64_t>(path);
+        sqe.unlink_flags = static_cast<uint32_t>(flags);
+        return do_op(sqe, 0, [&] { return sys::blocking_syscall(__NR_unlinkat, AT_FDCWD, path, flags); });
+    };
+    // Go: a file first, then a directory; the file's error when both fail,
+    // unless it says the path is a directory.
+    const long r = unlink(0);
+    if (r == 0) return {};
+    const long d = unlink(AT_REMOVEDIR);
+    if (d == 0) return {};
+    return (r == -EISDIR || r == -EPERM) && d != -ENOTDIR ? d : r;
+}
+
+sys::Result<void> rename(const char* from, const char* to) {
+    if (from == nullptr || to == nullptr) return sys::Errno(EINVAL);
+    io_uring_sqe sqe{};
+    sqe.opcode = IORING_OP_RENAMEAT;
+    sqe.fd = AT_FDCWD;
+    sqe.addr = reinterpret_cast<uint64_t>(from);
+    sqe.len = static_cast<uint32_t>(AT_FDCWD);
+    sqe.addr2 = reinterpret_cast<uint64_t>(to);
+    return do_op(sqe, 0, [&] { return sys::blocking_syscall(__NR_renameat2, AT_FDCWD, from, AT_FDCWD, to, 0); });
+}
+
+sys::Result<void> mkdir(const char* path, unsigned mode) {
+    if (path == nullptr) return sys::Errno(EINVAL);
+    io_uring_sqe sqe{};
+    sqe.opcode = IORING_OP_MKDIRAT;
+    sqe.fd = AT_FDCWD;
+    sqe.addr = reinterpret_cast<uint64_t>(path);
+    sqe.len = mode;
+    return do_op(sqe, 0, [&] { return sys::blocking_syscall(__NR_mkdirat, AT_FDCWD, path, mode); });
+}
+
+sys::Result<void> stat(const char* path, struct statx* out) {
+    if (path == nullptr || out == nullptr) return sys::Errno(EINVAL);
+    return statx_at(AT_FDCWD, path, 0, out);
+}
+
+sys::Result<size_t> read_file(const char* path, void* buf, size_t n) {
+    File f;
+    if (auto r = File::open(path, &f); !r.ok()) return r.raw();
+    auto* p = static_cast<unsigned char*>(buf);
+    size_t got = 0;
+    for (;;) {
+        unsigned char probe;
+        // Full: one more byte says whether the file goes on.
+        auto r = got < n ? f.read(p + got, n - got) : f.read(&probe, 1);
+        if (!r.ok()) return r;
+        if (r.value() == 0) return static_cast<long>(got);
+        if (got == n) return sys::Errno(EFBIG);
+        got += r.value();
+    }
+}
+
+sys::Result<void> write_file(const char* path, const void* data, size_t n, unsigned mode) {
+    File f;
+    if (auto r = File::open(path, O_WRONLY | O_CREAT | O_TRUNC, mode, &f); !r.ok()) return r;
+    if (auto r = f.write(data, n); !r.ok()) return r.raw();
+    return f.close();
+}
+
+bool uses_ring() { return uring::uring_init().ok(); }
+
+}  // namespace rawrt::os

@@ -1,0 +1,103 @@
+// Files in Go's shape (package os): a G reads, writes and syncs a file
+// while its M runs other Gs, through the io_uring ring (netpoll/uring.hpp).
+//
+//   rawrt::os::File f;
+//   if (auto e = rawrt::os::File::create("/tmp/x", &f); !e.ok()) return 1;
+//   (void)f.write("hello\n", 6);       // parks the G, not the M
+//   (void)f.sync();
+//   (void)f.close();
+//
+// Without a ring (io_uring_setup failed: ENOSYS under qemu-user, EPERM with
+// kernel.io_uring_disabled or a seccomp filter; or RAWRT_DEBUG=uring=0)
+// every call makes the blocking syscall instead (entersyscall: the P is
+// handed off if it lasts), with the same results. An operation the ring
+// lacks on the running kernel takes the same path.
+//
+// Errors are the kernel's (Result's Errno), plus: EBADF the File is closed;
+// ETIMEDOUT its deadline passed before the operation completed (through the
+// ring, which cancels it; without, checked before the call); EINVAL a null
+// path or out-parameter. Everything here runs only on a G.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "sys/result.hpp"
+
+struct iovec;
+struct statx;
+
+namespace rawrt::os {
+
+// Go: os.File. Neither copyable nor movable once open is not needed: it is
+// movable, so a File can be returned; the destructor closes what is open.
+class File {
+public:
+    File() = default;
+    File(const File&) = delete;
+    File& operator=(const File&) = delete;
+    File(File&& o) noexcept : fd_(o.fd_), deadline_ns_(o.deadline_ns_) { o.fd_ = -1; }
+    File& operator=(File&& o) noexcept;
+    ~File();
+
+    // Go: os.OpenFile. flags are open(2)'s (O_CLOEXEC always added); mode
+    // with O_CREAT. *out must not hold an open File (EBUSY).
+    static sys::Result<void> open(const char* path, int flags, unsigned mode, File* out);
+    // Go: os.Open: read only.
+    static sys::Result<void> open(const char* path, File* out);
+    // Go: os.Create: O_RDWR | O_CREAT | O_TRUNC, mode 0666 (before umask).
+    static sys::Result<void> create(const char* path, File* out);
+
+    // Go: File.Read. At most n bytes from the file's position; 0 at the end.
+    sys::Result<size_t> read(void* buf, size_t n);
+    // Go: File.Write. All n bytes (a short write is continued), at the
+    // file's position; the count written before an error is lost with it.
+    sys::Result<size_t> write(const void* buf, size_t n);
+    // Go: File.ReadAt / WriteAt, at offset, the position untouched. pread
+    // returns what one read gave (short at the end of the file).
+    sys::Result<size_t> pread(void* buf, size_t n, int64_t offset);
+    sys::Result<size_t> pwrite(const void* buf, size_t n, int64_t offset);
+    // readv(2) / writev(2) at the file's position: one call each.
+    sys::Result<size_t> readv(const iovec* iov, int n);
+    sys::Result<size_t> writev(const iovec* iov, int n);
+    // Go: File.Seek. whence: SEEK_SET, SEEK_CUR, SEEK_END (0, 1, 2).
+    sys::Result<int64_t> seek(int64_t offset, int whence);
+    // Go: File.Sync (fsync); datasync is fdatasync.
+    sys::Result<void> sync();
+    sys::Result<void> datasync();
+    // Go: File.Stat, as statx(2) with STATX_BASIC_STATS.
+    sys::Result<void> stat(struct statx* out);
+    // Go: File.Truncate.
+    sys::Result<void> truncate(int64_t size);
+    // Go: File.Close. EBADF if it was not open.
+    sys::Result<void> close();
+
+    // Go: File.SetDeadline. An absolute vdso::nanotime(); 0: none. An
+    // operation still running then is cancelled and fails ETIMEDOUT.
+    void set_deadline(int64_t deadline_ns) { deadline_ns_ = deadline_ns; }
+    int fd() const { return fd_; }
+    bool is_open() const { return fd_ >= 0; }
+
+private:
+    int fd_ = -1;
+    int64_t deadline_ns_ = 0;
+};
+
+// Go: os.Remove: a file, or an empty directory.
+sys::Result<void> remove(const char* path);
+// Go: os.Rename.
+sys::Result<void> rename(const char* from, const char* to);
+// Go: os.Mkdir.
+sys::Result<void> mkdir(const char* path, unsigned mode);
+// Go: os.Stat (statx(2), following symlinks).
+sys::Result<void> stat(const char* path, struct statx* out);
+// Go: os.ReadFile, into buf: the file's size in bytes, or EFBIG when it
+// does not fit in n (nothing is allocated).
+sys::Result<size_t> read_file(const char* path, void* buf, size_t n);
+// Go: os.WriteFile: created or truncated, mode when created, all n bytes.
+sys::Result<void> write_file(const char* path, const void* data, size_t n, unsigned mode);
+
+// Whether file operations go through the ring in this run (uring_init).
+bool uses_ring();
+
+}  // namespace rawrt::os

@@ -1,0 +1,303 @@
+// os::File (os/file.hpp) through the io_uring ring and through the blocking
+// syscalls (RAWRT_DEBUG uring=0), every case both ways: the same results.
+// Where io_uring_setup fails (aarch64 under qemu-user: ENOSYS) the "ring"
+// cases run the fallback too, and say so.
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <linux/stat.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <string>
+
+#include "netpoll/uring.hpp"
+#include "os/file.hpp"
+#include "sched/go.hpp"
+#include "sched/stats.hpp"
+#include "sched/sync.hpp"
+#include "sched/time.hpp"
+#include "sys/calls.hpp"
+#include "tests/child_process.hpp"
+#include "vdso/vdso.hpp"
+
+namespace {
+
+namespace os = rawrt::os;
+namespace sys = rawrt::sys;
+
+// A fresh directory per test, made and removed by the host side.
+struct TempDir {
+    std::string path;
+    TempDir() {
+        char tmpl[] = "/tmp/rawrt-os-XXXXXX";
+        path = mkdtemp(tmpl);
+    }
+    ~TempDir() { (void)std::system(("rm -rf " + path).c_str()); }
+    std::string operator/(const std::string& name) const { return path + "/" + name; }
+};
+
+bool said_no_ring = false;
+
+int open_fds() {
+    int n = 0;
+    for (int fd = 0; fd < 4096; ++fd) n += fcntl(fd, F_GETFD) != -1 ? 1 : 0;
+    return n;
+}
+
+class OsFile : public testing::TestWithParam<bool> {
+protected:
+    // Runs body on a G with the ring on (GetParam) or forced off; returns
+    // whether the ring was in use.
+    template <class F>
+    bool run(F body, int32_t procs = 2, const char* ring_debug = "") {
+        bool ring = false;
+        rawrt::RunConfig config{.procs = procs};
+        config.debug = GetParam() ? ring_debug : "uring=0";
+        auto r = rawrt::run(config, [&] {
+            ring = os::uses_ring();
+            body();
+        });
+        EXPECT_TRUE(r.ok());
+        if (GetParam() && !ring && !said_no_ring)
+            std::printf("[ note ] %s: no io_uring ring here; the ring cases run the fallback\n", RAWRT_TEST_ARCH);
+        said_no_ring |= GetParam() && !ring;
+        if (!GetParam()) EXPECT_FALSE(ring);
+        return ring;
+    }
+};
+
+TEST_P(OsFile, WriteReadSeekStatTruncateSync) {
+    TempDir dir;
+    const std::string path = dir / "a";
+    std::string got(10, '\0');
+    int64_t after_seek = -1, size = -1, truncated = -1;
+    size_t n_read = 0, n_pread = 0, at_eof = 99;
+    bool ok = true;
+    run([&] {
+        os::File f;
+        ok &= os::File::create(path.c_str(), &f).ok();
+        ok &= f.write("hello, world", 12).value_or(0) == 12;
+        ok &= f.sync().ok() && f.datasync().ok();
+        after_seek = f.seek(0, SEEK_SET).value_or(-1);
+        n_read = f.read(got.data(), 5).value_or(0);
+        n_pread = f.pread(got.data() + 5, 5, 7).value_or(0);
+        struct statx st{};
+        ok &= f.stat(&st).ok();
+        size = static_cast<int64_t>(st.stx_size);
+        ok &= f.truncate(3).ok();
+        ok &= f.stat(&st).ok();
+        truncated = static_cast<int64_t>(st.stx_size);
+        (void)f.seek(0, SEEK_END);
+        char c;
+        at_eof = f.read(&c, 1).value_or(99);
+        ok &= f.close().ok();
+    });
+    EXPECT_TRUE(ok);
+    EXPECT_EQ(after_seek, 0);
+    EXPECT_EQ(n_read, 5u);
+    EXPECT_EQ(n_pread, 5u);
+    EXPECT_EQ(got, "helloworld");
+    EXPECT_EQ(size, 12);
+    EXPECT_EQ(truncated, 3);
+    EXPECT_EQ(at_eof, 0u);
+}
+
+TEST_P(OsFile, VectoredAndPositionalWrites) {
+    TempDir dir;
+    const std::string path = dir / "v";
+    std::string back(8, '\0');
+    bool ok = true;
+    run([&] {
+        os::File f;
+        ok &= os::File::open(path.c_str(), O_RDWR | O_CREAT, 0600, &f).ok();
+        char a[] = "abcd", b[] = "efgh";
+        iovec iov[2] = {{a, 4}, {b, 4}};
+        ok &= f.writev(iov, 2).value_or(0) == 8;
+        ok &= f.pwrite("XY", 2, 2).value_or(0) == 2;
+        (void)f.seek(0, SEEK_SET);
+        iovec in[2] = {{back.data(), 3}, {back.data() + 3, 5}};
+        ok &= f.readv(in, 2).value_or(0) == 8;
+    });
+    EXPECT_TRUE(ok);
+    EXPECT_EQ(back, "abXYefgh");
+}
+
+TEST_P(OsFile, PathOperations) {
+    TempDir dir;
+    const std::string d = dir / "sub", a = dir / "sub/a", b = dir / "sub/b";
+    bool ok = true;
+    size_t read_back = 0;
+    char buf[16] = {};
+    sys::Errno after_remove, too_small, dir_as_file;
+    run([&] {
+        ok &= os::mkdir(d.c_str(), 0755).ok();
+        ok &= os::write_file(a.c_str(), "payload", 7, 0644).ok();
+        ok &= os::rename(a.c_str(), b.c_str()).ok();
+        read_back = os::read_file(b.c_str(), buf, sizeof buf).value_or(0);
+        char tiny[3];
+        too_small = os::read_file(b.c_str(), tiny, sizeof tiny).error();
+        struct statx st{};
+        ok &= os::stat(b.c_str(), &st).ok() && st.stx_size == 7;
+        os::File f;
+        dir_as_file = os::File::open(d.c_str(), O_WRONLY, 0, &f).error();
+        ok &= os::remove(b.c_str()).ok();
+        after_remove = os::stat(b.c_str(), &st).error();
+        ok &= os::remove(d.c_str()).ok();  // an empty directory
+    });
+    EXPECT_TRUE(ok);
+    EXPECT_EQ(read_back, 7u);
+    EXPECT_STREQ(buf, "payload");
+    EXPECT_EQ(too_small, sys::Errno(EFBIG));
+    EXPECT_EQ(dir_as_file, sys::Errno(EISDIR));
+    EXPECT_EQ(after_remove, sys::Errno(ENOENT));
+}
+
+TEST_P(OsFile, ErrorsAreTheKernels) {
+    TempDir dir;
+    sys::Errno missing, closed, bad_pointer, twice, null_path;
+    run([&] {
+        os::File f;
+        missing = os::File::open((dir / "none").c_str(), &f).error();
+        closed = f.read(nullptr, 1).error();
+        os::File g;
+        (void)os::File::create((dir / "x").c_str(), &g);
+        bad_pointer = g.write(reinterpret_cast<void*>(16), 8).error();
+        (void)g.close();
+        twice = g.close().error();
+        null_path = os::File::open(nullptr, &f).error();
+    });
+    EXPECT_EQ(missing, sys::Errno(ENOENT));
+    EXPECT_EQ(closed, sys::Errno(EBADF));
+    EXPECT_EQ(bad_pointer, sys::Errno(EFAULT));
+    EXPECT_EQ(twice, sys::Errno(EBADF));
+    EXPECT_EQ(null_path, sys::Errno(EINVAL));
+}
+
+// The fsync storm, smaller: every file written and synced, all read back.
+TEST_P(OsFile, ManyGsWriteAndSyncTheirOwnFiles) {
+    TempDir dir;
+    const int kGs = rawrt::test::under_qemu() ? 100 : 500;
+    std::atomic<int> errors{0}, verified{0};
+    run([&] {
+        rawrt::WaitGroup wg;
+        wg.add(kGs);
+        for (int i = 0; i < kGs; ++i)
+            rawrt::go([&, i] {
+                char path[128];
+                std::snprintf(path, sizeof path, "%s/f%d", dir.path.c_str(), i);
+                char data[4096];
+                for (int k = 0; k < 4096; ++k) data[k] = static_cast<char>(i * 7 + k);
+                os::File f;
+                if (!os::File::create(path, &f).ok() || !f.write(data, sizeof data).ok() || !f.sync().ok() ||
+                    !f.close().ok())
+                    errors.fetch_add(1);
+                char back[4096];
+                if (os::read_file(path, back, sizeof back).value_or(0) == sizeof back &&
+                    std::char_traits<char>::compare(back, data, sizeof back) == 0)
+                    verified.fetch_add(1);
+                wg.done();
+            });
+        wg.wait();
+    });
+    EXPECT_EQ(errors.load(), 0);
+    EXPECT_EQ(verified.load(), kGs);
+}
+
+// A read that waits on a FIFO with nobody writing: the deadline cancels it
+// and it fails ETIMEDOUT (through the ring only: a blocking read(2) has no
+// deadline to honour).
+TEST_P(OsFile, DeadlineCancelsAFifoRead) {
+    TempDir dir;
+    const std::string fifo = dir / "fifo";
+    ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+    sys::Errno err;
+    bool waited = false;
+    const bool ring = run([&] {
+        if (!os::uses_ring()) return;
+        os::File f;
+        if (!os::File::open(fifo.c_str(), O_RDWR, 0, &f).ok()) return;  // O_RDWR: the open does not wait
+        const int64_t start = rawrt::vdso::nanotime();
+        f.set_deadline(start + 20'000'000);
+        char c;
+        err = f.read(&c, 1).error();
+        waited = rawrt::vdso::nanotime() >= start + 20'000'000;
+    });
+    if (!ring) GTEST_SKIP() << "no io_uring ring here: a FIFO read through read(2) has no deadline";
+    EXPECT_EQ(err, sys::Errno(ETIMEDOUT));
+    EXPECT_TRUE(waited);
+}
+
+// A ring of 2 SQ entries (a 4-entry CQ) and 64 reads whose deadlines all
+// fall at the same moment: their 128 completions (each read's and its
+// linked timeout's) come at once, the CQ overflows, the kernel keeps the
+// rest (IORING_FEAT_NODROP), and every read still gets its own.
+TEST_P(OsFile, CqOverflowLosesNoCompletion) {
+    TempDir dir;
+    constexpr int kReaders = 64;
+    std::atomic<int> timed_out{0};
+    uint64_t overflows = 0;
+    const bool ring = run(
+        [&] {
+            if (!os::uses_ring()) return;
+            os::File files[kReaders];
+            for (int i = 0; i < kReaders; ++i) {
+                const std::string path = dir / ("p" + std::to_string(i));
+                if (mkfifo(path.c_str(), 0600) != 0 || !os::File::open(path.c_str(), O_RDWR, 0, &files[i]).ok())
+                    return;
+            }
+            const int64_t deadline = rawrt::vdso::nanotime() + 30'000'000;
+            rawrt::WaitGroup wg;
+            wg.add(kReaders);
+            for (int i = 0; i < kReaders; ++i)
+                rawrt::go([&, i] {
+                    files[i].set_deadline(deadline);
+                    char c = 0;
+                    if (files[i].read(&c, 1).error() == sys::Errno(ETIMEDOUT)) timed_out.fetch_add(1);
+                    wg.done();
+                });
+            wg.wait();
+            for (auto& f : files) (void)f.close();
+            overflows = rawrt::netpoll::uring::uring_stats().overflows;
+        },
+        2, "uringentries=2");
+    if (!ring) GTEST_SKIP() << "no io_uring ring here";
+    EXPECT_EQ(timed_out.load(), kReaders);
+    EXPECT_GE(overflows, 1u);
+}
+
+// The run ends while a G still waits in the ring: teardown cancels the read
+// and waits for its completion before the G's stack goes, and closes the
+// ring: no fd outlives the run.
+TEST_P(OsFile, TeardownWithAnOperationInFlight) {
+    TempDir dir;
+    const std::string fifo = dir / "fifo";
+    ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+    const int before = open_fds();
+    std::atomic<bool> parked{false};
+    const bool ring = run([&] {
+        // Without a ring the read would hold its M in read(2) for ever, and
+        // the run could not end.
+        if (!os::uses_ring()) return;
+        os::File f;  // closed as main returns, the read still in flight
+        if (!os::File::open(fifo.c_str(), O_RDWR, 0, &f).ok()) return;
+        os::File* pf = &f;
+        rawrt::go([&parked, pf] {
+            parked.store(true);
+            char buf[64];
+            (void)pf->read(buf, sizeof buf);  // never answered
+        });
+        rawrt::sleep(20'000'000);
+    });
+    if (!ring) GTEST_SKIP() << "no io_uring ring here";
+    EXPECT_TRUE(parked.load());
+    EXPECT_EQ(open_fds(), before) << (ring ? "through the ring" : "fallback");
+}
+
+INSTANTIATE_TEST_SUITE_P(Ways, OsFile, testing::Values(true, false),
+                         [](const testing::TestParamInfo<bool>& i) { return i.param ? "Ring" : "Fallback"; });
+
+}  // namespace
