@@ -60,6 +60,10 @@ constexpr int kMADV_GUARD_INSTALL = 102;
 // The most iovecs one readv or writev takes (<linux/uio.h>).
 constexpr int kUIO_MAXIOV = 1024;
 
+// File types for mknodat's mode (<linux/stat.h> hides them from a program
+// that has seen glibc's headers).
+constexpr unsigned kS_IFIFO = 0010000;
+
 // eventfd2 flags (glibc's <sys/eventfd.h>: O_CLOEXEC and O_NONBLOCK).
 constexpr int kEFD_SEMAPHORE = 1;
 constexpr int kEFD_NONBLOCK = 04000;

@@ -3,6 +3,8 @@
 // kernel's), and a round trip through the kernel with the eventfd flags.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <fcntl.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -17,6 +19,7 @@ namespace sys = rawrt::sys;
 
 static_assert(sys::kEFD_SEMAPHORE == EFD_SEMAPHORE && sys::kEFD_NONBLOCK == EFD_NONBLOCK &&
               sys::kEFD_CLOEXEC == EFD_CLOEXEC);
+static_assert(sys::kS_IFIFO == S_IFIFO);
 static_assert(sys::kAF_UNIX == AF_UNIX && sys::kAF_INET == AF_INET && sys::kAF_INET6 == AF_INET6);
 static_assert(sys::kSOCK_STREAM == SOCK_STREAM && sys::kMSG_NOSIGNAL == MSG_NOSIGNAL);
 static_assert(sys::kSHUT_RD == SHUT_RD && sys::kSHUT_WR == SHUT_WR && sys::kSHUT_RDWR == SHUT_RDWR);

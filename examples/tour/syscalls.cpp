@@ -12,9 +12,12 @@
 //       released as for any syscall;
 //   (5) the seed's case 4, a long-running G: it computes without calling
 //       the runtime while a sleeping G's timer comes due; sysmon preempts
-//       it with a signal after the quantum (sched/preempt.hpp).
+//       it with a signal after the quantum (sched/preempt.hpp);
+//   (6) where rawrt leaves the seed's tree: a file read through the
+//       io_uring ring (os/file.hpp) parks the G, not the M, as a socket
+//       read does.
 //
-// Steps 3 to 5 first put a spinning G on every other P (holders): then the
+// Steps 3 to 6 first put a spinning G on every other P (holders): then the
 // Gs queued behind the blocked one have nowhere to go but the P it leaves,
 // and with 1 P or 64 the tour shows the same thing.
 // docs/syscall-scheduling.md tells the protocol behind each line.
@@ -24,10 +27,12 @@
 
 #include <linux/fcntl.h>
 #include <linux/futex.h>
+#include <linux/unistd.h>
 
 #include "arch/cpu_relax.hpp"
 #include "examples/tour/parked.hpp"
 #include "examples/tour/tour.hpp"
+#include "os/file.hpp"
 #include "sched/chan.hpp"
 #include "sched/debug.hpp"
 #include "sched/go.hpp"
@@ -286,7 +291,9 @@ void preempt_step() {
     struct Loop {
         std::atomic<bool> stop{false};
         std::atomic<uint64_t> iterations{0};
+        rawrt::WaitGroup done;  // the loop's G is gone: loop may go too
     } loop;
+    loop.done.add(1);
     Loop* l = &loop;
     const rawrt::SchedStats start = rawrt::stats();
     rawrt::go([l] {
@@ -299,6 +306,7 @@ void preempt_step() {
             l->iterations.store(++n, std::memory_order_relaxed);
             if ((n & 0xfffff) == 0 && rawrt::vdso::nanotime() > until) break;
         }
+        l->done.done();
     });
     const int64_t t0 = rawrt::vdso::nanotime();
     rawrt::sleep(kWakeNs);  // the loop has this P from here on
@@ -311,7 +319,58 @@ void preempt_step() {
     fdprint(1, "    [preempt] requests=", end.preempts - start.preempts,
             " signals=", end.preempt_signals - start.preempt_signals, " preempted=", end.preempted - start.preempted,
             " refused=", end.preempt_refused - start.preempt_refused, "\n");
-    rawrt::yield();  // the loop's G sees stop and ends
+    loop.done.wait();  // the loop's G, switched out, sees stop once it runs again
+}
+
+// ------------------------------------------------------------ (6) a file
+
+void file_step() {
+    fdprint(1, "(6) a file read that waits (a FIFO nobody has written yet), through os::File: with an\n",
+            "    io_uring ring the G parks and its M runs the next G; without one (qemu-user, uring=0)\n"
+            "    the read holds its M in read(2), as Go's os.File would\n");
+    char path[64] = "/tmp/rawrt-tour-fifo-";
+    {
+        char digits[16];
+        int n = 0;
+        for (int pid = sys::raw::getpid().value_or(0); pid > 0 || n == 0; pid /= 10) digits[n++] = '0' + pid % 10;
+        char* p = path + sizeof "/tmp/rawrt-tour-fifo-" - 1;
+        while (n > 0) *p++ = digits[--n];
+        *p = '\0';
+    }
+    (void)rawrt::os::remove(path);
+    if (!sys::Result<void>(sys::raw_syscall(__NR_mknodat, AT_FDCWD, path, sys::kS_IFIFO | 0600, 0)).ok()) {
+        fdprint(1, "    mknodat failed\n");
+        return;
+    }
+    struct Shared {
+        rawrt::os::File f;
+        int reader_tid = 0;
+        std::atomic<bool> read_done{false};
+        std::atomic<int> same_thread{0}, during{0};
+        Step step;
+    } sh;
+    if (!rawrt::os::File::open(path, O_RDWR, 0, &sh.f).ok()) {
+        fdprint(1, "    open failed\n");
+        (void)rawrt::os::remove(path);
+        return;
+    }
+    sh.reader_tid = tid();
+    Shared* s = &sh;
+    rawrt::go([s] {
+        if (!s->read_done.load()) s->during.fetch_add(1);
+        if (tid() == s->reader_tid) s->same_thread.fetch_add(1);
+        s->step.look();
+        (void)sys::raw::write(s->f.fd(), "x", 1);
+    });
+    char c;
+    (void)sh.f.read(&c, 1);
+    sh.read_done.store(true);
+    fdprint(1, "    through the ring: ", rawrt::os::uses_ring() ? "yes" : "no (fallback)",
+            "; the writer ran while the read waited: ", sh.during.load(),
+            "; on the reader's own thread: ", sh.same_thread.load(), "\n");
+    sh.step.report("file");
+    (void)sh.f.close();
+    (void)rawrt::os::remove(path);
 }
 
 }  // namespace
@@ -331,6 +390,7 @@ void syscalls() {
     block_step();
     foreign_step();
     preempt_step();
+    file_step();
     holders.stop();
 }
 
