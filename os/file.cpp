@@ -268,6 +268,45 @@ sys::Result<void> write_file(const char* path, const void* data, size_t n, unsig
     return f.close();
 }
 
+sys::Result<size_t> read_dir(const char* path, DirEntry* out, size_t n) {
+    if (path == nullptr || (out == nullptr && n != 0)) return sys::Errno(EINVAL);
+    File dir;
+    if (auto r = File::open(path, O_RDONLY | O_DIRECTORY, 0, &dir); !r.ok()) return r.raw();
+    // struct linux_dirent64: d_ino, d_off, d_reclen, d_type, d_name.
+    alignas(8) unsigned char buf[4096];
+    size_t count = 0;
+    for (;;) {
+        const long got = sys::blocking_syscall(__NR_getdents64, dir.fd(), buf, sizeof buf);
+        if (got < 0) return got;
+        if (got == 0) break;
+        for (long at = 0; at < got;) {
+            const unsigned char* e = buf + at;
+            const uint16_t reclen = static_cast<uint16_t>(e[16] | e[17] << 8);
+            const char* name = reinterpret_cast<const char*>(e + 19);
+            at += reclen;
+            if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'))) continue;
+            if (count == n) return sys::Errno(EFBIG);
+            DirEntry& d = out[count++];
+            size_t i = 0;
+            for (; name[i] != '\0' && i + 1 < sizeof d.name; ++i) d.name[i] = name[i];
+            d.name[i] = '\0';
+            d.type = e[18];
+        }
+    }
+    // Insertion sort: directories read this way are small, and it needs no memory.
+    auto less = [](const char* a, const char* b) {
+        while (*a != '\0' && *a == *b) ++a, ++b;
+        return static_cast<unsigned char>(*a) < static_cast<unsigned char>(*b);
+    };
+    for (size_t i = 1; i < count; ++i)
+        for (size_t j = i; j > 0 && less(out[j].name, out[j - 1].name); --j) {
+            DirEntry t = out[j];
+            out[j] = out[j - 1];
+            out[j - 1] = t;
+        }
+    return static_cast<long>(count);
+}
+
 bool uses_ring() { return uring::uring_init().ok(); }
 
 }  // namespace rawrt::os

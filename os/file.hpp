@@ -97,6 +97,18 @@ sys::Result<size_t> read_file(const char* path, void* buf, size_t n);
 // Go: os.WriteFile: created or truncated, mode when created, all n bytes.
 sys::Result<void> write_file(const char* path, const void* data, size_t n, unsigned mode);
 
+// Go: os.DirEntry, its name and type (DT_* of getdents64: DT_REG,
+// DT_DIR, ...; DT_UNKNOWN where the filesystem does not say).
+struct DirEntry {
+    char name[256];
+    unsigned char type;
+};
+// Go: os.ReadDir: the entries of the directory but "." and "..", sorted by
+// name, into out[0..n); their count, or EFBIG when there are more than n
+// (out then holds n of them, unsorted). getdents64 has no ring operation:
+// the blocking syscall.
+sys::Result<size_t> read_dir(const char* path, DirEntry* out, size_t n);
+
 // Whether file operations go through the ring in this run (uring_init).
 bool uses_ring();
 

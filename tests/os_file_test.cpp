@@ -10,7 +10,13 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <dirent.h>
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <atomic>
+#include <thread>
+#include <vector>
 #include <cstdio>
 #include <string>
 
@@ -85,7 +91,7 @@ TEST_P(OsFile, WriteReadSeekStatTruncateSync) {
         after_seek = f.seek(0, SEEK_SET).value_or(-1);
         n_read = f.read(got.data(), 5).value_or(0);
         n_pread = f.pread(got.data() + 5, 5, 7).value_or(0);
-        struct statx st{};
+        struct statx st {};
         ok &= f.stat(&st).ok();
         size = static_cast<int64_t>(st.stx_size);
         ok &= f.truncate(3).ok();
@@ -132,7 +138,9 @@ TEST_P(OsFile, PathOperations) {
     bool ok = true;
     size_t read_back = 0;
     char buf[16] = {};
-    sys::Errno after_remove, too_small, dir_as_file;
+    sys::Errno after_remove, too_small, dir_as_file, too_many;
+    size_t listed = 0;
+    std::string names;
     run([&] {
         ok &= os::mkdir(d.c_str(), 0755).ok();
         ok &= os::write_file(a.c_str(), "payload", 7, 0644).ok();
@@ -140,10 +148,17 @@ TEST_P(OsFile, PathOperations) {
         read_back = os::read_file(b.c_str(), buf, sizeof buf).value_or(0);
         char tiny[3];
         too_small = os::read_file(b.c_str(), tiny, sizeof tiny).error();
-        struct statx st{};
+        struct statx st {};
         ok &= os::stat(b.c_str(), &st).ok() && st.stx_size == 7;
         os::File f;
         dir_as_file = os::File::open(d.c_str(), O_WRONLY, 0, &f).error();
+        os::DirEntry entries[4];
+        ok &= os::write_file((d + "/a").c_str(), "", 0, 0600).ok();
+        listed = os::read_dir(d.c_str(), entries, 4).value_or(0);
+        if (listed == 2) names = std::string(entries[0].name) + "," + entries[1].name;
+        os::DirEntry one[1];
+        too_many = os::read_dir(d.c_str(), one, 1).error();
+        ok &= os::remove((d + "/a").c_str()).ok();
         ok &= os::remove(b.c_str()).ok();
         after_remove = os::stat(b.c_str(), &st).error();
         ok &= os::remove(d.c_str()).ok();  // an empty directory
@@ -154,6 +169,9 @@ TEST_P(OsFile, PathOperations) {
     EXPECT_EQ(too_small, sys::Errno(EFBIG));
     EXPECT_EQ(dir_as_file, sys::Errno(EISDIR));
     EXPECT_EQ(after_remove, sys::Errno(ENOENT));
+    EXPECT_EQ(listed, 2u);
+    EXPECT_EQ(names, "a,b");
+    EXPECT_EQ(too_many, sys::Errno(EFBIG));
 }
 
 TEST_P(OsFile, ErrorsAreTheKernels) {
@@ -242,26 +260,25 @@ TEST_P(OsFile, CqOverflowLosesNoCompletion) {
     uint64_t overflows = 0;
     const bool ring = run(
         [&] {
-            if (!os::uses_ring()) return;
-            os::File files[kReaders];
-            for (int i = 0; i < kReaders; ++i) {
-                const std::string path = dir / ("p" + std::to_string(i));
-                if (mkfifo(path.c_str(), 0600) != 0 || !os::File::open(path.c_str(), O_RDWR, 0, &files[i]).ok())
-                    return;
-            }
-            const int64_t deadline = rawrt::vdso::nanotime() + 30'000'000;
-            rawrt::WaitGroup wg;
-            wg.add(kReaders);
-            for (int i = 0; i < kReaders; ++i)
-                rawrt::go([&, i] {
-                    files[i].set_deadline(deadline);
-                    char c = 0;
-                    if (files[i].read(&c, 1).error() == sys::Errno(ETIMEDOUT)) timed_out.fetch_add(1);
-                    wg.done();
-                });
-            wg.wait();
-            for (auto& f : files) (void)f.close();
-            overflows = rawrt::netpoll::uring::uring_stats().overflows;
+        if (!os::uses_ring()) return;
+        os::File files[kReaders];
+        for (int i = 0; i < kReaders; ++i) {
+            const std::string path = dir / ("p" + std::to_string(i));
+            if (mkfifo(path.c_str(), 0600) != 0 || !os::File::open(path.c_str(), O_RDWR, 0, &files[i]).ok()) return;
+        }
+        const int64_t deadline = rawrt::vdso::nanotime() + 30'000'000;
+        rawrt::WaitGroup wg;
+        wg.add(kReaders);
+        for (int i = 0; i < kReaders; ++i)
+            rawrt::go([&, i] {
+                files[i].set_deadline(deadline);
+                char c = 0;
+                if (files[i].read(&c, 1).error() == sys::Errno(ETIMEDOUT)) timed_out.fetch_add(1);
+                wg.done();
+            });
+        wg.wait();
+        for (auto& f : files) (void)f.close();
+        overflows = rawrt::netpoll::uring::uring_stats().overflows;
         },
         2, "uringentries=2");
     if (!ring) GTEST_SKIP() << "no io_uring ring here";
@@ -295,6 +312,72 @@ TEST_P(OsFile, TeardownWithAnOperationInFlight) {
     if (!ring) GTEST_SKIP() << "no io_uring ring here";
     EXPECT_TRUE(parked.load());
     EXPECT_EQ(open_fds(), before) << (ring ? "through the ring" : "fallback");
+}
+
+int tasks() {
+    int n = 0;
+    if (DIR* d = opendir("/proc/self/task")) {
+        while (dirent* e = readdir(d)) n += e->d_name[0] != '.' ? 1 : 0;
+        closedir(d);
+    }
+    return n;
+}
+
+// 1000 Gs each wait in a read on a FIFO of their own: through the ring each
+// read is armed on the FIFO's wait queue, no thread holds it, and the
+// process keeps its Ms (procs, sysmon, an idle one or two): at most
+// procs + 3 tasks besides the test's own, no io-wq worker among them.
+TEST_P(OsFile, ThousandBlockedFifoReadsHoldNoThread) {
+    TempDir dir;
+    constexpr int kReaders = 1000;
+    constexpr int32_t kProcs = 2;
+    rlimit lim{};
+    getrlimit(RLIMIT_NOFILE, &lim);
+    if (lim.rlim_cur < kReaders + 100) {
+        lim.rlim_cur = std::min<rlim_t>(lim.rlim_max, kReaders + 100);
+        setrlimit(RLIMIT_NOFILE, &lim);
+    }
+    std::atomic<int> during{0}, got{0};
+    int peak = 0;
+    std::atomic<bool> look{false}, looked{false};
+    // The count is taken from this (host) thread while the Gs wait.
+    std::thread watcher([&] {
+        while (!look.load()) std::this_thread::yield();
+        peak = tasks();
+        looked.store(true);
+    });
+    const bool ring = run(
+        [&] {
+        if (!os::uses_ring()) return;
+        std::vector<os::File> files(kReaders);
+        for (int i = 0; i < kReaders; ++i) {
+            const std::string path = dir / ("f" + std::to_string(i));
+            if (mkfifo(path.c_str(), 0600) != 0 || !os::File::open(path.c_str(), O_RDWR, 0, &files[i]).ok()) return;
+        }
+        rawrt::WaitGroup wg;
+        wg.add(kReaders);
+        for (int i = 0; i < kReaders; ++i)
+            rawrt::go([&, i] {
+                during.fetch_add(1);
+                char c = 0;
+                if (files[i].read(&c, 1).value_or(0) == 1 && c == 'x') got.fetch_add(1);
+                wg.done();
+            });
+        while (during.load() < kReaders) rawrt::yield();
+        rawrt::sleep(20'000'000);  // every reader parked in the ring
+        look.store(true);
+        while (!looked.load()) rawrt::sleep(1'000'000);
+        for (auto& f : files) (void)sys::raw::write(f.fd(), "x", 1);
+        wg.wait();
+        },
+        kProcs);
+    look.store(true);
+    watcher.join();
+    if (!ring) GTEST_SKIP() << "no io_uring ring here: 1000 blocking reads would hold 1000 threads";
+    EXPECT_EQ(got.load(), kReaders);
+    // Every task but this test's own two threads (the one that called run,
+    // and the watcher): the Ms, and any io-wq worker.
+    EXPECT_LE(peak - 2, kProcs + 3) << "tasks while 1000 reads waited";
 }
 
 INSTANTIATE_TEST_SUITE_P(Ways, OsFile, testing::Values(true, false),
