@@ -10,6 +10,7 @@
 #include <linux/unistd.h>
 
 #include "netpoll/uring.hpp"
+#include "sched/runtime2.hpp"
 #include "sys/calls.hpp"
 #include "sys/syscall.hpp"
 #include "vdso/vdso.hpp"
@@ -22,10 +23,11 @@ namespace uring = netpoll::uring;
 // One operation: through the ring when there is one and the kernel has the
 // opcode, else the blocking syscall `fallback` makes. A deadline the ring
 // cancelled at is ETIMEDOUT; without the ring, a deadline already past is.
+// Off a G (a File destroyed after its run) there is no ring to park on.
 template <class Fallback>
 long do_op(const io_uring_sqe& sqe, int64_t deadline_ns, Fallback fallback) {
     if (deadline_ns > 0 && vdso::nanotime() >= deadline_ns) return -ETIMEDOUT;
-    if (!uring::uring_init().ok()) return fallback();
+    if (sched::current_g() == nullptr || !uring::uring_init().ok()) return fallback();
     const long r = uring::submit_and_wait(sqe, deadline_ns);
     if (r == -EINVAL && !uring::supports(sqe.opcode)) return fallback();
     if (r == -ECANCELED && deadline_ns > 0 && vdso::nanotime() >= deadline_ns) return -ETIMEDOUT;
@@ -307,6 +309,6 @@ sys::Result<size_t> read_dir(const char* path, DirEntry* out, size_t n) {
     return static_cast<long>(count);
 }
 
-bool uses_ring() { return uring::uring_init().ok(); }
+bool uses_ring() { return sched::current_g() != nullptr && uring::uring_init().ok(); }
 
 }  // namespace rawrt::os

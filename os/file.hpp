@@ -16,7 +16,8 @@
 // Errors are the kernel's (Result's Errno), plus: EBADF the File is closed;
 // ETIMEDOUT its deadline passed before the operation completed (through the
 // ring, which cancels it; without, checked before the call); EINVAL a null
-// path or out-parameter. Everything here runs only on a G.
+// path or out-parameter. Everything here runs on a G; off one (a File
+// destroyed after its run) the blocking syscalls run, as without a ring.
 #pragma once
 
 #include <cstddef>

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <thread>
 #include <vector>
 #include <cstdio>
@@ -47,6 +48,17 @@ struct TempDir {
 };
 
 bool said_no_ring = false;
+
+// n paths dir/<prefix><i>, made on the host side (a G must not call into
+// glibc, std::string's allocations included); with fifos, the FIFOs too.
+std::vector<std::string> paths(const TempDir& dir, const char* prefix, int n, bool fifos = false) {
+    std::vector<std::string> v;
+    for (int i = 0; i < n; ++i) {
+        v.push_back(dir / (prefix + std::to_string(i)));
+        if (fifos) EXPECT_EQ(mkfifo(v.back().c_str(), 0600), 0);
+    }
+    return v;
+}
 
 int open_fds() {
     int n = 0;
@@ -140,7 +152,8 @@ TEST_P(OsFile, PathOperations) {
     char buf[16] = {};
     sys::Errno after_remove, too_small, dir_as_file, too_many;
     size_t listed = 0;
-    std::string names;
+    char first[8] = {}, second[8] = {};
+    const std::string a_in_d = d + "/a";
     run([&] {
         ok &= os::mkdir(d.c_str(), 0755).ok();
         ok &= os::write_file(a.c_str(), "payload", 7, 0644).ok();
@@ -153,12 +166,15 @@ TEST_P(OsFile, PathOperations) {
         os::File f;
         dir_as_file = os::File::open(d.c_str(), O_WRONLY, 0, &f).error();
         os::DirEntry entries[4];
-        ok &= os::write_file((d + "/a").c_str(), "", 0, 0600).ok();
+        ok &= os::write_file(a_in_d.c_str(), "", 0, 0600).ok();
         listed = os::read_dir(d.c_str(), entries, 4).value_or(0);
-        if (listed == 2) names = std::string(entries[0].name) + "," + entries[1].name;
+        if (listed == 2) {
+            std::memcpy(first, entries[0].name, sizeof first - 1);
+            std::memcpy(second, entries[1].name, sizeof second - 1);
+        }
         os::DirEntry one[1];
         too_many = os::read_dir(d.c_str(), one, 1).error();
-        ok &= os::remove((d + "/a").c_str()).ok();
+        ok &= os::remove(a_in_d.c_str()).ok();
         ok &= os::remove(b.c_str()).ok();
         after_remove = os::stat(b.c_str(), &st).error();
         ok &= os::remove(d.c_str()).ok();  // an empty directory
@@ -170,7 +186,8 @@ TEST_P(OsFile, PathOperations) {
     EXPECT_EQ(dir_as_file, sys::Errno(EISDIR));
     EXPECT_EQ(after_remove, sys::Errno(ENOENT));
     EXPECT_EQ(listed, 2u);
-    EXPECT_EQ(names, "a,b");
+    EXPECT_STREQ(first, "a");
+    EXPECT_STREQ(second, "b");
     EXPECT_EQ(too_many, sys::Errno(EFBIG));
 }
 
@@ -200,13 +217,13 @@ TEST_P(OsFile, ManyGsWriteAndSyncTheirOwnFiles) {
     TempDir dir;
     const int kGs = rawrt::test::under_qemu() ? 100 : 500;
     std::atomic<int> errors{0}, verified{0};
+    const std::vector<std::string> names = paths(dir, "f", kGs);
     run([&] {
         rawrt::WaitGroup wg;
         wg.add(kGs);
         for (int i = 0; i < kGs; ++i)
             rawrt::go([&, i] {
-                char path[128];
-                std::snprintf(path, sizeof path, "%s/f%d", dir.path.c_str(), i);
+                const char* path = names[i].c_str();
                 char data[4096];
                 for (int k = 0; k < 4096; ++k) data[k] = static_cast<char>(i * 7 + k);
                 os::File f;
@@ -258,14 +275,13 @@ TEST_P(OsFile, CqOverflowLosesNoCompletion) {
     constexpr int kReaders = 64;
     std::atomic<int> timed_out{0};
     uint64_t overflows = 0;
+    const std::vector<std::string> fifos = paths(dir, "p", kReaders, true);
     const bool ring = run(
         [&] {
         if (!os::uses_ring()) return;
         os::File files[kReaders];
-        for (int i = 0; i < kReaders; ++i) {
-            const std::string path = dir / ("p" + std::to_string(i));
-            if (mkfifo(path.c_str(), 0600) != 0 || !os::File::open(path.c_str(), O_RDWR, 0, &files[i]).ok()) return;
-        }
+        for (int i = 0; i < kReaders; ++i)
+            if (!os::File::open(fifos[i].c_str(), O_RDWR, 0, &files[i]).ok()) return;
         const int64_t deadline = rawrt::vdso::nanotime() + 30'000'000;
         rawrt::WaitGroup wg;
         wg.add(kReaders);
@@ -340,6 +356,8 @@ TEST_P(OsFile, ThousandBlockedFifoReadsHoldNoThread) {
     std::atomic<int> during{0}, got{0};
     int peak = 0;
     std::atomic<bool> look{false}, looked{false};
+    const std::vector<std::string> fifos = paths(dir, "f", kReaders, true);
+    std::vector<os::File> files(kReaders);  // allocated here: a G must not call glibc's malloc
     // The count is taken from this (host) thread while the Gs wait.
     std::thread watcher([&] {
         while (!look.load()) std::this_thread::yield();
@@ -349,11 +367,8 @@ TEST_P(OsFile, ThousandBlockedFifoReadsHoldNoThread) {
     const bool ring = run(
         [&] {
         if (!os::uses_ring()) return;
-        std::vector<os::File> files(kReaders);
-        for (int i = 0; i < kReaders; ++i) {
-            const std::string path = dir / ("f" + std::to_string(i));
-            if (mkfifo(path.c_str(), 0600) != 0 || !os::File::open(path.c_str(), O_RDWR, 0, &files[i]).ok()) return;
-        }
+        for (int i = 0; i < kReaders; ++i)
+            if (!os::File::open(fifos[i].c_str(), O_RDWR, 0, &files[i]).ok()) return;
         rawrt::WaitGroup wg;
         wg.add(kReaders);
         for (int i = 0; i < kReaders; ++i)

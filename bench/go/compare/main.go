@@ -69,6 +69,11 @@ var rows = []row{
 	{"sleep 100 µs, 1 P: slept", counter("BM_sleep_100us/1", "slept_us", "µs"), counter("BM_go_sleep_100us/1", "slept_us", "µs"), "rawrt ≤ 120 µs"},
 	{"sleep 100 µs, 2 Ps: slept", counter("BM_sleep_100us/2", "slept_us", "µs"), counter("BM_go_sleep_100us/2", "slept_us", "µs"), "rawrt ≤ 120 µs"},
 	{"alloc_small", ns("BM_alloc_small"), ns("BM_go_alloc_small"), "none set"},
+	{"file pread 4 KiB, ring", ns("BM_file_pread_4k/ring:1"), ns("BM_go_file_pread_4k"), "none set (rawrt ≤ 1.3× glibc pread: the ratio line)"},
+	{"file pread 4 KiB, fallback", ns("BM_file_pread_4k/ring:0"), ns("BM_go_file_pread_4k"), "none set"},
+	{"fsync storm, ring: files/s", counter("BM_fsync_storm_uring", "files_per_s", "/s"), counter("BM_go_fsync_storm", "files_per_s", "/s"), "≥ 1.5"},
+	{"fsync storm, fallback: files/s", counter("BM_fsync_storm_fallback", "files_per_s", "/s"), counter("BM_go_fsync_storm", "files_per_s", "/s"), "none set"},
+	{"fsync storm, ring: threads at peak", counter("BM_fsync_storm_uring", "threads_peak", "threads"), counter("BM_go_fsync_storm", "threads_peak", "threads"), "rawrt ≤ 9 (procs + 3 + the io-wq cap of 4)"},
 	// The retake latency (bench/bench_retake.cpp, bench/go/gobench/retake.go).
 	{"retake warm median", counter("BM_retake_latency_warm", "median_us", "µs"), counter("BM_go_retake_latency_warm", "median_us", "µs"), "≤ 0.25"},
 	{"retake warm p90", counter("BM_retake_latency_warm", "p90_us", "µs"), counter("BM_go_retake_latency_warm", "p90_us", "µs"), "none set"},
