@@ -34,6 +34,7 @@ struct SchedStats {
     uint64_t sysmon_wakes = 0;     // of which cut short by the syscall paths
     uint64_t sysmon_prompts = 0;   // syscalls begun with Gs queued that woke a standby M or sysmon
     uint64_t sysmon_polls = 0;     // its network polls (nobody had for 10 ms) that readied Gs
+    uint64_t sysmon_timer_starts = 0;  // Ms it started for a timer overdue on an idle P
     int64_t sysmon_delay_ns = 0;   // sysmon's current sleep (grows while nothing happens)
     // Threads (Ms), sysmon's included.
     int32_t threads = 0;          // alive now (at the end: 0)
