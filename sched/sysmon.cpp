@@ -105,8 +105,7 @@ void sysmon_timers(int64_t now) {
     for (int32_t i = 0; i < sched.gomaxprocs && !overdue; ++i) {
         P* pp = allp[i];
         const int64_t when = pp->timers.timer0When.load(std::memory_order_relaxed);
-        overdue = when != 0 && now - when > kTimerOverdueNs &&
-                  pp->status.load(std::memory_order_relaxed) == Pidle;
+        overdue = when != 0 && now - when > kTimerOverdueNs && pp->status.load(std::memory_order_relaxed) == Pidle;
     }
     if (!overdue) return;
     incidlelocked(-1);

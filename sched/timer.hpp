@@ -73,8 +73,8 @@ TimerFunc timer_func(F&& fn) {
     ::new (mem) T(std::forward<F>(fn));
     return TimerFunc{[](void* o) { (*static_cast<T*>(o))(); },
                      [](void* o) {
-                         static_cast<T*>(o)->~T();
-                         mfree(o, current_mcache());
+        static_cast<T*>(o)->~T();
+        mfree(o, current_mcache());
                      },
                      mem};
 }
@@ -119,7 +119,8 @@ private:
     template <class F>
     friend Timer after_func(int64_t d, F&& fn);
     struct FuncTag {};
-    Timer(FuncTag, int64_t d, sched::TimerFunc fn) : c_(Chan<int64_t>::nil()), t_(sched::timer_new(d, 0, nullptr, fn)) {}
+    Timer(FuncTag, int64_t d, sched::TimerFunc fn)
+        : c_(Chan<int64_t>::nil()), t_(sched::timer_new(d, 0, nullptr, fn)) {}
 
     Chan<int64_t> c_;
     sched::ChanTimer* t_;
