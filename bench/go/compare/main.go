@@ -69,6 +69,12 @@ var rows = []row{
 	{"sleep 100 µs, 1 P: slept", counter("BM_sleep_100us/1", "slept_us", "µs"), counter("BM_go_sleep_100us/1", "slept_us", "µs"), "rawrt ≤ 120 µs"},
 	{"sleep 100 µs, 2 Ps: slept", counter("BM_sleep_100us/2", "slept_us", "µs"), counter("BM_go_sleep_100us/2", "slept_us", "µs"), "rawrt ≤ 120 µs"},
 	{"alloc_small", ns("BM_alloc_small"), ns("BM_go_alloc_small"), "none set"},
+	// Timers and datagrams (bench/bench_timer.cpp, bench/bench_udp.cpp; gobench/timer.go, udp.go).
+	{"timer reset+stop", ns("BM_timer_reset_stop"), ns("BM_go_timer_reset_stop"), "≤ 0.5"},
+	{"after(1 h) in a select", ns("BM_after_select"), ns("BM_go_after_select"), "≤ 0.5"},
+	{"ticker 1 ms: CPU per tick", counter("BM_ticker_1ms_overhead", "cpu_ns_per_tick", "ns"), counter("BM_go_ticker_1ms_overhead", "cpu_ns_per_tick", "ns"), "≤ 0.5"},
+	{"UDP ping-pong 1 P: round trip", ns("BM_udp_pingpong_1p"), ns("BM_go_udp_pingpong_1p"), "≤ 1"},
+	{"UDP ping-pong 1 P: round trips/s", counter("BM_udp_pingpong_1p", "round_trips_per_s", "/s"), counter("BM_go_udp_pingpong_1p", "round_trips_per_s", "/s"), "≥ 1"},
 	// The retake latency (bench/bench_retake.cpp, bench/go/gobench/retake.go).
 	{"retake warm median", counter("BM_retake_latency_warm", "median_us", "µs"), counter("BM_go_retake_latency_warm", "median_us", "µs"), "≤ 0.25"},
 	{"retake warm p90", counter("BM_retake_latency_warm", "p90_us", "µs"), counter("BM_go_retake_latency_warm", "p90_us", "µs"), "none set"},
