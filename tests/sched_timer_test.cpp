@@ -144,7 +144,7 @@ TEST(SchedTimer, StopResetAndTheChannel) {
 // the two happens: stop/reset returns true (pending) and the receiver gets
 // nothing, or it returns false and the receiver got the value.
 TEST(SchedStress, TimerStopResetAgainstFiring) {
-    const int kRounds = scaled(20000, 1500);
+    const int kRounds = scaled(20000, 10000);
     int both = 0, neither = 0, stopped = 0, received = 0, stale_after = 0;
     auto r = rawrt::run({.procs = 2}, [&] {
         Chan<Timer*> next;
