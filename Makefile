@@ -68,7 +68,7 @@ ERRNO_LIST := $(BUILD)/gen/errno_list.inc
 # info is stripped at link (the symbol table stays, for nm and gdb).
 FREESTANDING_LDFLAGS := -nostdlib -static -no-pie -Wl,--gc-sections -Wl,--build-id=none \
                         -Wl,-z,noexecstack -Wl,-z,noseparate-code -Wl,--strip-debug
-EXAMPLES := hello tour retake fastpath threadcount lockstarve echo http
+EXAMPLES := hello tour retake fastpath threadcount lockstarve echo http dnsq
 EXAMPLE_BINS := $(EXAMPLES:%=$(BUILD)/examples/%)
 
 # Hosted programs (tests, benchmarks) link libc before librawrt.a, so they

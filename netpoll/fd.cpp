@@ -302,6 +302,30 @@ sys::Result<size_t> FD::writev(const iovec* iov, int iovcnt, size_t* written) {
     return result;
 }
 
+sys::Result<size_t> FD::recvmsg(sys::KernelMsghdr* msg, int flags) {
+    const int namelen = msg->namelen;
+    return read_op(false, [&] {
+        msg->namelen = namelen;  // the kernel overwrote it on an earlier try
+        msg->flags = 0;
+        return pd_ != nullptr ? sys::raw::recvmsg(sysfd_, msg, flags) : sys::recvmsg(sysfd_, msg, flags);
+    });
+}
+
+sys::Result<size_t> FD::sendmsg(const sys::KernelMsghdr* msg, int flags) {
+    if (!writeLock()) return kErrClosed;
+    sys::Result<size_t> result = size_t{0};
+    if (auto p = prepare(netpoll::kModeWrite); !p.ok()) {
+        result = p.error();
+    } else {
+        for (;;) {
+            result = pd_ != nullptr ? sys::raw::sendmsg(sysfd_, msg, flags) : sys::sendmsg(sysfd_, msg, flags);
+            if (result.ok() || !retry_write(result.error(), &result)) break;
+        }
+    }
+    writeUnlock();
+    return result;
+}
+
 sys::Result<int> FD::accept(sockaddr* addr, uint32_t* addrlen) {
     if (!readLock()) return kErrClosed;
     if (auto p = prepare(netpoll::kModeRead); !p.ok()) {

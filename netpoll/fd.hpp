@@ -34,6 +34,7 @@
 #include "sched/sync.hpp"
 #include "sys/consts.hpp"
 #include "sys/result.hpp"
+#include "sys/types.hpp"
 
 namespace rawrt::netpoll {
 struct pollDesc;
@@ -91,6 +92,15 @@ public:
     // iov is not modified. *written (if given) as for write. EINVAL:
     // iovcnt < 0.
     sys::Result<size_t> writev(const ::iovec* iov, int iovcnt, size_t* written = nullptr);
+    // Go: FD.ReadMsg (FD.ReadFrom). One recvmsg(2), parking until
+    // something arrives: a datagram socket's next datagram. msg's namelen
+    // is the name's capacity (reset for every try); on return it and
+    // msg->flags are the kernel's (kMSG_TRUNC: the datagram was cut).
+    sys::Result<size_t> recvmsg(sys::KernelMsghdr* msg, int flags = 0);
+    // Go: FD.WriteMsg (FD.WriteTo). One sendmsg(2), parking while the
+    // socket is full; a datagram goes out whole or not at all (EMSGSIZE:
+    // larger than the socket allows).
+    sys::Result<size_t> sendmsg(const sys::KernelMsghdr* msg, int flags = 0);
     // Go: FD.Accept. The next connection of a listening socket, as a new
     // descriptor (non-blocking, close-on-exec) that the caller owns; parks
     // while none is pending. addr/addrlen as for accept4(2) (may be null).

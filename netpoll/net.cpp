@@ -192,6 +192,30 @@ sys::Result<void> dial(const char* network, const char* address, Conn* out) {
     return {};
 }
 
+sys::Result<void> socketpair(Conn* a, Conn* b) {
+    if (a == nullptr || b == nullptr || a == b) return sys::Errno(EINVAL);
+    if (a->fd() != -1 || b->fd() != -1) return sys::Errno(EBUSY);
+    int sv[2];
+    if (auto r = sys::raw::socketpair(kAF_UNIX, sys::kSOCK_STREAM | O_NONBLOCK | O_CLOEXEC, 0, sv); !r.ok()) return r;
+    if (auto r = a->fd_.init(sv[0], true); !r.ok()) {
+        (void)sys::raw::close(sv[0]);
+        (void)sys::raw::close(sv[1]);
+        return r;
+    }
+    if (auto r = b->fd_.init(sv[1], true); !r.ok()) {
+        (void)a->fd_.close();
+        (void)sys::raw::close(sv[1]);
+        return r;
+    }
+    Conn* pair[2] = {a, b};
+    for (Conn* c : pair) {
+        c->fd_.set_nosigpipe();
+        name_of(c->fd(), &c->laddr_, false);
+        name_of(c->fd(), &c->raddr_, true);
+    }
+    return {};
+}
+
 sys::Result<void> Listener::accept(Conn* out) {
     if (out == nullptr) return sys::Errno(EINVAL);
     if (out->fd() != -1) return sys::Errno(EBUSY);

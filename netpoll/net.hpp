@@ -110,6 +110,7 @@ public:
 private:
     friend class Listener;
     friend sys::Result<void> dial(const char* network, const char* address, Conn* out);
+    friend sys::Result<void> socketpair(Conn* a, Conn* b);
 
     fd::FD fd_;
     SockAddr laddr_;
@@ -167,5 +168,10 @@ sys::Result<void> listen(const char* network, const char* address, Listener* out
 // itself (same local and remote port) is dropped and dialled again, as
 // Go does.
 sys::Result<void> dial(const char* network, const char* address, Conn* out);
+
+// A connected pair of Unix stream sockets (socketpair(2), AF_UNIX,
+// SOCK_STREAM), as two Conns (which must be empty: EBUSY). Their
+// addresses are unnamed (""). Datagram pairs: netpoll/packet.hpp.
+sys::Result<void> socketpair(Conn* a, Conn* b);
 
 }  // namespace rawrt::net

@@ -524,7 +524,8 @@ void injectglist(GList* glist) {
 
 void newproc(void (*fn)(void*), void (*destroy)(void*), void (*move_into)(void* from, void* to), void* callable) {
     M* mp = getm();
-    if (mp == nullptr || mp->curg == nullptr) sys::fatal("go: called outside the runtime (not on a G)");
+    // On a G, or on g0 with a P (an after_func timer firing, sched/timer.cpp).
+    if (mp == nullptr || mp->p == nullptr) sys::fatal("go: called outside the runtime (not on a G)");
     P* pp = mp->p;
     G* newg = gfget(pp);
     if (newg == nullptr) {

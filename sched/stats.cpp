@@ -45,6 +45,7 @@ SchedStats collect() {
     s.sysmon_wakes = sm.wakes;
     s.sysmon_prompts = sm.prompts;
     s.sysmon_polls = sm.polls;
+    s.sysmon_timer_starts = sm.timer_starts;
     s.sysmon_delay_ns = sm.delay_ns;
     s.threads = mcount();
     s.threads_max = sched.mmax;

@@ -27,14 +27,15 @@ struct SchedStats {
     uint64_t preempts = 0;        // requests to a G to yield
     // Asynchronous preemption (sched/preempt.hpp). Every signal ends in one
     // of the two, or in nothing when the G had yielded meanwhile.
-    uint64_t preempt_signals = 0;  // requests sent as a signal (something waited for the P)
-    uint64_t preempted = 0;        // Gs the signal switched out
-    uint64_t preempt_refused = 0;  // signals that found an unsafe point (sysmon asks again)
-    uint64_t sysmon_passes = 0;    // times sysmon woke and looked
-    uint64_t sysmon_wakes = 0;     // of which cut short by the syscall paths
-    uint64_t sysmon_prompts = 0;   // syscalls begun with Gs queued that woke a standby M or sysmon
-    uint64_t sysmon_polls = 0;     // its network polls (nobody had for 10 ms) that readied Gs
-    int64_t sysmon_delay_ns = 0;   // sysmon's current sleep (grows while nothing happens)
+    uint64_t preempt_signals = 0;      // requests sent as a signal (something waited for the P)
+    uint64_t preempted = 0;            // Gs the signal switched out
+    uint64_t preempt_refused = 0;      // signals that found an unsafe point (sysmon asks again)
+    uint64_t sysmon_passes = 0;        // times sysmon woke and looked
+    uint64_t sysmon_wakes = 0;         // of which cut short by the syscall paths
+    uint64_t sysmon_prompts = 0;       // syscalls begun with Gs queued that woke a standby M or sysmon
+    uint64_t sysmon_polls = 0;         // its network polls (nobody had for 10 ms) that readied Gs
+    uint64_t sysmon_timer_starts = 0;  // Ms it started for a timer overdue on an idle P
+    int64_t sysmon_delay_ns = 0;       // sysmon's current sleep (grows while nothing happens)
     // Threads (Ms), sysmon's included.
     int32_t threads = 0;          // alive now (at the end: 0)
     int32_t threads_max = 0;      // most alive at once

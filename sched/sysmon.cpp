@@ -40,7 +40,12 @@ struct Counters {
     std::atomic<uint64_t> preempt_signals{0};
     std::atomic<uint64_t> polls{0};
     std::atomic<int64_t> delay_ns{0};
+    std::atomic<uint64_t> timer_starts{0};
 } counters;
+
+// How late a timer may be before sysmon starts an M for it: a wake that
+// is merely on its way (an M leaving its futex) is not a missed one.
+constexpr int64_t kTimerOverdueNs = 1'000'000;
 
 // Watches in a row that retook nothing. At kPromptWastes, prompts go off
 // (sysmon_prompts_off) until sysmon has counted sysmonidle passes. One is
@@ -87,6 +92,26 @@ void preemptone(P* pp, int64_t now) {
             sys::counter_add(counters.preempt_signals);
     }
     unlock(&sched.lock);
+}
+
+// Go's sysmon starts an M for timers that should have run already (on
+// netbsd, whose timed waits can oversleep): a timer overdue on a P that no
+// M runs, with nobody spinning to find it, has nobody to run it. A busy P's
+// due timer is the preemption's (something_waits), not this.
+void sysmon_timers(int64_t now) {
+    if (sched.npidle.load(std::memory_order_relaxed) == 0 || sched.nmspinning.load(std::memory_order_relaxed) != 0)
+        return;
+    bool overdue = false;
+    for (int32_t i = 0; i < sched.gomaxprocs && !overdue; ++i) {
+        P* pp = allp[i];
+        const int64_t when = pp->timers.timer0When.load(std::memory_order_relaxed);
+        overdue = when != 0 && now - when > kTimerOverdueNs && pp->status.load(std::memory_order_relaxed) == Pidle;
+    }
+    if (!overdue) return;
+    incidlelocked(-1);
+    wakep();
+    incidlelocked(1);
+    sys::counter_add(counters.timer_starts);
 }
 
 // The retaker's half of the protocol in sched/entersyscall.cpp (sysmon's, or a
@@ -402,6 +427,7 @@ void sysmon() {
         if (retake(now, &preempt_due) + took != 0) idle = 0;
         else ++idle;
         sysmon_poll(now);
+        sysmon_timers(now);
         if (debug.schedtrace_ms > 0 && now - lasttrace >= debug.schedtrace_ms * 1'000'000) {
             lasttrace = now;
             schedtrace(debug.scheddetail, now - start);
@@ -412,7 +438,8 @@ void sysmon() {
 SysmonStats sysmon_stats() {
     return {counters.passes.load(),          counters.wakes.load(),    counters.prompts.load(),
             counters.retakes.load(),         counters.standbys.load(), counters.preempts.load(),
-            counters.preempt_signals.load(), counters.polls.load(),    counters.delay_ns.load()};
+            counters.preempt_signals.load(), counters.polls.load(),    counters.delay_ns.load(),
+            counters.timer_starts.load()};
 }
 
 void sysmon_reset() {
@@ -426,6 +453,7 @@ void sysmon_reset() {
     counters.preempt_signals.store(0);
     counters.polls.store(0);
     counters.delay_ns.store(0);
+    counters.timer_starts.store(0);
     prompt_wastes.store(0);
     sysmon_prompts_off.store(false);
 }

@@ -97,6 +97,7 @@ struct SysmonStats {
     uint64_t preempt_signals;  // of which sent as a signal too
     uint64_t polls;            // its network polls that found Gs to run
     int64_t delay_ns;          // the current sleep (deep sleep: -1)
+    uint64_t timer_starts;     // spinning Ms started for an overdue timer
 };
 SysmonStats sysmon_stats();
 // Run start: sysmon awake, counters zero.

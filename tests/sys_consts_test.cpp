@@ -22,6 +22,7 @@ static_assert(sys::kEFD_SEMAPHORE == EFD_SEMAPHORE && sys::kEFD_NONBLOCK == EFD_
 static_assert(sys::kS_IFIFO == S_IFIFO);
 static_assert(sys::kAF_UNIX == AF_UNIX && sys::kAF_INET == AF_INET && sys::kAF_INET6 == AF_INET6);
 static_assert(sys::kSOCK_STREAM == SOCK_STREAM && sys::kMSG_NOSIGNAL == MSG_NOSIGNAL);
+static_assert(sys::kSOCK_DGRAM == SOCK_DGRAM && sys::kMSG_TRUNC == MSG_TRUNC);
 static_assert(sys::kSHUT_RD == SHUT_RD && sys::kSHUT_WR == SHUT_WR && sys::kSHUT_RDWR == SHUT_RDWR);
 
 TEST(SysConsts, TheKernelTakesTheEventfdFlagsAsTheirNamesSay) {

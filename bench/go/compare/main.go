@@ -74,6 +74,12 @@ var rows = []row{
 	{"fsync storm, ring: files/s", counter("BM_fsync_storm_uring", "files_per_s", "/s"), counter("BM_go_fsync_storm", "files_per_s", "/s"), "≥ 1.5"},
 	{"fsync storm, fallback: files/s", counter("BM_fsync_storm_fallback", "files_per_s", "/s"), counter("BM_go_fsync_storm", "files_per_s", "/s"), "none set"},
 	{"fsync storm, ring: threads at peak", counter("BM_fsync_storm_uring", "threads_peak", "threads"), counter("BM_go_fsync_storm", "threads_peak", "threads"), "rawrt ≤ 9 (procs + 3 + the io-wq cap of 4)"},
+	// Timers and datagrams (bench/bench_timer.cpp, bench/bench_udp.cpp; gobench/timer.go, udp.go).
+	{"timer reset+stop", ns("BM_timer_reset_stop"), ns("BM_go_timer_reset_stop"), "≤ 0.5"},
+	{"after(1 h) in a select", ns("BM_after_select"), ns("BM_go_after_select"), "≤ 0.5"},
+	{"ticker 1 ms: CPU per tick", counter("BM_ticker_1ms_overhead", "cpu_ns_per_tick", "ns"), counter("BM_go_ticker_1ms_overhead", "cpu_ns_per_tick", "ns"), "≤ 0.5"},
+	{"UDP ping-pong 1 P: round trip", ns("BM_udp_pingpong_1p"), ns("BM_go_udp_pingpong_1p"), "≤ 1"},
+	{"UDP ping-pong 1 P: round trips/s", counter("BM_udp_pingpong_1p", "round_trips_per_s", "/s"), counter("BM_go_udp_pingpong_1p", "round_trips_per_s", "/s"), "≥ 1"},
 	// The retake latency (bench/bench_retake.cpp, bench/go/gobench/retake.go).
 	{"retake warm median", counter("BM_retake_latency_warm", "median_us", "µs"), counter("BM_go_retake_latency_warm", "median_us", "µs"), "≤ 0.25"},
 	{"retake warm p90", counter("BM_retake_latency_warm", "p90_us", "µs"), counter("BM_go_retake_latency_warm", "p90_us", "µs"), "none set"},

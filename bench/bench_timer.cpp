@@ -1,0 +1,99 @@
+// Go's timers (sched/timer.hpp) beside bench/go/gobench/timer.go:
+//   BM_timer_reset_stop      a Timer of an hour, reset to an hour then stopped,
+//                            on one P: ns per reset+stop pair
+//   BM_after_select          select on a channel holding a value and on
+//                            after(an hour), one P: ns per select, after()'s
+//                            timer made, queued, stopped and freed in it
+//   BM_ticker_1ms_overhead   a 1 ms Ticker received 500 times on one P: the
+//                            process's CPU time per tick (counter
+//                            cpu_ns_per_tick); the wall time is the period
+// The loops run on a G and report manual time, as bench_sched.cpp's.
+
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+
+#include "bench/on_g.hpp"
+#include "sched/chan.hpp"
+#include "sched/go.hpp"
+#include "sched/timer.hpp"
+
+namespace {
+
+using rawrt::bench::Stopwatch;
+using rawrt::bench::Timing;
+
+constexpr int64_t kHour = 3600'000'000'000;
+
+Timing time_reset_stop(int64_t n) {
+    Timing t;
+    auto r = rawrt::run({.procs = 1}, [&] {
+        rawrt::Timer timer(kHour);
+        Stopwatch sw;
+        sw.start();
+        for (int64_t i = 0; i < n; ++i) {
+            (void)timer.reset(kHour);
+            (void)timer.stop();
+        }
+        sw.stop(t, n);
+    });
+    t.ok = r.ok();
+    return t;
+}
+
+Timing time_after_select(int64_t n) {
+    Timing t;
+    auto r = rawrt::run({.procs = 1}, [&] {
+        rawrt::Chan<int> ch(1);
+        int64_t got = 0;
+        Stopwatch sw;
+        sw.start();
+        for (int64_t i = 0; i < n; ++i) {
+            (void)ch.try_send(1);
+            got += rawrt::select(rawrt::on_recv(ch), rawrt::on_recv(rawrt::after(kHour))) == 0;
+        }
+        sw.stop(t, n);
+        t.ok = got == n;
+    });
+    t.ok = t.ok && r.ok();
+    return t;
+}
+
+Timing time_ticker(int64_t ticks) {
+    Timing t;
+    auto r = rawrt::run({.procs = 1}, [&] {
+        rawrt::Ticker tick(1'000'000);
+        (void)tick.c().recv();
+        Stopwatch sw;
+        sw.start();
+        for (int64_t i = 0; i < ticks; ++i) (void)tick.c().recv();
+        sw.stop(t, ticks);
+    });
+    t.ok = r.ok();
+    return t;
+}
+
+void report(benchmark::State& state, const Timing& t) {
+    if (!t.ok || t.operations <= 0) {
+        state.SkipWithError("rawrt::run failed");
+        return;
+    }
+    const double n = static_cast<double>(t.operations);
+    for (auto _ : state) state.SetIterationTime(static_cast<double>(t.wall_ns) * 1e-9 / n);
+    state.counters["cpu_ns"] = static_cast<double>(t.cpu_ns) / n;
+}
+
+void BM_timer_reset_stop(benchmark::State& state) { report(state, time_reset_stop(state.max_iterations)); }
+BENCHMARK(BM_timer_reset_stop)->UseManualTime();
+
+void BM_after_select(benchmark::State& state) { report(state, time_after_select(state.max_iterations)); }
+BENCHMARK(BM_after_select)->UseManualTime();
+
+void BM_ticker_1ms_overhead(benchmark::State& state) {
+    const Timing t = time_ticker(state.max_iterations);
+    report(state, t);
+    if (t.ok) state.counters["cpu_ns_per_tick"] = static_cast<double>(t.cpu_ns) / static_cast<double>(t.operations);
+}
+BENCHMARK(BM_ticker_1ms_overhead)->Iterations(500)->UseManualTime();
+
+}  // namespace
