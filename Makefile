@@ -229,7 +229,9 @@ RT_TEXT = $(OBJCOPY) $$($(OBJDUMP) -h $@.raw | awk '$$2 ~ /^[.]text($$|[.])/ && 
               { printf " --rename-section %s=$(RT_TEXT_SECTION)", $$2 }') \
           $(if $(filter %/sys/memory.cpp.o,$@),,$(foreach f,$(MEMORY_SYMBOLS),--redefine-sym $(f)=rawrt_$(f))) $@.raw $@
 
-$(RT_OBJS) $(CRT_OBJS): $(BUILD)/obj/%.o: %
+# The rule itself is an input: an object made by an older rule would keep
+# its sections' old names.
+$(RT_OBJS) $(CRT_OBJS): $(BUILD)/obj/%.o: % Makefile
 	@mkdir -p $(@D)
 	$(CXX) $(RT_FLAGS) -MF $(@:.o=.d) -MT $@ -c -o $@.raw $<
 	$(RT_TEXT)

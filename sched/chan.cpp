@@ -63,13 +63,23 @@ G* getg_for(const char* what) {
     return gp;
 }
 
+// The element type's own move and destroy are the program's code, run with
+// the channel's lock held: not preempted meanwhile (acquirem).
+void elem_move(hchan* c, void* dst, void* src) {
+    M* mp = acquirem();
+    c->elemtype->move_construct(dst, src);
+    releasem(mp);
+}
+void elem_destroy(hchan* c, void* slot) {
+    M* mp = acquirem();
+    c->elemtype->destroy(slot);
+    releasem(mp);
+}
+
 // Go: typedmemmove, for the element type: the small sizes a channel of
 // scalars or pointers uses inline, a call otherwise.
 void typedmemmove(hchan* c, void* dst, void* src) {
-    if (c->elemtype != nullptr) {
-        c->elemtype->move_construct(dst, src);
-        return;
-    }
+    if (c->elemtype != nullptr) return elem_move(c, dst, src);
     switch (c->elemsize) {
         case 1: __builtin_memcpy(dst, src, 1); break;
         case 2: __builtin_memcpy(dst, src, 2); break;
@@ -82,7 +92,7 @@ void typedmemmove(hchan* c, void* dst, void* src) {
 
 void take_slot(hchan* c, void* ep, void* slot) {
     if (ep != nullptr) typedmemmove(c, ep, slot);
-    if (c->elemtype != nullptr) c->elemtype->destroy(slot);
+    if (c->elemtype != nullptr) elem_destroy(c, slot);
 }
 
 // ------------------------------------------------------------ waitq
@@ -179,7 +189,7 @@ void free_chan(hchan* c) {
     if (c->elemtype != nullptr) {
         size_t i = c->recvx;
         for (size_t n = c->qcount.load(std::memory_order_relaxed); n > 0; --n) {
-            c->elemtype->destroy(chanbuf(c, i));
+            elem_destroy(c, chanbuf(c, i));
             if (++i == c->dataqsiz) i = 0;
         }
     }

@@ -46,8 +46,9 @@ void asyncPreempt_resume(void* frame) {
 // if gp must not be preempted here.
 uintptr_t isAsyncSafePoint(const M* mp, const G* gp, const sys::ThreadControlBlock* tcb, const sys::Siginfo* si,
                            const arch::KernelUcontext* uc) {
-    // On g0 (the scheduler, an mcall on its way) or between two Gs.
-    if (tcb->g != gp || mp->p == nullptr) return 0;
+    // On g0 (the scheduler, an mcall on its way) or between two Gs; or in
+    // the program's code that the runtime runs with its P or a lock held.
+    if (tcb->g != gp || mp->p == nullptr || mp->locks != 0) return 0;
     const uintptr_t pc = arch::signal_pc(uc);
     const uintptr_t sp = arch::signal_sp(uc);
     // Not on the G's own stack: g0's, or the signal stack (a nested signal).
@@ -136,6 +137,10 @@ void doSigPreempt(const sys::Siginfo* si, void* ucontext) {
     // signal stack is abandoned: the next signal starts at the stack's top
     // again, since this thread's sp leaves it. The thread's signal mask is
     // the G's (the handler blocks nothing: SA_NODEFER, an empty sa_mask).
+    // The scheduler runs with the default floating-point environment, not
+    // the G's (arm64 gives a handler the interrupted FPCR): the G gets its
+    // own back from the frame.
+    arch::reset_fp_environment();
     setg(mp->g0);
     Context abandoned;
     rawrt_mcall(&abandoned, reinterpret_cast<void*>(mp->g0->stack.hi), gosched_m, gp);

@@ -535,7 +535,11 @@ void newproc(void (*fn)(void*), void (*destroy)(void*), void (*move_into)(void* 
     }
     newg->fn = fn;
     newg->destroy = destroy;
+    // The program's code, with pp in hand: not preempted (Go runs all of
+    // newproc on the system stack).
+    M* held = acquirem();
     move_into(callable, newg->closure);
+    releasem(held);
     newg->goid = static_cast<int64_t>(sched.goidgen.fetch_add(1, std::memory_order_relaxed) + 1);
     newg->is_main = false;
     newg->param = nullptr;

@@ -137,6 +137,10 @@ struct M {
     // standby becomes kStandbyWaiting).
     std::atomic<uintptr_t> standby{0};
     P* watch_p = nullptr;
+    // Go: m.locks. Non-zero while a runtime path runs code of the program's
+    // (a closure's move, a channel element's) with its P or a lock in hand:
+    // the preemption signal then leaves the G be (acquirem / releasem).
+    int32_t locks = 0;
     // A preemption signal is on its way to this thread (Go: m.signalPending):
     // sysmon sends one at a time; the handler clears it.
     std::atomic<bool> signalPending{false};
@@ -295,6 +299,21 @@ inline G* current_g() {
 // The same without the check, for the scheduler's own paths, which only
 // ever run on an M (mcall, schedule, execute and what they call).
 inline M* thism() { return static_cast<M*>(reinterpret_cast<sys::ThreadControlBlock*>(arch::thread_pointer())->m); }
+// Go: acquirem / releasem. Between them the calling M's G is not preempted
+// by the signal (sched/preempt.cpp): for the runtime's calls into the
+// program's code (which lies outside the runtime's text) while the runtime
+// holds its P or a lock. The fences keep the count where the handler, on
+// the same thread, reads it.
+inline M* acquirem() {
+    M* mp = thism();
+    ++mp->locks;
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    return mp;
+}
+inline void releasem(M* mp) {
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    --mp->locks;
+}
 // Only on an M (the thread pointer is its TCB).
 inline void setg(G* gp) { reinterpret_cast<sys::ThreadControlBlock*>(arch::thread_pointer())->g = gp; }
 

@@ -4,6 +4,8 @@
 
 #include "sys/runtime_text.hpp"
 
+#include "arch/arch.hpp"
+
 asm(R"(
     .pushsection .text.sorted.rawrt.0, "ax"
     .globl rawrt_text_start
@@ -19,6 +21,12 @@ rawrt_text_end:
 
 namespace rawrt::sys {
 
-bool runtime_text_valid() { return in_runtime_text(reinterpret_cast<uintptr_t>(&runtime_text_valid)); }
+bool runtime_text_valid() {
+    // This function (C++), and routines of two .S files (the assembly,
+    // which the build renames too), all inside.
+    return in_runtime_text(reinterpret_cast<uintptr_t>(&runtime_text_valid)) &&
+           in_runtime_text(reinterpret_cast<uintptr_t>(&rawrt_syscall0)) &&
+           in_runtime_text(reinterpret_cast<uintptr_t>(&rawrt_mcall));
+}
 
 }  // namespace rawrt::sys

@@ -29,7 +29,8 @@ inline bool in_runtime_text(uintptr_t pc) {
     return pc >= reinterpret_cast<uintptr_t>(rawrt_text_start) && pc < reinterpret_cast<uintptr_t>(rawrt_text_end);
 }
 
-// The markers enclose this very function: the sort happened.
+// The markers enclose the runtime's C++ and assembly: the build renamed
+// and the linker sorted them.
 bool runtime_text_valid();
 
 }  // namespace rawrt::sys

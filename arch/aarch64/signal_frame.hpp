@@ -73,6 +73,10 @@ inline void relocate_signal_frame(KernelUcontext* uc, intptr_t delta) {
     }
 }
 
+// The default FP environment, where a signal handler leaves for the
+// scheduler: the kernel hands an arm64 handler the interrupted FPCR.
+inline void reset_fp_environment() { asm volatile("msr fpcr, xzr\n\tmsr fpsr, xzr" ::: "memory"); }
+
 // The sp rt_sigreturn wants: the frame's base.
 inline uintptr_t sigreturn_sp(const KernelUcontext* uc) { return signal_frame_base(uc); }
 

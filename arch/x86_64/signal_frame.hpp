@@ -59,6 +59,16 @@ inline void relocate_signal_frame(KernelUcontext* uc, intptr_t delta) {
     if (uc->mcontext.fpstate != 0) uc->mcontext.fpstate += delta;
 }
 
+// The default FP environment, where a signal handler leaves for the
+// scheduler. The kernel already gives an x86_64 handler a fresh one
+// (MXCSR 0x1f80, x87 control word 0x37f): loaded again all the same, so
+// the scheduler never depends on that.
+inline void reset_fp_environment() {
+    const uint32_t mxcsr = 0x1f80;
+    const uint16_t fpcw = 0x037f;
+    asm volatile("ldmxcsr %0\n\tfldcw %1" ::"m"(mxcsr), "m"(fpcw) : "memory");
+}
+
 // The sp rt_sigreturn wants: it reads the frame at sp - 8, the restorer's
 // ret having popped pretcode.
 inline uintptr_t sigreturn_sp(const KernelUcontext* uc) { return reinterpret_cast<uintptr_t>(uc); }
