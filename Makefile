@@ -94,10 +94,11 @@ TEST_BIN := $(BUILD)/tests/rawrt_tests
 TEST_PROGRAMS := $(patsubst tests/programs/%.cpp,$(BUILD)/tests/programs/%,$(wildcard tests/programs/*.cpp))
 # The checked build's own test binary holds only the scheduler's tests (a
 # fifth of the suite's compile time), and `make test` runs these suites of
-# it: the stress test, and the rest of what is quick there.
+# it: the stress test, the rest of what is quick there, and the preemption
+# tests (the runtime asserts there that no preemption lands at an unsafe point).
 CHECKED_TEST_SRCS := tests/main.cpp $(wildcard tests/sched_*_test.cpp)
 CHECKED_TEST_BIN := $(BUILD)/tests/rawrt_sched_tests
-CHECKED_TESTS ?= SchedStress*:SchedRun*:SchedChan*:SchedSync*:SchedDeadlock*
+CHECKED_TESTS ?= SchedStress*:SchedRun*:SchedChan*:SchedSync*:SchedDeadlock*:SchedPreempt*
 TEST_DEFS := -DRAWRT_TEST_ARCH='"$(ARCH)"' -DRAWRT_TEST_BUILD_DIR='"$(abspath $(BUILD))"' \
              -DRAWRT_TEST_SOURCE_DIR='"$(CURDIR)"' -DRAWRT_TEST_RUNNER='"$(RUN_PREFIX)"' \
              -DRAWRT_TEST_NM='"$(NM)"' -DRAWRT_TEST_CXX='"$(CXX)"' \
