@@ -23,6 +23,7 @@
 #include "sched/go.hpp"
 #include "sched/stats.hpp"
 #include "sched/sync.hpp"
+#include "sched/time.hpp"
 #include "sys/calls.hpp"
 #include "tests/eventually.hpp"
 #include "tests/proc_self.hpp"
@@ -121,6 +122,54 @@ TEST_F(SignalNotify, WaitReturnsSignalsRaisedOnAnotherGsThreadInOrder) {
         EXPECT_EQ(usr1_by_glibc.load(), 0);  // caught by rawrt, not by the previous handler
         EXPECT_EQ(usr2_by_glibc.load(), 0);
     }
+}
+
+// SIGURG is also the runtime's preemption signal: notify(SIGURG) sees the
+// SIGURGs others send, and none of the runtime's own, while Gs are being
+// preempted (one P, two Gs looping: the signal switches them in turn).
+TEST_F(SignalNotify, SigurgFromOthersArrivesPreemptionsDoNot) {
+    int notified = -1, first = 0, second = 0, third = 0;
+    uint64_t preempted = 0, between = 0;
+    auto r = rawrt::run({.procs = 1, .preempt_us = 100}, [&] {
+        std::atomic<bool> done{false}, stop_loops{false};
+        watchdog(&done);
+        notified = sig::notify({SIGURG}).raw() == 0 ? 0 : 1;
+        rawrt::WaitGroup loops;
+        loops.add(2);
+        for (int i = 0; i < 2; ++i)
+            rawrt::go([&] {
+                while (!stop_loops.load(std::memory_order_relaxed)) {
+                }
+                loops.done();
+            });
+        rawrt::go([&] {
+            // Preemptions go on until the loops have been switched a few
+            // times; then one SIGURG of the program's own.
+            while (rawrt::stats().preempted < 5) rawrt::yield();
+            between = rawrt::stats().preempted;
+            (void)raise_here(SIGURG);
+        });
+        first = waited();
+        stop_loops = true;
+        loops.wait();
+        preempted = rawrt::stats().preempted;
+        (void)raise_here(SIGURG);
+        second = waited();
+        done = true;
+        // Nothing else is pending: a third wait ends only with stop().
+        rawrt::go([] {
+            rawrt::sleep(50'000'000);
+            sig::stop();
+        });
+        third = waited();
+    });
+    ASSERT_TRUE(r.ok()) << r.error().name();
+    EXPECT_EQ(notified, 0);
+    EXPECT_GE(between, 5u);
+    EXPECT_GE(preempted, between);
+    EXPECT_EQ(first, SIGURG);
+    EXPECT_EQ(second, SIGURG);
+    EXPECT_EQ(third, -EBADF);  // none of the preemptions' SIGURGs was notified
 }
 
 // The waiting G is parked in the netpoller, its M free: with one P another
