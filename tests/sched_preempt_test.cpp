@@ -19,6 +19,9 @@
 // only keep a broken runtime from hanging the suite).
 
 #include <gtest/gtest.h>
+
+#include <pthread.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -1434,6 +1437,56 @@ TEST(SchedPreempt, HandlerIsInstalled) {
     EXPECT_EQ(after.sa_sigaction, host_sigurg_handler) << "teardown put the host's handler back";
     EXPECT_NE(after.sa_flags & SA_SIGINFO, 0);
     ASSERT_EQ(::sigaction(SIGURG, &saved, nullptr), 0);
+}
+
+// The signal mask every G sees on every M stays the one the run started
+// with (the handler blocks nothing, rt_sigreturn restores the G's): two Gs
+// loop on one P at the smallest quantum, switched by the signal, and look
+// at their thread's mask between rounds; then on two Ps, where they move.
+TEST(SchedPreempt, EveryMKeepsTheSignalMaskAcrossPreemptions) {
+    sigset_t host{};
+    ASSERT_EQ(pthread_sigmask(SIG_SETMASK, nullptr, &host), 0);
+    uint64_t expected = 0;
+    for (int sig = 1; sig <= 64; ++sig)
+        if (sigismember(&host, sig) == 1 && sig != SIGURG) expected |= uint64_t{1} << (sig - 1);
+    for (int32_t procs : {1, 2}) {
+        SCOPED_TRACE(procs);
+        std::atomic<int> wrong{0};
+        std::atomic<uint64_t> looks{0};
+        uint64_t preempted = 0;
+        auto r = rawrt::run({.procs = procs, .preempt_us = 100}, [&] {
+            std::atomic<bool> stop{false};
+            rawrt::WaitGroup wg;
+            wg.add(2 * procs);
+            for (int i = 0; i < 2 * procs; ++i)
+                rawrt::go([&] {
+                    while (!stop.load(std::memory_order_relaxed)) {
+                        for (volatile int k = 0; k < 20000; k = k + 1) {
+                        }
+                        rawrt::sys::SignalSet now = 0;
+                        (void)rawrt::sys::raw::rt_sigprocmask(rawrt::sys::kSIG_BLOCK, nullptr, &now);
+                        if (now != expected) wrong.fetch_add(1);
+                        looks.fetch_add(1);
+                    }
+                    wg.done();
+                });
+            // This G resumes by a plain switch, on whichever M had the
+            // loops: the M's own mask must be right too.
+            for (int i = 0; i < 5000 && rawrt::stats().preempted < 200; ++i) {  // bounded: a count, not a time
+                rawrt::sleep(1'000'000);
+                rawrt::sys::SignalSet now = 0;
+                (void)rawrt::sys::raw::rt_sigprocmask(rawrt::sys::kSIG_BLOCK, nullptr, &now);
+                if (now != expected) wrong.fetch_add(1);
+            }
+            stop.store(true);
+            wg.wait();
+            preempted = rawrt::stats().preempted;
+        });
+        ASSERT_TRUE(r.ok());
+        EXPECT_GE(preempted, 200u);
+        EXPECT_GT(looks.load(), 0u);
+        EXPECT_EQ(wrong.load(), 0);
+    }
 }
 
 }  // namespace
