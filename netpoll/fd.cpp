@@ -326,6 +326,31 @@ sys::Result<size_t> FD::sendmsg(const sys::KernelMsghdr* msg, int flags) {
     return result;
 }
 
+sys::Result<size_t> FD::recvfrom(void* buf, size_t n, int flags, ::sockaddr* from, uint32_t* fromlen) {
+    const uint32_t capacity = fromlen != nullptr ? *fromlen : 0;
+    return read_op(false, [&] {
+        if (fromlen != nullptr) *fromlen = capacity;  // the kernel overwrote it on an earlier try
+        return pd_ != nullptr ? sys::raw::recvfrom(sysfd_, buf, n, flags, from, fromlen)
+                              : sys::recvfrom(sysfd_, buf, n, flags, from, fromlen);
+    });
+}
+
+sys::Result<size_t> FD::sendto(const void* buf, size_t n, int flags, const ::sockaddr* to, uint32_t tolen) {
+    if (!writeLock()) return kErrClosed;
+    sys::Result<size_t> result = size_t{0};
+    if (auto p = prepare(netpoll::kModeWrite); !p.ok()) {
+        result = p.error();
+    } else {
+        for (;;) {
+            result = pd_ != nullptr ? sys::raw::sendto(sysfd_, buf, n, flags, to, tolen)
+                                    : sys::sendto(sysfd_, buf, n, flags, to, tolen);
+            if (result.ok() || !retry_write(result.error(), &result)) break;
+        }
+    }
+    writeUnlock();
+    return result;
+}
+
 sys::Result<int> FD::accept(sockaddr* addr, uint32_t* addrlen) {
     if (!readLock()) return kErrClosed;
     if (auto p = prepare(netpoll::kModeRead); !p.ok()) {

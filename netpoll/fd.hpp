@@ -101,6 +101,17 @@ public:
     // socket is full; a datagram goes out whole or not at all (EMSGSIZE:
     // larger than the socket allows).
     sys::Result<size_t> sendmsg(const sys::KernelMsghdr* msg, int flags = 0);
+    // Go: FD.ReadFrom. One recvfrom(2), parking until something arrives: a
+    // datagram socket's next datagram. *fromlen (if from is given) is
+    // from's capacity, reset for every try; on return, the kernel's length.
+    // flags as recvfrom's (kMSG_TRUNC: the datagram's whole length comes
+    // back even when it was cut to n). One syscall cheaper than recvmsg(2)
+    // by the msghdr the kernel copies in and out.
+    sys::Result<size_t> recvfrom(void* buf, size_t n, int flags, ::sockaddr* from, uint32_t* fromlen);
+    // Go: FD.WriteTo. One sendto(2) (to: nullptr on a connected socket),
+    // parking while the socket is full; a datagram goes out whole or not
+    // at all, as with sendmsg.
+    sys::Result<size_t> sendto(const void* buf, size_t n, int flags, const ::sockaddr* to, uint32_t tolen);
     // Go: FD.Accept. The next connection of a listening socket, as a new
     // descriptor (non-blocking, close-on-exec) that the caller owns; parks
     // while none is pending. addr/addrlen as for accept4(2) (may be null).

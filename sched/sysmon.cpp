@@ -366,7 +366,6 @@ void sysmon() {
     // found only short syscalls cost the Ms a futex wake each for nothing.
     uint32_t prompt_off = 0;
     int64_t delay = debug.sysmon_min_ns;
-    bool after_timer = false;
     int64_t preempt_due = 0;  // retake's: when a running G reaches the quantum
     while (!sched.exiting) {
         if (idle == 0) delay = debug.sysmon_min_ns;
@@ -375,17 +374,20 @@ void sysmon() {
 
         // Every P idle: nothing to retake or preempt until one gets an M.
         // The schedtrace still wants its lines.
-        // After a timed deep sleep ran out (an M took a P for that timer),
-        // first the backed-off sleep, as Go's sysmon does: straight back
-        // into the deep sleep, sysmon would wake once per timer.
         bool woken;
         uint32_t state = kSysmonDeep;
-        if (!after_timer && sched.npidle.load(std::memory_order_relaxed) == sched.gomaxprocs) {
+        if (sched.npidle.load(std::memory_order_relaxed) == sched.gomaxprocs) {
             const int64_t now = vdso::nanotime();
             int64_t sleep = -1;
             if (const int64_t next = earliest_timer(); next != 0) {
+                // Until the earliest timer is overdue, when sysmon_timers
+                // would act (an idle M sleeps until the timer itself), and
+                // at least the backed-off delay: Go's sysmon sleeps until
+                // the timer and then the delay, two wakes per timer for
+                // nothing while a Ticker keeps an M waking for it.
                 state = kSysmonDeepTimed;
-                sleep = next > now ? next - now : 0;
+                sleep = next - now + 2 * kTimerOverdueNs;
+                if (sleep < delay) sleep = delay;
                 if (sleep > kMaxDeepTimedNs) sleep = kMaxDeepTimedNs;
             }
             if (debug.schedtrace_ms > 0) {
@@ -408,7 +410,6 @@ void sysmon() {
             if (prompt_off == 0) prompt_off = debug.sysmon_idle_passes + 1;
             if (--prompt_off == 0) sysmon_prompts_off.store(false, std::memory_order_relaxed);
         }
-        after_timer = state == kSysmonDeepTimed && !woken;
         // Woken because something is at stake: back to the shortest tick
         // (Go resets delay the same way).
         uint32_t took = 0;

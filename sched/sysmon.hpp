@@ -16,7 +16,8 @@
 //   kSysmonDeep   every P idle and no timer pending: woken by any syscall
 //                 entry and by an M that takes a P (Go: sysmonwait)
 //   kSysmonDeepTimed  every P idle, timers pending: sleeps until the
-//                 earliest, as Go's sysmon does; woken by any syscall entry
+//                 earliest is overdue (an idle M sleeps until the timer
+//                 itself) and at least the backed-off delay; woken by any syscall entry
 //                 but not by an M that takes a P, which is there for a
 //                 timer (waking sysmon around every timer cost two futex
 //                 calls per sleep)

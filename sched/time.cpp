@@ -92,7 +92,7 @@ bool add_sleep_timer(G* gp, void* arg) {
 
 }  // namespace
 
-void addtimer(Timer* t) {
+bool addtimer_nowake(Timer* t) {
     Timers* ts = &getm()->p->timers;
     lock(&ts->mu);
     if (ts->len == ts->cap) grow(ts);
@@ -102,7 +102,14 @@ void addtimer(Timer* t) {
     const bool earliest = ts->heap[0] == t;
     updateTimer0When(ts);
     unlock(&ts->mu);
-    if (earliest) wakeNetPoller(t->when);
+    return earliest;
+}
+
+void addtimer(Timer* t) {
+    // when is read first: once t is queued, another M may run it and its
+    // owner re-arm it.
+    const int64_t when = t->when;
+    if (addtimer_nowake(t)) wakeNetPoller(when);
 }
 
 bool deltimer(Timer* t) {

@@ -49,6 +49,10 @@ struct P;
 // the calling M's P, and wakes the poller or an M if t is now that P's
 // earliest (wakeNetPoller). Only on an M with a P.
 void addtimer(Timer* t);
+// addtimer without the wake, for a caller that holds a lock of its own:
+// true if t is now its P's earliest, and the caller then calls
+// wakeNetPoller(t's when) once it has let go of that lock.
+bool addtimer_nowake(Timer* t);
 // Go: timer.stop. Takes t off its heap; false if it was not queued (never
 // added, or already fired: f may be running or about to). One owner at a
 // time: the calls on one Timer must not overlap (netpoll holds pd->lock).

@@ -253,7 +253,7 @@ TEST(SchedTimer, SelectTimerOrChannelEachWins) {
 TEST(SchedTimer, HundredThousandTimersAccountedFor) {
     constexpr int kN = 100'000;
     int received = 0, stopped = 0, wrong = 0;
-    uint32_t queued_while = 0, queued_after = 1;
+    uint32_t queued_while = 0, queued_stopped = kN + 1, queued_after = 1;
     auto r = rawrt::run({.procs = 2}, [&] {
         auto* timers = rawrt::test::g_new_array<Timer*>(kN);
         for (int i = 0; i < kN; ++i)
@@ -269,8 +269,12 @@ TEST(SchedTimer, HundredThousandTimersAccountedFor) {
             wrong += got == pending;  // exactly one of the two
             wrong += timers[i]->c().try_recv().ready;
         }
-        queued_after = timers_queued();
+        // A stopped timer's entry may stay queued until its time (stop
+        // takes no heap lock), one entry per timer at most; once the
+        // handles are gone, none is left.
+        queued_stopped = timers_queued();
         for (int i = 0; i < kN; ++i) rawrt::test::g_delete(timers[i]);
+        queued_after = timers_queued();
         rawrt::free(timers);
     });
     ASSERT_TRUE(r.ok()) << r.error().name();
@@ -278,7 +282,8 @@ TEST(SchedTimer, HundredThousandTimersAccountedFor) {
     EXPECT_EQ(received + stopped, kN);
     EXPECT_GT(received, 0);
     EXPECT_LE(queued_while, static_cast<uint32_t>(kN));
-    EXPECT_EQ(queued_after, 0u) << "a stopped timer left on a heap";
+    EXPECT_LE(queued_stopped, static_cast<uint32_t>(kN));
+    EXPECT_EQ(queued_after, 0u) << "a released timer left on a heap";
 }
 
 TEST(SchedTimer, AfterFuncRunsOnANewG) {
