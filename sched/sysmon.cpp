@@ -143,18 +143,16 @@ bool retake_one(P* pp) {
 }
 
 // What sysmon's next sleep must not miss (preempt_sleep), for pp running
-// a G that reaches the quantum at due: that moment, when something is
-// queued or a timer is pending (a G that will want pp when it is due); a
-// look at the G's P soon, when it has already had its quantum (something
-// may come to wait for pp at any time: -1, unless a moment is due).
+// a G that reaches the quantum at due, when something is queued or a timer
+// is pending (a G that will want pp): that moment; or, the G asked already
+// (its signal refused at an unsafe point, or on its way), a look again a
+// twentieth of the quantum on.
 void note_preempt_due(P* pp, int64_t due, int64_t now, int64_t* preempt_due) {
-    if (due <= now) {
-        if (*preempt_due == 0) *preempt_due = -1;
-        return;
-    }
     const bool pending = !runqempty(pp) || pp->timers.timer0When.load(std::memory_order_relaxed) != 0 ||
                          std::atomic_ref<int32_t>(sched.runqsize).load(std::memory_order_relaxed) != 0;
-    if (pending && (*preempt_due <= 0 || due < *preempt_due)) *preempt_due = due;
+    if (!pending) return;
+    if (due <= now) due = now + debug.forcepreempt_ns / 20;
+    if (*preempt_due == 0 || due < *preempt_due) *preempt_due = due;
 }
 
 // Go: retake. Returns how many Ps it took from Ms in syscalls. Sets
@@ -333,20 +331,19 @@ uint32_t watch_prompted() {
 
 // How long sysmon sleeps, its backed-off delay given, while the preemption
 // signal is on (rawrt; Go's sysmon may sleep 10 ms on top of its 10 ms
-// quantum): while a G runs with others pending behind it, or a G has had
-// its quantum, no longer than a twentieth of the quantum, so that a G that
+// quantum): while a G runs with others pending behind it (queued Gs,
+// timers), no longer than a twentieth of the quantum, so that a G that
 // starts running is seen within that much of its start and preempted
 // within that much of the quantum; and not past the moment the earliest
-// such G reaches the quantum. A lone G computing on its P for less than a
-// quantum lets sysmon back off.
+// such G reaches the quantum. A lone G computing on its P lets sysmon back
+// off; a G that starts a slice with a timer pending wakes it
+// (sysmon_slice_start).
 int64_t preempt_sleep(int64_t delay, int64_t preempt_due) {
-    if (preempt_due == 0 || !preempt_signal_installed()) return delay;
+    if (preempt_due <= 0 || !preempt_signal_installed()) return delay;
     int64_t sleep = debug.forcepreempt_ns / 20;
     if (sleep > delay) sleep = delay;
-    if (preempt_due > 0) {
-        const int64_t until = preempt_due - vdso::nanotime();
-        if (until < sleep) sleep = until;
-    }
+    const int64_t until = preempt_due - vdso::nanotime();
+    if (until < sleep) sleep = until;
     const int64_t least = debug.sysmon_min_ns;
     return sleep < least ? least : sleep;
 }
@@ -399,7 +396,11 @@ void sysmon() {
         } else {
             const int64_t sleep = preempt_sleep(delay, preempt_due);
             counters.delay_ns.store(sleep, std::memory_order_relaxed);
-            if (sleep > debug.sysmon_min_ns) state = kSysmonLong;
+            // A sleep cut short for a preemption is a nap: it ends soon by
+            // itself, so it skips the long sleep's fence (a membarrier that
+            // interrupts every running M, at 2000 naps a second a real
+            // share of a computing G's time).
+            if (sleep > debug.sysmon_min_ns && sleep == delay) state = kSysmonLong;
             else if (debug.sysmon_prompt && !sysmon_prompts_off.load(std::memory_order_relaxed)) state = kSysmonNap;
             else state = kSysmonAwake;
             woken = sysmon_sleep(state, sleep);

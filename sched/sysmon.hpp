@@ -35,6 +35,7 @@
 #include "sched/debug.hpp"
 #include "sched/runq.hpp"
 #include "sched/runtime2.hpp"
+#include "sched/signal_unix.hpp"
 
 namespace rawrt::sched {
 
@@ -86,6 +87,17 @@ inline void sysmon_entersyscall(P* pp, uint32_t tick) {
 // something to watch.
 inline void sysmon_pbusy() {
     if (sysmon_state.load(std::memory_order_relaxed) == kSysmonDeep) sysmon_wake();
+}
+
+// execute's check as a G starts a fresh time slice on pp (rawrt): with a
+// timer pending on pp, and sysmon backed off, the G would be preempted a
+// whole backed-off sleep late if it computes on; woken, sysmon times its
+// quantum from about now (preempt_sleep). One load while sysmon is not in
+// a long sleep.
+inline void sysmon_slice_start(P* pp) {
+    if (sysmon_state.load(std::memory_order_relaxed) == kSysmonLong &&
+        pp->timers.timer0When.load(std::memory_order_relaxed) != 0 && preempt_signal_installed())
+        sysmon_wake();
 }
 
 struct SysmonStats {

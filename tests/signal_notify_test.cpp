@@ -156,12 +156,17 @@ TEST_F(SignalNotify, SigurgFromOthersArrivesPreemptionsDoNot) {
         (void)raise_here(SIGURG);
         second = waited();
         done = true;
-        // Nothing else is pending: a third wait ends only with stop().
-        rawrt::go([] {
+        // Nothing else is pending: a third wait ends only with stop(),
+        // which must be over before the run ends (it holds notify's lock).
+        rawrt::WaitGroup stopped;
+        stopped.add(1);
+        rawrt::go([&stopped] {
             rawrt::sleep(50'000'000);
             sig::stop();
+            stopped.done();
         });
         third = waited();
+        stopped.wait();
     });
     ASSERT_TRUE(r.ok()) << r.error().name();
     EXPECT_EQ(notified, 0);
