@@ -18,9 +18,11 @@ public:
     void ReportRuns(const std::vector<Run>& runs) override {
         for (const Run& run : runs)
             if (run.run_type == Run::RT_Iteration && !run.error_occurred) {
-                // UseManualTime appends "/manual_time": ratios use the registered name.
+                // UseManualTime appends "/manual_time", Iterations(n)
+                // "/iterations:n": ratios use the registered name.
                 benchmark::BenchmarkName name = run.run_name;
                 name.time_type.clear();
+                name.iterations.clear();
                 ns_per_iteration_[name.str()] = run.GetAdjustedRealTime();
             }
         ConsoleReporter::ReportRuns(runs);

@@ -87,6 +87,19 @@ var rows = []row{
 	{"retake backed off p90", counter("BM_retake_latency_backedoff", "p90_us", "µs"), counter("BM_go_retake_latency_backedoff", "p90_us", "µs"), "rawrt ≤ 1000 µs"},
 	{"retake backed off, Go's way, median", counter("BM_retake_latency_backedoff_goway", "median_us", "µs"), counter("BM_go_retake_latency_backedoff", "median_us", "µs"), "none set (sysmonprompt=0: ≈ Go)"},
 	{"retake backed off, Go's way, p90", counter("BM_retake_latency_backedoff_goway", "p90_us", "µs"), counter("BM_go_retake_latency_backedoff", "p90_us", "µs"), "none set (sysmonprompt=0: ≈ Go)"},
+	// Asynchronous preemption (bench/bench_preempt.cpp, bench/go/gobench/preempt.go):
+	// a G spins on the only P while another sleeps 1 ms. Go's quantum is
+	// always 10 ms, so the 1 ms rows set rawrt's against Go's default.
+	{"preempt latency, default quantum: from due, median", counter("BM_preempt_latency/10ms", "median_us", "µs"), counter("BM_go_preempt_latency", "median_us", "µs"), "none set"},
+	{"preempt latency, default quantum: from due, p90", counter("BM_preempt_latency/10ms", "p90_us", "µs"), counter("BM_go_preempt_latency", "p90_us", "µs"), "none set"},
+	{"preempt latency, default quantum: from the spin's start, median", counter("BM_preempt_latency/10ms", "start_median_us", "µs"), counter("BM_go_preempt_latency", "start_median_us", "µs"), "rawrt ≤ 11000 µs"},
+	{"preempt latency, default quantum: from the spin's start, p90", counter("BM_preempt_latency/10ms", "start_p90_us", "µs"), counter("BM_go_preempt_latency", "start_p90_us", "µs"), "rawrt ≤ 12000 µs"},
+	{"preempt latency, 1 ms quantum: from due, median", counter("BM_preempt_latency/1ms", "median_us", "µs"), counter("BM_go_preempt_latency", "median_us", "µs"), "none set (Go: 10 ms)"},
+	{"preempt latency, 1 ms quantum: from the spin's start, median", counter("BM_preempt_latency/1ms", "start_median_us", "µs"), counter("BM_go_preempt_latency", "start_median_us", "µs"), "rawrt ≤ 2000 µs (Go: 10 ms)"},
+	{"preempt latency, 1 ms quantum: from the spin's start, p90", counter("BM_preempt_latency/1ms", "start_p90_us", "µs"), counter("BM_go_preempt_latency", "start_p90_us", "µs"), "rawrt ≤ 2000 µs (Go: 10 ms)"},
+	{"preempt cost: one preemption, out and back in", ns("BM_preempt_cost"), ns("BM_go_preempt_cost"), "none set (a yield: the gosched row)"},
+	{"CPU-bound loop, preemption at 10 ms vs off", counter("BM_preempt_throughput/10ms", "vs_off_pct", "%"), counter("BM_go_preempt_throughput/10ms", "vs_off_pct", "%"), "rawrt ≥ 99 %"},
+	{"CPU-bound loop, preemption at 1 ms vs off", counter("BM_preempt_throughput/1ms", "vs_off_pct", "%"), counter("BM_go_preempt_throughput/10ms", "vs_off_pct", "%"), "rawrt ≥ 98 % (Go: at 10 ms)"},
 }
 
 // The fields of Google Benchmark's JSON that matter here; user counters are

@@ -9,6 +9,10 @@
 //
 //	gobench [-filter REGEXP] [-min_time SECONDS] [-out FILE]
 //
+// A benchmark that needs a process of its own (a GODEBUG setting, which Go
+// reads once at start) runs gobench again with -child NAME:ARG, which runs
+// the measurement registered with registerChild and prints it as JSON.
+//
 // Each benchmark lives in a file of this package and registers itself from
 // an init function with register().
 package main
@@ -21,6 +25,7 @@ import (
 	"regexp"
 	"runtime"
 	"sort"
+	"strings"
 	"syscall"
 	"time"
 	"unsafe"
@@ -53,6 +58,30 @@ func register(name string, procs int, run func(n int64) result) {
 
 func registerTrials(name string, procs int, trials int64, run func(n int64) result) {
 	benchmarks = append(benchmarks, benchmark{name: name, procs: procs, run: run, trials: trials})
+}
+
+// What a child gobench can run: name -> a measurement whose result is
+// printed as JSON on stdout.
+var children = map[string]func(arg string) (any, error){}
+
+func registerChild(name string, run func(arg string) (any, error)) { children[name] = run }
+
+func runChild(spec string) int {
+	name, arg, _ := strings.Cut(spec, ":")
+	run, ok := children[name]
+	if !ok {
+		fmt.Fprintln(os.Stderr, "gobench: -child: no such measurement:", name)
+		return 2
+	}
+	v, err := run(arg)
+	if err == nil {
+		err = json.NewEncoder(os.Stdout).Encode(v)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "gobench: -child:", err)
+		return 1
+	}
+	return 0
 }
 
 // Process CPU time read the way rawrt reads it, so cpu_ns means the same on
@@ -117,7 +146,11 @@ func main() {
 	filter := flag.String("filter", "", "run only benchmarks whose name matches this regular expression")
 	minTime := flag.Float64("min_time", 0.5, "minimum seconds of timed work per benchmark")
 	out := flag.String("out", "", "write Google Benchmark JSON here")
+	child := flag.String("child", "", "NAME:ARG: run one measurement for a parent gobench, print it as JSON")
 	flag.Parse()
+	if *child != "" {
+		os.Exit(runChild(*child))
+	}
 	re, err := regexp.Compile(*filter)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "gobench: -filter:", err)
