@@ -15,7 +15,6 @@
 #include "sched/rand.hpp"
 #include "sched/runq.hpp"
 #include "sched/stack.hpp"
-#include "sched/sysmon.hpp"
 #include "sys/calls.hpp"
 #include "sys/fatal.hpp"
 #include "vdso/vdso.hpp"
@@ -278,10 +277,7 @@ void execute(G* gp, bool inherit_time) {
     mp->curg = gp;
     gp->m = mp;
     casgstatus(gp, Grunnable, Grunning);
-    if (!inherit_time) {
-        ++mp->p->schedtick;
-        sysmon_slice_start(mp->p);
-    }
+    if (!inherit_time) ++mp->p->schedtick;
     setg(gp);
     rawrt_gogo(&gp->sched);
 }

@@ -336,8 +336,7 @@ uint32_t watch_prompted() {
 // starts running is seen within that much of its start and preempted
 // within that much of the quantum; and not past the moment the earliest
 // such G reaches the quantum. A lone G computing on its P lets sysmon back
-// off; a G that starts a slice with a timer pending wakes it
-// (sysmon_slice_start).
+// off; a timer added wakes it (sysmon_timer_added).
 int64_t preempt_sleep(int64_t delay, int64_t preempt_due) {
     if (preempt_due <= 0 || !preempt_signal_installed()) return delay;
     int64_t sleep = debug.forcepreempt_ns / 20;

@@ -89,15 +89,14 @@ inline void sysmon_pbusy() {
     if (sysmon_state.load(std::memory_order_relaxed) == kSysmonDeep) sysmon_wake();
 }
 
-// execute's check as a G starts a fresh time slice on pp (rawrt): with a
-// timer pending on pp, and sysmon backed off, the G would be preempted a
-// whole backed-off sleep late if it computes on; woken, sysmon times its
-// quantum from about now (preempt_sleep). One load while sysmon is not in
-// a long sleep.
-inline void sysmon_slice_start(P* pp) {
-    if (sysmon_state.load(std::memory_order_relaxed) == kSysmonLong &&
-        pp->timers.timer0When.load(std::memory_order_relaxed) != 0 && preempt_signal_installed())
-        sysmon_wake();
+// addtimer's check (rawrt): a timer now waits behind the G that runs on
+// its P; sysmon, backed off, would look at that G a whole backed-off sleep
+// late, and preempt it that late if it computes on. Woken, it times the
+// quantum against the timer (preempt_sleep) and naps meanwhile, so this
+// wakes it at most once per backing off. One load while sysmon is not in a
+// long sleep.
+inline void sysmon_timer_added() {
+    if (sysmon_state.load(std::memory_order_relaxed) == kSysmonLong && preempt_signal_installed()) sysmon_wake();
 }
 
 struct SysmonStats {

@@ -8,6 +8,7 @@
 #include "sched/layers_below.hpp"
 #include "sched/proc.hpp"
 #include "sched/runtime2.hpp"
+#include "sched/sysmon.hpp"
 #include "sys/calls.hpp"
 #include "sys/fatal.hpp"
 #include "vdso/vdso.hpp"
@@ -110,6 +111,7 @@ void addtimer(Timer* t) {
     // owner re-arm it.
     const int64_t when = t->when;
     if (addtimer_nowake(t)) wakeNetPoller(when);
+    sysmon_timer_added();
 }
 
 bool deltimer(Timer* t) {
