@@ -50,12 +50,12 @@ struct Blocking {
     static constexpr bool kRaw = false;
 };
 
-#define CASE(name)                                                                                          \
-    template <class F>                                                                                      \
-    void case_##name();                                                                                     \
+#define CASE(name)                                                                                        \
+    template <class F>                                                                                    \
+    void case_##name();                                                                                   \
     const ::rawrt::test::table::Registrar registrar_##name(#name, case_##name<::rawrt::test::table::Raw>, \
-                                                            case_##name<::rawrt::test::table::Blocking>); \
-    template <class F>                                                                                      \
+                                                           case_##name<::rawrt::test::table::Blocking>);  \
+    template <class F>                                                                                    \
     void case_##name()
 
 #define CALL(name, ...) (F::kRaw ? ::rawrt::sys::raw::name(__VA_ARGS__) : ::rawrt::sys::name(__VA_ARGS__))
@@ -140,14 +140,14 @@ int in_namespace(Fn fn) {
 
 // Skips the case, with the reason, when in_namespace's child could not
 // enter its namespaces; otherwise expects the child's status to be 0.
-#define EXPECT_IN_NAMESPACE(status)                                                                         \
-    do {                                                                                                    \
-        const int status_ = (status);                                                                       \
-        if (status_ == ::rawrt::test::table::kNoNamespace)                                                  \
-            GTEST_SKIP() << (::rawrt::test::under_qemu()                                                    \
-                                 ? "qemu-user runs threads of its own: unshare(CLONE_NEWNS) needs one"      \
-                                 : "the kernel refuses a user and mount namespace here");                   \
-        EXPECT_EQ(status_, 0) << "the namespace child's check number that failed (0: none)";                \
+#define EXPECT_IN_NAMESPACE(status)                                                                    \
+    do {                                                                                               \
+        const int status_ = (status);                                                                  \
+        if (status_ == ::rawrt::test::table::kNoNamespace)                                             \
+            GTEST_SKIP() << (::rawrt::test::under_qemu()                                               \
+                                 ? "qemu-user runs threads of its own: unshare(CLONE_NEWNS) needs one" \
+                                 : "the kernel refuses a user and mount namespace here");              \
+        EXPECT_EQ(status_, 0) << "the namespace child's check number that failed (0: none)";           \
     } while (0)
 
 // A scratch directory under $TMPDIR, removed with everything in it.

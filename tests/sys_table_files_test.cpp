@@ -201,7 +201,8 @@ CASE(flock) {
     EXPECT_TRUE(Ok(CALL(flock, f.fd(), LOCK_EX | LOCK_NB)));
     // Another open file description conflicts with the lock.
     UniqueFd other(::open(f.path(), O_RDONLY | O_CLOEXEC));
-    EXPECT_TRUE(SameAsGlibc(CALL(flock, other.get(), LOCK_EX | LOCK_NB), GLIBC(::flock(other.get(), LOCK_EX | LOCK_NB))));
+    EXPECT_TRUE(SameAsGlibc(CALL(flock, other.get(), LOCK_EX | LOCK_NB),
+                            GLIBC(::flock(other.get(), LOCK_EX | LOCK_NB))));
     EXPECT_TRUE(Ok(CALL(flock, f.fd(), LOCK_UN)));
 }
 CASE(fsync) {
@@ -490,8 +491,10 @@ CASE(rmdir) {
 }
 CASE(faccessat) {
     Hello f;
-    EXPECT_TRUE(SameAsGlibc(CALL(faccessat, sys::kAT_FDCWD, f.path(), R_OK), GLIBC(::faccessat(AT_FDCWD, f.path(), R_OK, 0))));
-    EXPECT_TRUE(SameAsGlibc(CALL(faccessat, sys::kAT_FDCWD, "/rawrt/missing", F_OK), GLIBC(::access("/rawrt/missing", F_OK))));
+    EXPECT_TRUE(SameAsGlibc(CALL(faccessat, sys::kAT_FDCWD, f.path(), R_OK),
+                            GLIBC(::faccessat(AT_FDCWD, f.path(), R_OK, 0))));
+    EXPECT_TRUE(SameAsGlibc(CALL(faccessat, sys::kAT_FDCWD, "/rawrt/missing", F_OK),
+                            GLIBC(::access("/rawrt/missing", F_OK))));
 }
 CASE(faccessat2) {
     Hello f;
@@ -701,9 +704,9 @@ CASE(cachestat) {
 }
 
 // --- extended attributes (user.* on the temp directory's file system)
-#define XATTR_OR_SKIP(r)                                                                              \
-    if (!(r).ok() && ((r).error().code() == EOPNOTSUPP || (r).error().code() == EPERM))               \
-    GTEST_SKIP() << "the temp directory's file system takes no user.* attributes (" << err(r) << ")"; \
+#define XATTR_OR_SKIP(r)                                                                                  \
+    if (!(r).ok() && ((r).error().code() == EOPNOTSUPP || (r).error().code() == EPERM))                   \
+        GTEST_SKIP() << "the temp directory's file system takes no user.* attributes (" << err(r) << ")"; \
     SKIP_IF_QEMU_LACKS(r, "xattrs")
 
 CASE(setxattr) {
@@ -730,9 +733,9 @@ CASE(fsetxattr) {
     EXPECT_STREQ(buf, "v3");
 }
 // f with user.rawrt = "xy", or a skip.
-#define WITH_XATTR(f)                                                                     \
-    Hello f;                                                                              \
-    if (::setxattr(f.path(), "user.rawrt", "xy", 2, 0) != 0)                              \
+#define WITH_XATTR(f)                                                                  \
+    Hello f;                                                                           \
+    if (::setxattr(f.path(), "user.rawrt", "xy", 2, 0) != 0)                           \
         GTEST_SKIP() << "the temp directory's file system takes no user.* attributes"; \
     (void)0
 CASE(getxattr) {

@@ -146,7 +146,8 @@ CASE(inotify_rm_watch) {
     UniqueFd in(::inotify_init1(IN_CLOEXEC));
     const int wd = ::inotify_add_watch(in.get(), d.path(), IN_CREATE);
     EXPECT_TRUE(Ok(CALL(inotify_rm_watch, in.get(), wd)));
-    EXPECT_TRUE(FailsLikeGlibc(CALL(inotify_rm_watch, in.get(), wd), GLIBC(::inotify_rm_watch(in.get(), wd)), "EINVAL"));
+    EXPECT_TRUE(FailsLikeGlibc(CALL(inotify_rm_watch, in.get(), wd), GLIBC(::inotify_rm_watch(in.get(), wd)),
+                               "EINVAL"));
 }
 CASE(fanotify_init) {
     auto r = CALL(fanotify_init, FAN_CLASS_NOTIF | FAN_CLOEXEC, O_RDONLY);
@@ -578,7 +579,8 @@ CASE(mq_unlink) {
     Mq q;
     MQ_OR_SKIP(q);
     ASSERT_TRUE(Ok(CALL(mq_unlink, mq_name().c_str())));
-    EXPECT_TRUE(FailsLikeGlibc(CALL(mq_unlink, mq_name().c_str()), GLIBC(::mq_unlink(("/" + mq_name()).c_str())), "ENOENT"));
+    EXPECT_TRUE(FailsLikeGlibc(CALL(mq_unlink, mq_name().c_str()), GLIBC(::mq_unlink(("/" + mq_name()).c_str())),
+                               "ENOENT"));
 }
 CASE(mq_timedsend) {
     Mq q;
@@ -640,7 +642,8 @@ CASE(io_uring_register) {
     const int fd = static_cast<int>(syscall(SYS_io_uring_setup, 4, &p));
     if (fd < 0) GTEST_SKIP() << "no io_uring here: " << glibc_errno_name(errno);
     EXPECT_TRUE(FailsLikeGlibc(CALL(io_uring_register, fd, IORING_UNREGISTER_BUFFERS, nullptr, 0),
-                               GLIBC(syscall(SYS_io_uring_register, fd, IORING_UNREGISTER_BUFFERS, nullptr, 0)), "ENXIO"));
+                               GLIBC(syscall(SYS_io_uring_register, fd, IORING_UNREGISTER_BUFFERS, nullptr, 0)),
+                               "ENXIO"));
     ::close(fd);
 }
 
@@ -720,7 +723,8 @@ CASE(io_cancel) {
     iocb cb{};
     io_event ev{};
     // Never submitted: EINVAL.
-    EXPECT_TRUE(FailsLikeGlibc(CALL(io_cancel, c.ctx, &cb, &ev), GLIBC(syscall(SYS_io_cancel, c.ctx, &cb, &ev)), "EINVAL"));
+    EXPECT_TRUE(FailsLikeGlibc(CALL(io_cancel, c.ctx, &cb, &ev), GLIBC(syscall(SYS_io_cancel, c.ctx, &cb, &ev)),
+                               "EINVAL"));
 }
 
 }  // namespace
@@ -754,8 +758,8 @@ TEST_P(SysTable, Calls) {
 
 INSTANTIATE_TEST_SUITE_P(Every, SysTable, ::testing::ValuesIn(every_instance()),
                          [](const ::testing::TestParamInfo<Instance>& info) {
-                             return info.param.name + (info.param.raw ? "_raw" : "_blocking");
-                         });
+    return info.param.name + (info.param.raw ? "_raw" : "_blocking");
+});
 
 namespace {
 

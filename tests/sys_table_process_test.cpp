@@ -211,24 +211,26 @@ int send_and_take(int sig, Send send) {
     });
 }
 CASE(rt_sigqueueinfo) {
-    EXPECT_EQ(send_and_take(SIGUSR1,
-                            [] {
-                                sys::Siginfo si{};
-                                si.signo = SIGUSR1;
-                                si.code = sys::kSI_QUEUE;
-                                si.fields.queued.pid = ::getpid();
-                                return CALL(rt_sigqueueinfo, ::getpid(), SIGUSR1, &si).ok();
-                            }),
+    EXPECT_EQ(send_and_take(
+                  SIGUSR1,
+                  [] {
+        sys::Siginfo si{};
+        si.signo = SIGUSR1;
+        si.code = sys::kSI_QUEUE;
+        si.fields.queued.pid = ::getpid();
+        return CALL(rt_sigqueueinfo, ::getpid(), SIGUSR1, &si).ok();
+                  }),
               0);
 }
 CASE(rt_tgsigqueueinfo) {
-    EXPECT_EQ(send_and_take(SIGUSR2,
-                            [] {
-                                sys::Siginfo si{};
-                                si.signo = SIGUSR2;
-                                si.code = sys::kSI_QUEUE;
-                                return CALL(rt_tgsigqueueinfo, ::getpid(), ::gettid(), SIGUSR2, &si).ok();
-                            }),
+    EXPECT_EQ(send_and_take(
+                  SIGUSR2,
+                  [] {
+        sys::Siginfo si{};
+        si.signo = SIGUSR2;
+        si.code = sys::kSI_QUEUE;
+        return CALL(rt_tgsigqueueinfo, ::getpid(), ::gettid(), SIGUSR2, &si).ok();
+                  }),
               0);
 }
 CASE(rt_sigaction) {
@@ -286,8 +288,9 @@ CASE(rt_sigtimedwait) {
                   const sys::SignalSet want = sys::signal_bit(SIGUSR2);
                   sys::Siginfo info{};
                   timespec zero = {0, 0};
-                  return CALL(rt_sigtimedwait, &want, &info, &zero).value_or(-1) == SIGUSR2 && info.signo == SIGUSR2 ? 0
-                                                                                                                    : 1;
+                  return CALL(rt_sigtimedwait, &want, &info, &zero).value_or(-1) == SIGUSR2 && info.signo == SIGUSR2
+                             ? 0
+                             : 1;
               }),
               0);
 }
@@ -316,7 +319,9 @@ int signalfd_round_trip(Make make) {
     });
 }
 CASE(signalfd4) {
-    EXPECT_EQ(signalfd_round_trip([](const sys::SignalSet& m) { return CALL(signalfd4, -1, &m, O_CLOEXEC).value_or(-1); }),
+    EXPECT_EQ(signalfd_round_trip([](const sys::SignalSet& m) {
+                  return CALL(signalfd4, -1, &m, O_CLOEXEC).value_or(-1);
+              }),
               0);
 }
 CASE(signalfd) {
@@ -362,7 +367,8 @@ CASE(sched_setaffinity) {
 CASE(sched_getscheduler) { EXPECT_EQ(CALL(sched_getscheduler, 0).value_or(-1), ::sched_getscheduler(0)); }
 CASE(sched_setscheduler) {
     sched_param p = {0};
-    EXPECT_TRUE(SameAsGlibc(CALL(sched_setscheduler, 0, SCHED_OTHER, &p), GLIBC(::sched_setscheduler(0, SCHED_OTHER, &p))));
+    EXPECT_TRUE(SameAsGlibc(CALL(sched_setscheduler, 0, SCHED_OTHER, &p),
+                            GLIBC(::sched_setscheduler(0, SCHED_OTHER, &p))));
 }
 CASE(sched_getparam) {
     sched_param a = {-1}, b = {-2};
@@ -390,7 +396,7 @@ CASE(sched_getattr) {
     auto r = CALL(sched_getattr, 0, reinterpret_cast<sched_attr*>(attr), sizeof attr, 0);
     SKIP_IF_QEMU_LACKS(r, "sched_getattr");
     ASSERT_TRUE(Ok(r));
-    EXPECT_EQ(attr[0], sizeof attr);                                      // size
+    EXPECT_EQ(attr[0], sizeof attr);                                     // size
     EXPECT_EQ(attr[1], static_cast<uint32_t>(::sched_getscheduler(0)));  // policy
 }
 CASE(sched_setattr) {
@@ -610,9 +616,7 @@ CASE(syslog) {
     // SYSLOG_ACTION_SIZE_BUFFER: the size, or EPERM under dmesg_restrict.
     EXPECT_TRUE(SameAsGlibc(CALL(syslog, 10, nullptr, 0), GLIBC(::klogctl(10, nullptr, 0))));
 }
-CASE(acct) {
-    EXPECT_TRUE(SameAsGlibc(CALL(acct, "/rawrt/missing/acct"), GLIBC(::acct("/rawrt/missing/acct"))));
-}
+CASE(acct) { EXPECT_TRUE(SameAsGlibc(CALL(acct, "/rawrt/missing/acct"), GLIBC(::acct("/rawrt/missing/acct")))); }
 CASE(reboot) {
     // A wrong magic: EPERM without CAP_SYS_BOOT, EINVAL with it. Never a reboot.
     auto r = CALL(reboot, 0x12345678, 0, LINUX_REBOOT_CMD_CAD_OFF);
@@ -660,12 +664,14 @@ CASE(perf_event_open) {
 CASE(landlock_create_ruleset) {
     auto r = CALL(landlock_create_ruleset, nullptr, 0, LANDLOCK_CREATE_RULESET_VERSION);
     SKIP_IF_QEMU_LACKS(r, "landlock_create_ruleset");
-    EXPECT_TRUE(SameAsGlibc(r, GLIBC(syscall(SYS_landlock_create_ruleset, nullptr, 0, LANDLOCK_CREATE_RULESET_VERSION))));
+    EXPECT_TRUE(SameAsGlibc(r,
+                            GLIBC(syscall(SYS_landlock_create_ruleset, nullptr, 0, LANDLOCK_CREATE_RULESET_VERSION))));
 }
 CASE(landlock_add_rule) {
     auto r = CALL(landlock_add_rule, closed_fd(), LANDLOCK_RULE_PATH_BENEATH, nullptr, 0);
     SKIP_IF_QEMU_LACKS(r, "landlock_add_rule");
-    EXPECT_TRUE(SameAsGlibc(r, GLIBC(syscall(SYS_landlock_add_rule, closed_fd(), LANDLOCK_RULE_PATH_BENEATH, nullptr, 0))));
+    EXPECT_TRUE(SameAsGlibc(r, GLIBC(syscall(SYS_landlock_add_rule, closed_fd(), LANDLOCK_RULE_PATH_BENEATH, nullptr,
+                                             0))));
 }
 CASE(landlock_restrict_self) {
     auto r = CALL(landlock_restrict_self, closed_fd(), 0);
