@@ -93,15 +93,15 @@ sys::Result<int> fork_exec(const char* path, const char* const* argv, const Proc
     constexpr unsigned long kFlags = sys::kCLONE_VM | sys::kCLONE_VFORK | sys::kSIGCHLD;
     auto pid = sys::clone(kFlags | sys::kCLONE_PIDFD, stack + sizeof stack, &fd, nullptr, child_main, &args);
     if (!pid.ok() && pid.error() == sys::Errno(EINVAL)) {
-        // No CLONE_PIDFD (qemu-user's clone): the pidfd from pidfd_open, which
-        // names the right process as long as the child is not reaped.
-        pid = sys::clone(kFlags, stack + sizeof stack, &fd, nullptr, child_main, &args);
+        // No CLONE_PIDFD (a kernel before 5.2, or qemu-user's clone).
         fd = -1;
-        if (pid.ok()) {
-            auto opened = sys::raw::pidfd_open(pid.value(), 0);
-            fd = opened.ok() ? opened.value() : -1;
-            if (fd >= 0) (void)sys::raw::fcntl(fd, sys::kF_SETFD, sys::kFD_CLOEXEC);
-        }
+        pid = sys::clone(kFlags, stack + sizeof stack, &fd, nullptr, child_main, &args);
+    }
+    if (pid.ok() && fd < 0) {
+        // The pidfd from pidfd_open, which names the right process as long
+        // as the child is not reaped (the kernel opens it close-on-exec).
+        auto opened = sys::raw::pidfd_open(pid.value(), 0);
+        fd = opened.ok() ? opened.value() : -1;
     }
     (void)sys::raw::rt_sigprocmask(sys::kSIG_SETMASK, &args.mask, nullptr);
     (void)sys::raw::close(errpipe[1]);
