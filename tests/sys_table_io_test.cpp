@@ -555,7 +555,12 @@ CASE(semctl) {
 
 // --- POSIX message queues (the syscalls take the name without glibc's leading slash)
 std::string mq_name() { return "rawrt-test-" + std::to_string(::getpid()); }
+// qemu-user's mq_open and mq_unlink read the byte before the name (they
+// expect glibc's name + 1, past its slash): EINVAL for a name passed as is.
+#define SKIP_UNDER_QEMU_MQ() \
+    if (under_qemu()) GTEST_SKIP() << "qemu-user's mq_open/mq_unlink expect glibc's name + 1"
 CASE(mq_open) {
+    SKIP_UNDER_QEMU_MQ();
     auto r = CALL(mq_open, mq_name().c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
     SKIP_IF_QEMU_LACKS(r, "mq_open");
     ASSERT_TRUE(Ok(r));
@@ -576,6 +581,7 @@ struct Mq {
 #define MQ_OR_SKIP(q) \
     if ((q).fd < 0) GTEST_SKIP() << "no POSIX message queues here: " << glibc_errno_name(errno)
 CASE(mq_unlink) {
+    SKIP_UNDER_QEMU_MQ();
     Mq q;
     MQ_OR_SKIP(q);
     ASSERT_TRUE(Ok(CALL(mq_unlink, mq_name().c_str())));
@@ -605,7 +611,9 @@ CASE(mq_notify) {
     MQ_OR_SKIP(q);
     sigevent ev{};
     ev.sigev_notify = SIGEV_NONE;
-    ASSERT_TRUE(Ok(CALL(mq_notify, q.fd, &ev)));
+    auto r = CALL(mq_notify, q.fd, &ev);
+    SKIP_IF_QEMU_LACKS(r, "mq_notify");
+    ASSERT_TRUE(Ok(r));
     EXPECT_TRUE(Ok(CALL(mq_notify, q.fd, nullptr)));  // and removed
 }
 CASE(mq_getsetattr) {
