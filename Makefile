@@ -59,7 +59,7 @@ HOSTED_FLAGS := $(COMMON_FLAGS) -fPIE
 LIB := $(BUILD)/librawrt.a
 CRT := $(BUILD)/rawrt_crt.o
 CRT_SRCS := arch/$(ARCH)/start.S sys/startup.cpp mem/new_delete.cpp
-RT_SRCS := $(filter-out $(CRT_SRCS),$(wildcard sys/*.cpp vdso/*.cpp locks/*.cpp mem/*.cpp sched/*.cpp netpoll/*.cpp os/*.cpp) $(wildcard arch/$(ARCH)/*.S))
+RT_SRCS := $(filter-out $(CRT_SRCS),$(wildcard sys/*.cpp vdso/*.cpp locks/*.cpp mem/*.cpp sched/*.cpp netpoll/*.cpp os/*.cpp exec/*.cpp) $(wildcard arch/$(ARCH)/*.S))
 RT_OBJS := $(RT_SRCS:%=$(BUILD)/obj/%.o)
 CRT_OBJS := $(CRT_SRCS:%=$(BUILD)/obj/%.o)
 ERRNO_LIST := $(BUILD)/gen/errno_list.inc
@@ -68,7 +68,7 @@ ERRNO_LIST := $(BUILD)/gen/errno_list.inc
 # info is stripped at link (the symbol table stays, for nm and gdb).
 FREESTANDING_LDFLAGS := -nostdlib -static -no-pie -Wl,--gc-sections -Wl,--build-id=none \
                         -Wl,-z,noexecstack -Wl,-z,noseparate-code -Wl,--strip-debug
-EXAMPLES := hello tour retake fastpath threadcount lockstarve echo http dnsq
+EXAMPLES := hello tour retake fastpath threadcount lockstarve echo http dnsq init
 EXAMPLE_BINS := $(EXAMPLES:%=$(BUILD)/examples/%)
 
 # Hosted programs (tests, benchmarks) link libc before librawrt.a, so they
@@ -94,11 +94,12 @@ TEST_BIN := $(BUILD)/tests/rawrt_tests
 TEST_PROGRAMS := $(patsubst tests/programs/%.cpp,$(BUILD)/tests/programs/%,$(wildcard tests/programs/*.cpp))
 # The checked build's own test binary holds only the scheduler's tests (a
 # fifth of the suite's compile time), and `make test` runs these suites of
-# it: the stress test, the rest of what is quick there, and the preemption
-# tests (the runtime asserts there that no preemption lands at an unsafe point).
-CHECKED_TEST_SRCS := tests/main.cpp $(wildcard tests/sched_*_test.cpp)
+# it: the stress test, the rest of what is quick there, the preemption
+# tests (the runtime asserts there that no preemption lands at an unsafe
+# point) and the child processes'.
+CHECKED_TEST_SRCS := tests/main.cpp $(wildcard tests/sched_*_test.cpp) tests/exec_test.cpp
 CHECKED_TEST_BIN := $(BUILD)/tests/rawrt_sched_tests
-CHECKED_TESTS ?= SchedStress*:SchedRun*:SchedChan*:SchedSync*:SchedDeadlock*:SchedPreempt*
+CHECKED_TESTS ?= SchedStress*:SchedRun*:SchedChan*:SchedSync*:SchedDeadlock*:SchedPreempt*:Exec*
 TEST_DEFS := -DRAWRT_TEST_ARCH='"$(ARCH)"' -DRAWRT_TEST_BUILD_DIR='"$(abspath $(BUILD))"' \
              -DRAWRT_TEST_SOURCE_DIR='"$(CURDIR)"' -DRAWRT_TEST_RUNNER='"$(RUN_PREFIX)"' \
              -DRAWRT_TEST_NM='"$(NM)"' -DRAWRT_TEST_CXX='"$(CXX)"' \
@@ -127,7 +128,7 @@ PACKAGES_TEST := $(PACKAGES_BUILD) g++-aarch64-linux-gnu binutils-aarch64-linux-
 PACKAGES_BENCH := $(PACKAGES_BUILD) libbenchmark-dev libboost-context-dev golang-1.19-go wrk
 PACKAGES_FUZZ := $(PACKAGES_BUILD) clang
 
-.PHONY: all lib examples run test check check-checked bench fuzz fuzz-seeds install clean packages-build
+.PHONY: all lib examples run test check check-checked bench fuzz fuzz-seeds install clean packages-build gen-syscalls
 .DEFAULT_GOAL := all
 
 all: packages-build
@@ -176,6 +177,11 @@ bench:
 	    $(BUILD_ROOT)/x86_64/examples/threadcount
 	BUILD_ROOT='$(BUILD_ROOT)' BENCH_FILTER='$(BENCH_FILTER)' GO='$(GO)' GO_ENV='$(GO_ENV)' mk/bench
 
+# sys/calls.inc, sys/calls_list.inc and docs/syscalls.md's table from
+# sys/syscalls.tbl (the numbers from both architectures' compilers).
+gen-syscalls:
+	mk/gen-syscalls
+
 # New inputs go to the first corpus directory and crash files under the
 # artifact prefix, both in the build tree: fuzz/corpus (the seeds) is only
 # read. A finding is copied into fuzz/regressions/ by hand, where the tests
@@ -201,7 +207,7 @@ $(BUILD_ROOT)/fuzz/vdso_fuzz: fuzz/vdso_fuzz.cpp $(wildcard fuzz/*.hpp vdso/*.cp
 install: lib
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 644 $(LIB) $(CRT) $(DESTDIR)$(PREFIX)/lib/
-	for f in $(wildcard arch/*.hpp arch/$(ARCH)/*.hpp sys/*.hpp sys/*.inc vdso/*.hpp locks/*.hpp mem/*.hpp sched/*.hpp netpoll/*.hpp os/*.hpp); do \
+	for f in $(wildcard arch/*.hpp arch/$(ARCH)/*.hpp sys/*.hpp sys/*.inc vdso/*.hpp locks/*.hpp mem/*.hpp sched/*.hpp netpoll/*.hpp os/*.hpp exec/*.hpp); do \
 	    install -D -m 644 $$f $(DESTDIR)$(PREFIX)/include/rawrt/$$f || exit 1; done
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@ARCH_FLAGS@|$(ARCH_FLAGS)|' mk/rawrt.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/rawrt.pc

@@ -131,6 +131,21 @@ sys::Result<size_t> FD::read_loop(Syscall syscall) {
     }
 }
 
+sys::Result<void> FD::raw_read(bool (*done)(int sysfd, void* ctx), void* ctx) {
+    if (!readLock()) return kErrClosed;
+    sys::Result<void> result = prepare(netpoll::kModeRead);
+    while (result.ok() && !done(sysfd_, ctx)) {
+        if (pd_ == nullptr) {
+            result = kErrNotPollable;
+            break;
+        }
+        const PollError e = netpoll::poll_runtime_pollWait(pd_, netpoll::kModeRead);
+        if (e != netpoll::pollNoError) result = convert(e);
+    }
+    readUnlock();
+    return result;
+}
+
 // The rest FD.Read and FD.Readv share: the read lock, an empty read that
 // returns at once (Go's rule), prepare, then read_loop.
 template <class Syscall>

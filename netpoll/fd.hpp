@@ -127,6 +127,11 @@ public:
     // Go: FD.Shutdown. how: kSHUT_RD, kSHUT_WR or kSHUT_RDWR.
     // Errors: shutdown's (ENOTCONN, ENOTSOCK, EINVAL), EBADF.
     sys::Result<void> shutdown(int how);
+    // Go: FD.RawRead. Calls done(sysfd, ctx) until it returns true, parking
+    // the G until the fd is readable between calls: for descriptors whose
+    // readiness is read some other way than read(2) (a pidfd, with waitid).
+    // EIO: the FD is not pollable and done said false.
+    sys::Result<void> raw_read(bool (*done)(int sysfd, void* ctx), void* ctx);
     // Go: FD.Close. Wakes every G parked on the FD (their calls return
     // EBADF), waits for them to leave, then unregisters and closes the
     // descriptor; returns close(2)'s result. EBADF if already closed.

@@ -8,6 +8,12 @@
 //
 // Each returns a Result (the value or an Errno); nothing sets a global errno.
 // Numbers come from the kernel's <asm/unistd.h> for the target architecture.
+//
+// The wrappers are generated from one table, sys/syscalls.tbl (mk/gen-syscalls
+// writes sys/calls.inc), which gives each call its flavour in rawrt::sys::
+// (Go's choice unless the table says why not): a call that never blocks is
+// raw in both namespaces, one that may wait long hands its P off first
+// (entersyscallblock). docs/syscalls.md lists them all.
 #pragma once
 
 #include <asm/unistd.h>
@@ -15,27 +21,36 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "sys/call_args.hpp"
+#include "sys/consts.hpp"
 #include "sys/result.hpp"
 #include "sys/syscall.hpp"
-#include "sys/consts.hpp"
 #include "sys/types.hpp"
 
 namespace rawrt::sys {
 
 namespace raw {
+#define RAWRT_SYSCALL_RAW ::rawrt::sys::raw_syscall
 #define RAWRT_SYSCALL ::rawrt::sys::raw_syscall
+#define RAWRT_SYSCALL_LONG ::rawrt::sys::raw_syscall
 #define RAWRT_SYSCALL_WAIT(waits, ...) ((void)(waits), ::rawrt::sys::raw_syscall(__VA_ARGS__))
 #include "sys/calls.inc"
 #undef RAWRT_SYSCALL_WAIT
+#undef RAWRT_SYSCALL_LONG
 #undef RAWRT_SYSCALL
+#undef RAWRT_SYSCALL_RAW
 }  // namespace raw
 
+#define RAWRT_SYSCALL_RAW ::rawrt::sys::raw_syscall
 #define RAWRT_SYSCALL ::rawrt::sys::blocking_syscall
+#define RAWRT_SYSCALL_LONG ::rawrt::sys::long_blocking_syscall
 #define RAWRT_SYSCALL_WAIT(waits, ...) \
     ((waits) ? ::rawrt::sys::long_blocking_syscall(__VA_ARGS__) : ::rawrt::sys::blocking_syscall(__VA_ARGS__))
 #include "sys/calls.inc"
 #undef RAWRT_SYSCALL_WAIT
+#undef RAWRT_SYSCALL_LONG
 #undef RAWRT_SYSCALL
+#undef RAWRT_SYSCALL_RAW
 
 // Calls that end a thread or make one exist do not come in two flavours.
 

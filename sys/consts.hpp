@@ -22,6 +22,13 @@ constexpr int kSIGKILL = 9;
 constexpr int kSIGSEGV = 11;
 constexpr int kSIGTERM = 15;
 constexpr int kSIGSTOP = 19;
+constexpr int kSIGCHLD = 17;
+constexpr int kSIGHUP = 1;
+constexpr int kSIGQUIT = 3;
+constexpr int kSIGUSR1 = 10;
+constexpr int kSIGUSR2 = 12;
+constexpr int kSIGPIPE = 13;
+constexpr int kSIGWINCH = 28;
 constexpr int kSIGURG = 23;
 constexpr unsigned long kSA_SIGINFO = 0x00000004;
 constexpr unsigned long kSA_RESTORER = 0x04000000;
@@ -40,7 +47,8 @@ constexpr int kCLOCK_REALTIME = 0;
 constexpr int kCLOCK_MONOTONIC = 1;
 constexpr int kCLOCK_REALTIME_COARSE = 5;
 
-// futex op flags (<linux/futex.h>).
+// futex ops and flags (<linux/futex.h>).
+constexpr int kFUTEX_WAIT = 0;
 constexpr int kFUTEX_PRIVATE_FLAG = 128;
 constexpr int kFUTEX_CLOCK_REALTIME = 256;
 
@@ -63,6 +71,48 @@ constexpr int kUIO_MAXIOV = 1024;
 // File types for mknodat's mode (<linux/stat.h> hides them from a program
 // that has seen glibc's headers).
 constexpr unsigned kS_IFIFO = 0010000;
+
+// Paths (<linux/fcntl.h>, <asm-generic/fcntl.h>: these open flags are the
+// same on x86_64 and arm64, unlike O_DIRECTORY and O_NOFOLLOW).
+constexpr int kAT_FDCWD = -100;
+constexpr int kAT_SYMLINK_NOFOLLOW = 0x100;
+constexpr int kAT_REMOVEDIR = 0x200;
+constexpr int kAT_EMPTY_PATH = 0x1000;
+constexpr int kO_RDONLY = 0;
+constexpr int kO_WRONLY = 1;
+constexpr int kO_RDWR = 2;
+constexpr int kO_CREAT = 0100;
+constexpr int kO_TRUNC = 01000;
+constexpr int kO_NONBLOCK = 04000;
+constexpr int kO_CLOEXEC = 02000000;
+constexpr int kF_GETFD = 1;
+constexpr int kF_SETFD = 2;
+constexpr int kF_GETFL = 3;
+constexpr int kF_SETFL = 4;
+constexpr int kF_DUPFD_CLOEXEC = 1030;
+constexpr int kFD_CLOEXEC = 1;
+
+// Children (<linux/wait.h>, <linux/sched.h>, <asm-generic/siginfo.h>).
+constexpr int kWNOHANG = 1;
+constexpr int kWEXITED = 4;
+constexpr int kWNOWAIT = 0x01000000;
+constexpr int kP_ALL = 0;
+constexpr int kP_PID = 1;
+constexpr int kP_PGID = 2;
+constexpr int kP_PIDFD = 3;
+constexpr int kCLD_EXITED = 1;
+constexpr int kCLD_KILLED = 2;
+constexpr int kCLD_DUMPED = 3;
+constexpr unsigned long kCLONE_VM = 0x00000100;
+constexpr unsigned long kCLONE_VFORK = 0x00004000;
+constexpr unsigned long kCLONE_PIDFD = 0x00001000;
+constexpr unsigned long kCLONE_NEWNS = 0x00020000;
+constexpr unsigned long kCLONE_NEWUSER = 0x10000000;
+constexpr unsigned long kCLONE_NEWPID = 0x20000000;
+constexpr unsigned kPIDFD_NONBLOCK = 04000;  // O_NONBLOCK
+constexpr int kPR_SET_PDEATHSIG = 1;
+constexpr int kPR_SET_CHILD_SUBREAPER = 36;
+constexpr int kPR_GET_CHILD_SUBREAPER = 37;
 
 // eventfd2 flags (glibc's <sys/eventfd.h>: O_CLOEXEC and O_NONBLOCK).
 constexpr int kEFD_SEMAPHORE = 1;

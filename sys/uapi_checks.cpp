@@ -9,6 +9,10 @@
 #include <asm/ucontext.h>
 #include <linux/signal.h>
 #include <linux/eventpoll.h>
+#include <linux/fcntl.h>
+#include <linux/sched.h>
+#include <linux/wait.h>
+#include <linux/pidfd.h>
 #include <linux/futex.h>
 #include <linux/membarrier.h>
 #include <linux/prctl.h>
@@ -61,6 +65,41 @@ static_assert(offsetof(arch::KernelUcontext, sigmask) == offsetof(::ucontext, uc
 static_assert(sizeof(arch::KernelStack) == sizeof(stack_t));
 
 static_assert(sizeof(Utsname) == sizeof(struct new_utsname));
+
+static_assert(kSIGCHLD == SIGCHLD && kSIGHUP == SIGHUP && kSIGQUIT == SIGQUIT && kSIGUSR1 == SIGUSR1 &&
+              kSIGUSR2 == SIGUSR2 && kSIGPIPE == SIGPIPE && kSIGWINCH == SIGWINCH);
+static_assert(offsetof(Siginfo, fields.child.pid) == offsetof(siginfo_t, si_pid));
+static_assert(offsetof(Siginfo, fields.child.uid) == offsetof(siginfo_t, si_uid));
+static_assert(offsetof(Siginfo, fields.child.status) == offsetof(siginfo_t, si_status));
+static_assert(offsetof(Siginfo, fields.child.utime) == offsetof(siginfo_t, si_utime));
+static_assert(offsetof(Siginfo, fields.child.stime) == offsetof(siginfo_t, si_stime));
+
+static_assert(kAT_FDCWD == AT_FDCWD && kAT_SYMLINK_NOFOLLOW == AT_SYMLINK_NOFOLLOW && kAT_REMOVEDIR == AT_REMOVEDIR &&
+              kAT_EMPTY_PATH == AT_EMPTY_PATH);
+static_assert(kO_RDONLY == O_RDONLY && kO_WRONLY == O_WRONLY && kO_RDWR == O_RDWR && kO_CREAT == O_CREAT &&
+              kO_TRUNC == O_TRUNC && kO_NONBLOCK == O_NONBLOCK && kO_CLOEXEC == O_CLOEXEC);
+static_assert(kF_GETFD == F_GETFD && kF_SETFD == F_SETFD && kF_GETFL == F_GETFL && kF_SETFL == F_SETFL &&
+              kF_DUPFD_CLOEXEC == F_DUPFD_CLOEXEC && kFD_CLOEXEC == FD_CLOEXEC);
+static_assert(kWNOHANG == WNOHANG && kWEXITED == WEXITED && kWNOWAIT == WNOWAIT);
+static_assert(kP_ALL == P_ALL && kP_PID == P_PID && kP_PGID == P_PGID && kP_PIDFD == P_PIDFD);
+static_assert(kCLD_EXITED == CLD_EXITED && kCLD_KILLED == CLD_KILLED && kCLD_DUMPED == CLD_DUMPED);
+static_assert(kCLONE_VM == CLONE_VM && kCLONE_VFORK == CLONE_VFORK && kCLONE_PIDFD == CLONE_PIDFD &&
+              kCLONE_NEWNS == CLONE_NEWNS && kCLONE_NEWUSER == CLONE_NEWUSER && kCLONE_NEWPID == CLONE_NEWPID);
+static_assert(kPIDFD_NONBLOCK == PIDFD_NONBLOCK);
+static_assert(kPR_SET_PDEATHSIG == PR_SET_PDEATHSIG && kPR_SET_CHILD_SUBREAPER == PR_SET_CHILD_SUBREAPER &&
+              kPR_GET_CHILD_SUBREAPER == PR_GET_CHILD_SUBREAPER);
+static_assert(kFUTEX_WAIT == FUTEX_WAIT);
+
+static_assert(sizeof(CloneArgs) == CLONE_ARGS_SIZE_VER2 && sizeof(CloneArgs) == sizeof(struct clone_args));
+static_assert(offsetof(CloneArgs, pidfd) == offsetof(struct clone_args, pidfd));
+static_assert(offsetof(CloneArgs, exit_signal) == offsetof(struct clone_args, exit_signal));
+static_assert(offsetof(CloneArgs, stack) == offsetof(struct clone_args, stack));
+static_assert(offsetof(CloneArgs, stack_size) == offsetof(struct clone_args, stack_size));
+static_assert(offsetof(CloneArgs, set_tid_size) == offsetof(struct clone_args, set_tid_size));
+static_assert(offsetof(CloneArgs, cgroup) == offsetof(struct clone_args, cgroup));
+
+static_assert(sizeof(KernelTimeval) == sizeof(struct __kernel_old_timeval));
+static_assert(offsetof(KernelTimeval, tv_usec) == offsetof(struct __kernel_old_timeval, tv_usec));
 
 // The one struct whose layout differs by architecture.
 static_assert(sizeof(struct epoll_event) == arch::kEpollEventSize);

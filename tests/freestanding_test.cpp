@@ -51,7 +51,7 @@ TEST_P(FreestandingBinary, CarriesTheBranchProtectionNote) {
 
 INSTANTIATE_TEST_SUITE_P(Examples, FreestandingBinary,
                          testing::Values("hello", "tour", "retake", "fastpath", "threadcount", "lockstarve", "echo",
-                                         "http", "dnsq"));
+                                         "http", "dnsq", "init"));
 
 TEST(Hello, PrintsItsLineAndExitsZero) {
     auto hello = run_program(build_path("examples/hello"));

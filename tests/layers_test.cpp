@@ -16,9 +16,11 @@ namespace {
 namespace fs = std::filesystem;
 
 // Bottom to top. locks and mem sit side by side between vdso and sched; mem
-// takes its lock from locks. netpoll is the top of the runtime.
+// takes its lock from locks. exec (child processes, waited for in the
+// netpoller) is the top of the runtime.
 const std::map<std::string, int> kLayers = {
-    {"arch", 0}, {"sys", 1}, {"vdso", 2}, {"locks", 3}, {"mem", 4}, {"sched", 5}, {"netpoll", 6}, {"os", 7}, {"examples", 8},
+    {"arch", 0},  {"sys", 1},     {"vdso", 2}, {"locks", 3}, {"mem", 4},
+    {"sched", 5}, {"netpoll", 6}, {"os", 7},   {"exec", 7},  {"examples", 8},
 };
 
 std::string first_dir(const std::string& path) { return path.substr(0, path.find('/')); }

@@ -867,7 +867,7 @@ TEST(SysFlavours, BlockingWrappersCallTheHooksOnceAndRawWrappersNever) {
         RAWRT_CASE(nanosleep, ts, nullptr),
         RAWRT_CASE(mmap, nullptr, 0, 0, 0, closed, 0),
         RAWRT_CASE(epoll_pwait, closed, nullptr, 1, 0),
-        RAWRT_CASE(socket, -1, 0, 0),
+        RAWRT_CASE(accept4, closed, nullptr, nullptr, 0),
         RAWRT_CASE(io_uring_enter, closed, 0u, 0u, 0u),
     };
 #undef RAWRT_CASE
@@ -884,6 +884,11 @@ TEST(SysFlavours, BlockingWrappersCallTheHooksOnceAndRawWrappersNever) {
         EXPECT_EQ(blocking, raw) << c.name;
     }
     EXPECT_EQ(hook_enter_blocks, 0);
+    // Calls Go makes with RawSyscall are raw in both namespaces (sys/syscalls.tbl).
+    const int enters = hook_enters;
+    EXPECT_FALSE(sys::socket(-1, 0, 0).ok());
+    EXPECT_TRUE(sys::getuid().ok());
+    EXPECT_EQ(hook_enters, enters) << "a raw-flavoured sys:: wrapper called entersyscall";
 }
 
 }  // namespace

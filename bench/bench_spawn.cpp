@@ -1,0 +1,65 @@
+// Starting /bin/true and waiting for it:
+//
+//   BM_spawn_wait           rawrt::exec::Cmd::run on a G (clone with CLONE_VM |
+//                           CLONE_VFORK, the wait parked on the pidfd)
+//   BM_spawn_wait_glibc     glibc's posix_spawn + waitpid on the benchmark thread
+//
+// Go's exec.Command("/bin/true").Run() is bench/go's spawn_wait. The time per
+// spawn is manual wall time (counter cpu_ns: the process's CPU time per spawn).
+#include <benchmark/benchmark.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include "bench/on_g.hpp"
+#include "exec/exec.hpp"
+#include "sched/go.hpp"
+
+namespace {
+
+using rawrt::bench::Stopwatch;
+using rawrt::bench::Timing;
+
+Timing spawn_on_g(int64_t n) {
+    Timing t;
+    bool all = true;
+    auto r = rawrt::run({.procs = 1}, [&] {
+        const char* argv[] = {"true", nullptr};
+        Stopwatch w;
+        w.start();
+        for (int64_t i = 0; i < n; ++i) {
+            rawrt::exec::Cmd cmd("/bin/true", argv);
+            rawrt::exec::ProcessState st;
+            all &= cmd.run(&st).ok() && st.exit_code() == 0;
+        }
+        w.stop(t, n);
+    });
+    t.ok = r.ok() && all;
+    return t;
+}
+
+void BM_spawn_wait(benchmark::State& state) {
+    const Timing t = spawn_on_g(state.max_iterations);
+    if (!t.ok) {
+        state.SkipWithError("a spawn failed");
+        return;
+    }
+    for (auto _ : state) state.SetIterationTime(static_cast<double>(t.wall_ns) / 1e9 / t.operations);
+    state.counters["cpu_ns"] = static_cast<double>(t.cpu_ns) / t.operations;
+}
+BENCHMARK(BM_spawn_wait)->UseManualTime()->Unit(benchmark::kMicrosecond)->MinTime(0.5);
+
+void BM_spawn_wait_glibc(benchmark::State& state) {
+    char* argv[] = {const_cast<char*>("true"), nullptr};
+    for (auto _ : state) {
+        pid_t pid;
+        int status = -1;
+        if (::posix_spawn(&pid, "/bin/true", nullptr, nullptr, argv, environ) != 0 ||
+            ::waitpid(pid, &status, 0) != pid || status != 0) {
+            state.SkipWithError("posix_spawn failed");
+            return;
+        }
+    }
+}
+BENCHMARK(BM_spawn_wait_glibc)->Unit(benchmark::kMicrosecond)->MinTime(0.5);
+
+}  // namespace
