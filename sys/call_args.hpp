@@ -36,6 +36,22 @@ private:
     KernelTimespec ts_[2] = {};
 };
 
+// utime's times (null: now) as utimensat's.
+class UtimbufPair {
+public:
+    explicit UtimbufPair(const KernelUtimbuf* u) : none_(u == nullptr) {
+        if (!none_) {
+            ts_[0] = KernelTimespec{u->actime, 0};
+            ts_[1] = KernelTimespec{u->modtime, 0};
+        }
+    }
+    const timespec* get() const { return none_ ? nullptr : as_timespec(ts_); }
+
+private:
+    bool none_;
+    KernelTimespec ts_[2] = {};
+};
+
 // select's timeout (null: none) as pselect6's.
 class TimevalTimeout {
 public:

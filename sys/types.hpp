@@ -117,6 +117,13 @@ struct KernelTimeval {
     int64_t tv_usec;
 };
 
+// struct utimbuf for utime(2) (<linux/utime.h>): access and modification
+// times, whole seconds.
+struct KernelUtimbuf {
+    int64_t actime;
+    int64_t modtime;
+};
+
 // struct clone_args for clone3 (<linux/sched.h>, Linux 5.3; set_tid and
 // cgroup are 5.5's, passed with size sizeof(CloneArgs)).
 struct CloneArgs {

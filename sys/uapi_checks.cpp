@@ -18,6 +18,7 @@
 #include <linux/prctl.h>
 #include <linux/time.h>
 #include <linux/uio.h>
+#include <linux/utime.h>
 #include <linux/utsname.h>
 
 #include <cstddef>
@@ -98,6 +99,8 @@ static_assert(offsetof(CloneArgs, stack_size) == offsetof(struct clone_args, sta
 static_assert(offsetof(CloneArgs, set_tid_size) == offsetof(struct clone_args, set_tid_size));
 static_assert(offsetof(CloneArgs, cgroup) == offsetof(struct clone_args, cgroup));
 
+static_assert(sizeof(KernelUtimbuf) == sizeof(struct utimbuf));
+static_assert(offsetof(KernelUtimbuf, modtime) == offsetof(struct utimbuf, modtime));
 static_assert(sizeof(KernelTimeval) == sizeof(struct __kernel_old_timeval));
 static_assert(offsetof(KernelTimeval, tv_usec) == offsetof(struct __kernel_old_timeval, tv_usec));
 

@@ -577,6 +577,15 @@ CASE(utimes) {
     EXPECT_EQ(st.st_mtime, 4000);
     EXPECT_EQ(st.st_mtim.tv_nsec, 500000);
 }
+CASE(utime) {
+    Hello f;
+    sys::KernelUtimbuf times{7000, 8000};
+    ASSERT_TRUE(Ok(CALL(utime, f.path(), &times)));
+    struct stat st;
+    ASSERT_EQ(::stat(f.path(), &st), 0);
+    EXPECT_EQ(st.st_atime, 7000);
+    EXPECT_EQ(st.st_mtime, 8000);
+}
 CASE(futimesat) {
     Hello f;
     timeval times[2] = {{5000, 0}, {6000, 0}};
