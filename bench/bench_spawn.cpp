@@ -3,16 +3,25 @@
 //   BM_spawn_wait           rawrt::exec::Cmd::run on a G (clone with CLONE_VM |
 //                           CLONE_VFORK, the wait parked on the pidfd)
 //   BM_spawn_wait_glibc     glibc's posix_spawn + waitpid on the benchmark thread
+//   BM_spawn_100_threads    100 Gs each start /bin/sleep 0.3 and wait for it, 2 Ps:
+//                           counter threads_peak, the most tasks in /proc/self/task
+//                           meanwhile (this program's two own threads not counted)
 //
 // Go's exec.Command("/bin/true").Run() is bench/go's spawn_wait. The time per
 // spawn is manual wall time (counter cpu_ns: the process's CPU time per spawn).
 #include <benchmark/benchmark.h>
+#include <dirent.h>
 #include <spawn.h>
 #include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
 
 #include "bench/on_g.hpp"
 #include "exec/exec.hpp"
 #include "sched/go.hpp"
+#include "sched/sync.hpp"
 
 namespace {
 
@@ -61,5 +70,53 @@ void BM_spawn_wait_glibc(benchmark::State& state) {
     }
 }
 BENCHMARK(BM_spawn_wait_glibc)->Unit(benchmark::kMicrosecond)->MinTime(0.5);
+
+int tasks() {
+    int n = 0;
+    if (DIR* d = opendir("/proc/self/task")) {
+        while (dirent* e = readdir(d)) n += e->d_name[0] != '.' ? 1 : 0;
+        closedir(d);
+    }
+    return n;
+}
+
+void BM_spawn_100_threads(benchmark::State& state) {
+    constexpr int kChildren = 100;
+    std::atomic<bool> done{false};
+    std::atomic<int> peak{0}, ok{0};
+    std::thread watcher([&] {
+        while (!done.load()) {
+            const int t = tasks();
+            if (t > peak.load()) peak.store(t);
+            usleep(1000);
+        }
+    });
+    Timing t;
+    auto r = rawrt::run({.procs = 2}, [&] {
+        Stopwatch w;
+        w.start();
+        rawrt::WaitGroup wg;
+        wg.add(kChildren);
+        for (int i = 0; i < kChildren; ++i)
+            rawrt::go([&] {
+                const char* argv[] = {"sleep", "0.3", nullptr};
+                rawrt::exec::Cmd cmd("/bin/sleep", argv);
+                rawrt::exec::ProcessState st;
+                if (cmd.run(&st).ok() && st.exit_code() == 0) ok.fetch_add(1);
+                wg.done();
+            });
+        wg.wait();
+        w.stop(t, 1);
+    });
+    done.store(true);
+    watcher.join();
+    if (!r.ok() || ok.load() != kChildren) {
+        state.SkipWithError("a child failed");
+        return;
+    }
+    for (auto _ : state) state.SetIterationTime(static_cast<double>(t.wall_ns) / 1e9);
+    state.counters["threads_peak"] = peak.load() - 2;  // not this thread, not the watcher
+}
+BENCHMARK(BM_spawn_100_threads)->UseManualTime()->Iterations(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -75,6 +75,7 @@ var rows = []row{
 	{"fsync storm, fallback: files/s", counter("BM_fsync_storm_fallback", "files_per_s", "/s"), counter("BM_go_fsync_storm", "files_per_s", "/s"), "none set"},
 	{"fsync storm, ring: threads at peak", counter("BM_fsync_storm_uring", "threads_peak", "threads"), counter("BM_go_fsync_storm", "threads_peak", "threads"), "rawrt ≤ 9 (procs + 3 + the io-wq cap of 4)"},
 	{"spawn and wait /bin/true", ns("BM_spawn_wait/min_time:0.500"), ns("BM_go_spawn_wait"), "≤ 1"},
+	{"threads while 100 children run", counter("BM_spawn_100_threads", "threads_peak", "threads"), counter("BM_go_spawn_100_threads", "threads_peak", "threads"), "rawrt ≤ 5 (procs + 3)"},
 	// Timers and datagrams (bench/bench_timer.cpp, bench/bench_udp.cpp; gobench/timer.go, udp.go).
 	{"timer reset+stop", ns("BM_timer_reset_stop"), ns("BM_go_timer_reset_stop"), "≤ 0.5"},
 	{"after(1 h) in a select", ns("BM_after_select"), ns("BM_go_after_select"), "≤ 0.5"},

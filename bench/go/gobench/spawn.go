@@ -5,7 +5,13 @@ package main
 // CLONE_VFORK|CLONE_VM and waits on a pidfd (Go 1.23; Go 1.19 here waits
 // in wait4 on a thread of its own).
 
-import "os/exec"
+import (
+	"os"
+	"os/exec"
+	"sync"
+	"sync/atomic"
+	"time"
+)
 
 func spawnWait(n int64) result {
 	if err := exec.Command("/bin/true").Run(); err != nil {
@@ -20,6 +26,43 @@ func spawnWait(n int64) result {
 	return sw.stop(n)
 }
 
+// 100 goroutines each run /bin/sleep 0.3 at once, GOMAXPROCS=2: the most
+// tasks in /proc/self/task meanwhile (counter threads_peak).
+func spawn100Threads(int64) result {
+	const children = 100
+	var peak atomic.Int64
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(time.Millisecond):
+				if entries, err := os.ReadDir("/proc/self/task"); err == nil && int64(len(entries)) > peak.Load() {
+					peak.Store(int64(len(entries)))
+				}
+			}
+		}
+	}()
+	sw := startStopwatch()
+	var wg sync.WaitGroup
+	wg.Add(children)
+	for i := 0; i < children; i++ {
+		go func() {
+			defer wg.Done()
+			if err := exec.Command("/bin/sleep", "0.3").Run(); err != nil {
+				panic(err)
+			}
+		}()
+	}
+	wg.Wait()
+	res := sw.stop(1)
+	close(done)
+	res.counters = map[string]float64{"threads_peak": float64(peak.Load())}
+	return res
+}
+
 func init() {
 	register("BM_go_spawn_wait", 1, spawnWait)
+	registerTrials("BM_go_spawn_100_threads", 2, 1, spawn100Threads)
 }
