@@ -66,8 +66,19 @@ bool no_children() {
 
 class Exec : public testing::Test {
 protected:
-    void SetUp() override { fds_before_ = count_entries("/proc/self/fd"); }
+    // qemu-user runs clone(CLONE_VM|CLONE_VFORK) as a fork of the whole
+    // emulator, with the runtime's other threads gone from the child: a
+    // lock of qemu's held by one of them at that moment is never released
+    // there, and the child can hang before execve (seen in CI, in a
+    // different test each time). Natively every case runs.
+    void SetUp() override {
+        if (rawrt::test::under_qemu())
+            GTEST_SKIP() << "qemu-user forks for clone(CLONE_VM|CLONE_VFORK) from a threaded process: the child "
+                            "can deadlock inside qemu";
+        fds_before_ = count_entries("/proc/self/fd");
+    }
     void TearDown() override {
+        if (IsSkipped()) return;
         EXPECT_EQ(count_entries("/proc/self/fd"), fds_before_) << "a descriptor leaked";
         EXPECT_TRUE(no_children()) << "a child was left unreaped";
     }
