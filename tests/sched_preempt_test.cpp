@@ -1147,8 +1147,9 @@ TEST(SchedPreempt, LockedGIsPreemptedAndStaysOnItsThread) {
             rawrt::lock_os_thread();
             tid_first = current_tid();
             spinner_started_at = seq.fetch_add(1);
+            spins.store(1, std::memory_order_relaxed);  // spinning, before anyone looks
             started = true;
-            uint64_t n = 0;
+            uint64_t n = 1;
             while (!stop.load(std::memory_order_relaxed)) {
                 ++n;
                 asm volatile("" : "+r"(n));
