@@ -13,7 +13,6 @@
 // Go's: BM_go_file_pread_4k (File.ReadAt), BM_go_fsync_storm.
 
 #include <benchmark/benchmark.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -21,11 +20,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "bench/on_g.hpp"
 #include "bench/ratio_reporter.hpp"
+#include "bench/task_peak.hpp"
 #include "os/file.hpp"
 #include "sched/go.hpp"
 #include "sched/sync.hpp"
@@ -33,6 +32,7 @@
 namespace {
 
 using rawrt::bench::Stopwatch;
+using rawrt::bench::TaskPeak;
 using rawrt::bench::Timing;
 
 std::string temp_dir() {
@@ -63,16 +63,6 @@ Timing time_pread_4k(int64_t n, bool ring, const std::string& path) {
     return t;
 }
 
-void report(benchmark::State& state, const Timing& t) {
-    if (!t.ok || t.operations <= 0) {
-        state.SkipWithError("the run failed");
-        return;
-    }
-    const double n = static_cast<double>(t.operations);
-    for (auto _ : state) state.SetIterationTime(static_cast<double>(t.wall_ns) * 1e-9 / n);
-    state.counters["cpu_ns"] = static_cast<double>(t.cpu_ns) / n;
-}
-
 std::string pread_file() {
     static const std::string path = [] {
         const std::string p = temp_dir() + "/pread4k";
@@ -86,7 +76,8 @@ std::string pread_file() {
 }
 
 void BM_file_pread_4k(benchmark::State& state) {
-    report(state, time_pread_4k(state.max_iterations, state.range(0) != 0, pread_file()));
+    rawrt::bench::report_timing(state, time_pread_4k(state.max_iterations, state.range(0) != 0, pread_file()),
+                                "the run failed");
 }
 BENCHMARK(BM_file_pread_4k)->ArgName("ring")->Arg(1)->Arg(0)->UseManualTime();
 
@@ -97,15 +88,6 @@ void BM_file_pread_4k_glibc(benchmark::State& state) {
     close(fd);
 }
 BENCHMARK(BM_file_pread_4k_glibc);
-
-int tasks() {
-    int n = 0;
-    if (DIR* d = opendir("/proc/self/task")) {
-        while (dirent* e = readdir(d)) n += e->d_name[0] != '.' ? 1 : 0;
-        closedir(d);
-    }
-    return n;
-}
 
 constexpr int kStormGs = 1000;
 constexpr int kStormRounds = 4;
@@ -121,15 +103,7 @@ struct Storm {
 Storm fsync_storm(bool ring) {
     Storm s;
     const std::string dir = temp_dir();
-    std::atomic<bool> done{false};
-    std::atomic<int> peak{0};
-    std::thread watcher([&] {
-        while (!done.load()) {
-            const int t = tasks();
-            if (t > peak.load()) peak.store(t);
-            usleep(1000);
-        }
-    });
+    TaskPeak peak;
     std::atomic<int> errors{0};
     // The paths are made here: a G must not call into glibc.
     std::vector<std::string> paths;
@@ -157,19 +131,16 @@ Storm fsync_storm(bool ring) {
         }
         sw.stop(s.t, kStormRounds);
     });
-    done.store(true);
-    watcher.join();
+    s.threads_peak = peak.stop();
     (void)std::system(("rm -rf " + dir).c_str());
     s.t.ok = r.ok() && errors.load() == 0;
     s.errors = errors.load();
-    s.threads_peak = peak.load() - 2;  // not this thread, not the watcher
     return s;
 }
 
 void storm(benchmark::State& state, bool ring) {
     const Storm s = fsync_storm(ring);
-    report(state, s.t);
-    if (!s.t.ok) return;
+    if (!rawrt::bench::report_timing(state, s.t, "the run failed")) return;
     state.counters["files_per_s"] = kStormGs * kStormRounds / (static_cast<double>(s.t.wall_ns) * 1e-9);
     state.counters["threads_peak"] = s.threads_peak;
 }

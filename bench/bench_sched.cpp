@@ -173,33 +173,23 @@ Timing time_sleep_100us(int64_t sleeps, int32_t procs) {
     return t;
 }
 
-void report(benchmark::State& state, const Timing& t) {
-    if (!t.ok || t.operations <= 0) {
-        state.SkipWithError("rawrt::run failed");
-        return;
-    }
-    const double n = static_cast<double>(t.operations);
-    const double per_operation = static_cast<double>(t.wall_ns) * 1e-9 / n;
-    for (auto _ : state) state.SetIterationTime(per_operation);
-    state.counters["cpu_ns"] = static_cast<double>(t.cpu_ns) / n;
-}
+using rawrt::bench::report_timing;
 
-void BM_gosched_1p(benchmark::State& state) { report(state, time_gosched(state.max_iterations)); }
+void BM_gosched_1p(benchmark::State& state) { report_timing(state, time_gosched(state.max_iterations)); }
 BENCHMARK(BM_gosched_1p)->UseManualTime();
 
-void BM_spawn_join(benchmark::State& state) { report(state, time_spawn_join(state.max_iterations)); }
+void BM_spawn_join(benchmark::State& state) { report_timing(state, time_spawn_join(state.max_iterations)); }
 BENCHMARK(BM_spawn_join)->UseManualTime();
 
-void BM_mutex_handoff(benchmark::State& state) { report(state, time_mutex_handoff(state.max_iterations)); }
+void BM_mutex_handoff(benchmark::State& state) { report_timing(state, time_mutex_handoff(state.max_iterations)); }
 BENCHMARK(BM_mutex_handoff)->UseManualTime();
 
-void BM_sleep_wakeup(benchmark::State& state) { report(state, time_sleep_wakeup(state.max_iterations)); }
+void BM_sleep_wakeup(benchmark::State& state) { report_timing(state, time_sleep_wakeup(state.max_iterations)); }
 BENCHMARK(BM_sleep_wakeup)->UseManualTime();
 
 void BM_sleep_100us(benchmark::State& state) {
     const Timing t = time_sleep_100us(state.max_iterations, static_cast<int32_t>(state.range(0)));
-    report(state, t);
-    if (t.ok && t.operations > 0) state.counters["slept_us"] = static_cast<double>(t.wall_ns) / 1e3 / t.operations;
+    if (report_timing(state, t)) state.counters["slept_us"] = static_cast<double>(t.wall_ns) / 1e3 / t.operations;
 }
 BENCHMARK(BM_sleep_100us)->Arg(1)->Arg(2)->UseManualTime();
 

@@ -10,15 +10,13 @@
 // Go's exec.Command("/bin/true").Run() is bench/go's spawn_wait. The time per
 // spawn is manual wall time (counter cpu_ns: the process's CPU time per spawn).
 #include <benchmark/benchmark.h>
-#include <dirent.h>
 #include <spawn.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <atomic>
-#include <thread>
 
 #include "bench/on_g.hpp"
+#include "bench/task_peak.hpp"
 #include "exec/exec.hpp"
 #include "sched/go.hpp"
 #include "sched/sync.hpp"
@@ -26,6 +24,7 @@
 namespace {
 
 using rawrt::bench::Stopwatch;
+using rawrt::bench::TaskPeak;
 using rawrt::bench::Timing;
 
 Timing spawn_on_g(int64_t n) {
@@ -71,26 +70,10 @@ void BM_spawn_wait_glibc(benchmark::State& state) {
 }
 BENCHMARK(BM_spawn_wait_glibc)->Unit(benchmark::kMicrosecond)->MinTime(0.5);
 
-int tasks() {
-    int n = 0;
-    if (DIR* d = opendir("/proc/self/task")) {
-        while (dirent* e = readdir(d)) n += e->d_name[0] != '.' ? 1 : 0;
-        closedir(d);
-    }
-    return n;
-}
-
 void BM_spawn_100_threads(benchmark::State& state) {
     constexpr int kChildren = 100;
-    std::atomic<bool> done{false};
-    std::atomic<int> peak{0}, ok{0};
-    std::thread watcher([&] {
-        while (!done.load()) {
-            const int t = tasks();
-            if (t > peak.load()) peak.store(t);
-            usleep(1000);
-        }
-    });
+    std::atomic<int> ok{0};
+    TaskPeak peak;
     Timing t;
     auto r = rawrt::run({.procs = 2}, [&] {
         Stopwatch w;
@@ -108,14 +91,13 @@ void BM_spawn_100_threads(benchmark::State& state) {
         wg.wait();
         w.stop(t, 1);
     });
-    done.store(true);
-    watcher.join();
+    const int threads_peak = peak.stop();
     if (!r.ok() || ok.load() != kChildren) {
         state.SkipWithError("a child failed");
         return;
     }
     for (auto _ : state) state.SetIterationTime(static_cast<double>(t.wall_ns) / 1e9);
-    state.counters["threads_peak"] = peak.load() - 2;  // not this thread, not the watcher
+    state.counters["threads_peak"] = threads_peak;
 }
 BENCHMARK(BM_spawn_100_threads)->UseManualTime()->Iterations(1)->Unit(benchmark::kMillisecond);
 

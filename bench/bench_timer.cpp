@@ -73,26 +73,18 @@ Timing time_ticker(int64_t ticks) {
     return t;
 }
 
-void report(benchmark::State& state, const Timing& t) {
-    if (!t.ok || t.operations <= 0) {
-        state.SkipWithError("rawrt::run failed");
-        return;
-    }
-    const double n = static_cast<double>(t.operations);
-    for (auto _ : state) state.SetIterationTime(static_cast<double>(t.wall_ns) * 1e-9 / n);
-    state.counters["cpu_ns"] = static_cast<double>(t.cpu_ns) / n;
-}
+using rawrt::bench::report_timing;
 
-void BM_timer_reset_stop(benchmark::State& state) { report(state, time_reset_stop(state.max_iterations)); }
+void BM_timer_reset_stop(benchmark::State& state) { report_timing(state, time_reset_stop(state.max_iterations)); }
 BENCHMARK(BM_timer_reset_stop)->UseManualTime();
 
-void BM_after_select(benchmark::State& state) { report(state, time_after_select(state.max_iterations)); }
+void BM_after_select(benchmark::State& state) { report_timing(state, time_after_select(state.max_iterations)); }
 BENCHMARK(BM_after_select)->UseManualTime();
 
 void BM_ticker_1ms_overhead(benchmark::State& state) {
     const Timing t = time_ticker(state.max_iterations);
-    report(state, t);
-    if (t.ok) state.counters["cpu_ns_per_tick"] = static_cast<double>(t.cpu_ns) / static_cast<double>(t.operations);
+    if (report_timing(state, t))
+        state.counters["cpu_ns_per_tick"] = static_cast<double>(t.cpu_ns) / static_cast<double>(t.operations);
 }
 BENCHMARK(BM_ticker_1ms_overhead)->Iterations(500)->UseManualTime();
 

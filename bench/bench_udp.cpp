@@ -102,14 +102,8 @@ Timing time_c(int64_t n) {
 }
 
 void report(benchmark::State& state, const Timing& t) {
-    if (!t.ok || t.operations <= 0) {
-        state.SkipWithError("the exchange failed");
-        return;
-    }
-    const double n = static_cast<double>(t.operations);
-    for (auto _ : state) state.SetIterationTime(static_cast<double>(t.wall_ns) * 1e-9 / n);
-    state.counters["cpu_ns"] = static_cast<double>(t.cpu_ns) / n;
-    state.counters["round_trips_per_s"] = n * 1e9 / static_cast<double>(t.wall_ns);
+    if (!rawrt::bench::report_timing(state, t, "the exchange failed")) return;
+    state.counters["round_trips_per_s"] = static_cast<double>(t.operations) * 1e9 / static_cast<double>(t.wall_ns);
 }
 
 void BM_udp_pingpong_1p(benchmark::State& state) { report(state, time_rawrt(state.max_iterations)); }

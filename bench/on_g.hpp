@@ -5,6 +5,7 @@
 // loaded machine wall time also counts the time Ms waited for a CPU.
 #pragma once
 
+#include <benchmark/benchmark.h>
 #include <time.h>
 
 #include <cstdint>
@@ -42,5 +43,18 @@ private:
     int64_t wall0_ = 0;
     int64_t cpu0_ = 0;
 };
+
+// Hands t to Google Benchmark: its wall time per operation as the manual
+// time, counter cpu_ns; a failed run (why: what failed) is skipped with that.
+inline bool report_timing(benchmark::State& state, const Timing& t, const char* why = "rawrt::run failed") {
+    if (!t.ok || t.operations <= 0) {
+        state.SkipWithError(why);
+        return false;
+    }
+    const double n = static_cast<double>(t.operations);
+    for (auto _ : state) state.SetIterationTime(static_cast<double>(t.wall_ns) * 1e-9 / n);
+    state.counters["cpu_ns"] = static_cast<double>(t.cpu_ns) / n;
+    return true;
+}
 
 }  // namespace rawrt::bench

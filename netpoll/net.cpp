@@ -19,22 +19,13 @@
 namespace rawrt::net {
 namespace {
 
-
 enum class Network { tcp, tcp4, tcp6, unix_domain, unknown };
 
-bool same(const char* a, const char* b) {
-    while (*a != '\0' && *a == *b) {
-        ++a;
-        ++b;
-    }
-    return *a == *b;
-}
-
 Network parse_network(const char* network) {
-    if (same(network, "tcp")) return Network::tcp;
-    if (same(network, "tcp4")) return Network::tcp4;
-    if (same(network, "tcp6")) return Network::tcp6;
-    if (same(network, "unix")) return Network::unix_domain;
+    if (sys::same(network, "tcp")) return Network::tcp;
+    if (sys::same(network, "tcp4")) return Network::tcp4;
+    if (sys::same(network, "tcp6")) return Network::tcp6;
+    if (sys::same(network, "unix")) return Network::unix_domain;
     return Network::unknown;
 }
 

@@ -12,25 +12,18 @@
 
 #include "sys/calls.hpp"
 #include "sys/consts.hpp"
+#include "sys/parse.hpp"
 
 namespace rawrt::net {
 namespace {
 
 enum class Network { udp, udp4, udp6, unixgram, unknown };
 
-bool same(const char* a, const char* b) {
-    while (*a != '\0' && *a == *b) {
-        ++a;
-        ++b;
-    }
-    return *a == *b;
-}
-
 Network parse_network(const char* network) {
-    if (same(network, "udp")) return Network::udp;
-    if (same(network, "udp4")) return Network::udp4;
-    if (same(network, "udp6")) return Network::udp6;
-    if (same(network, "unixgram")) return Network::unixgram;
+    if (sys::same(network, "udp")) return Network::udp;
+    if (sys::same(network, "udp4")) return Network::udp4;
+    if (sys::same(network, "udp6")) return Network::udp6;
+    if (sys::same(network, "unixgram")) return Network::unixgram;
     return Network::unknown;
 }
 

@@ -46,6 +46,26 @@ io_uring_sqe rw_sqe(uint8_t opcode, int fd, const void* buf, size_t n, int64_t o
 
 constexpr int64_t kCurrentPosition = -1;  // the SQE's offset for "at the file's position"
 
+// Go's File.Write and WriteAt: all n bytes (a short write is continued), at
+// offset, or at the file's position (kCurrentPosition).
+long write_all(int fd, const void* buf, size_t n, int64_t offset, int64_t deadline_ns) {
+    auto* p = static_cast<const unsigned char*>(buf);
+    size_t done = 0;
+    do {
+        const void* at = p + done;
+        const size_t left = n - done;
+        const int64_t off = offset == kCurrentPosition ? offset : offset + static_cast<int64_t>(done);
+        const long r = do_op(rw_sqe(IORING_OP_WRITE, fd, at, left, off), deadline_ns, [&] {
+            return off == kCurrentPosition ? sys::blocking_syscall(__NR_write, fd, at, left)
+                                           : sys::blocking_syscall(__NR_pwrite64, fd, at, left, off);
+        });
+        if (r < 0) return r;
+        if (r == 0 && n != 0) return -EIO;  // no progress, no error: as Go's io.ErrShortWrite
+        done += static_cast<size_t>(r);
+    } while (done < n);
+    return static_cast<long>(done);
+}
+
 long open_at(const char* path, int flags, unsigned mode) {
     io_uring_sqe sqe{};
     sqe.opcode = IORING_OP_OPENAT;
@@ -105,19 +125,7 @@ sys::Result<size_t> File::read(void* buf, size_t n) {
 
 sys::Result<size_t> File::write(const void* buf, size_t n) {
     if (fd_ < 0) return sys::Errno(EBADF);
-    auto* p = static_cast<const unsigned char*>(buf);
-    size_t done = 0;
-    while (done < n || n == 0) {
-        const void* at = p + done;
-        const size_t left = n - done;
-        const long r = do_op(rw_sqe(IORING_OP_WRITE, fd_, at, left, kCurrentPosition), deadline_ns_,
-                             [&] { return sys::blocking_syscall(__NR_write, fd_, at, left); });
-        if (r < 0) return r;
-        if (n == 0) break;
-        if (r == 0) return sys::Errno(EIO);  // no progress, no error: as Go's io.ErrShortWrite
-        done += static_cast<size_t>(r);
-    }
-    return static_cast<long>(done);
+    return write_all(fd_, buf, n, kCurrentPosition, deadline_ns_);
 }
 
 sys::Result<size_t> File::pread(void* buf, size_t n, int64_t offset) {
@@ -130,20 +138,7 @@ sys::Result<size_t> File::pread(void* buf, size_t n, int64_t offset) {
 sys::Result<size_t> File::pwrite(const void* buf, size_t n, int64_t offset) {
     if (fd_ < 0) return sys::Errno(EBADF);
     if (offset < 0) return sys::Errno(EINVAL);
-    auto* p = static_cast<const unsigned char*>(buf);
-    size_t done = 0;
-    while (done < n || n == 0) {
-        const void* at = p + done;
-        const size_t left = n - done;
-        const int64_t off = offset + static_cast<int64_t>(done);
-        const long r = do_op(rw_sqe(IORING_OP_WRITE, fd_, at, left, off), deadline_ns_,
-                             [&] { return sys::blocking_syscall(__NR_pwrite64, fd_, at, left, off); });
-        if (r < 0) return r;
-        if (n == 0) break;
-        if (r == 0) return sys::Errno(EIO);
-        done += static_cast<size_t>(r);
-    }
-    return static_cast<long>(done);
+    return write_all(fd_, buf, n, offset, deadline_ns_);
 }
 
 sys::Result<size_t> File::readv(const iovec* iov, int n) {

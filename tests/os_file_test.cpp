@@ -10,7 +10,6 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include <dirent.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -29,6 +28,7 @@
 #include "sched/time.hpp"
 #include "sys/calls.hpp"
 #include "tests/child_process.hpp"
+#include "tests/proc_self.hpp"
 #include "vdso/vdso.hpp"
 
 namespace {
@@ -55,15 +55,11 @@ std::vector<std::string> paths(const TempDir& dir, const char* prefix, int n, bo
     std::vector<std::string> v;
     for (int i = 0; i < n; ++i) {
         v.push_back(dir / (prefix + std::to_string(i)));
-        if (fifos) EXPECT_EQ(mkfifo(v.back().c_str(), 0600), 0);
+        if (fifos) {
+            EXPECT_EQ(mkfifo(v.back().c_str(), 0600), 0);
+        }
     }
     return v;
-}
-
-int open_fds() {
-    int n = 0;
-    for (int fd = 0; fd < 4096; ++fd) n += fcntl(fd, F_GETFD) != -1 ? 1 : 0;
-    return n;
 }
 
 class OsFile : public testing::TestWithParam<bool> {
@@ -83,7 +79,9 @@ protected:
         if (GetParam() && !ring && !said_no_ring)
             std::printf("[ note ] %s: no io_uring ring here; the ring cases run the fallback\n", RAWRT_TEST_ARCH);
         said_no_ring |= GetParam() && !ring;
-        if (!GetParam()) EXPECT_FALSE(ring);
+        if (!GetParam()) {
+            EXPECT_FALSE(ring);
+        }
         return ring;
     }
 };
@@ -309,7 +307,7 @@ TEST_P(OsFile, TeardownWithAnOperationInFlight) {
     TempDir dir;
     const std::string fifo = dir / "fifo";
     ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
-    const int before = open_fds();
+    const int before = rawrt::test::count_entries("/proc/self/fd");
     std::atomic<bool> parked{false};
     const bool ring = run([&] {
         // Without a ring the read would hold its M in read(2) for ever, and
@@ -327,16 +325,7 @@ TEST_P(OsFile, TeardownWithAnOperationInFlight) {
     });
     if (!ring) GTEST_SKIP() << "no io_uring ring here";
     EXPECT_TRUE(parked.load());
-    EXPECT_EQ(open_fds(), before) << (ring ? "through the ring" : "fallback");
-}
-
-int tasks() {
-    int n = 0;
-    if (DIR* d = opendir("/proc/self/task")) {
-        while (dirent* e = readdir(d)) n += e->d_name[0] != '.' ? 1 : 0;
-        closedir(d);
-    }
-    return n;
+    EXPECT_EQ(rawrt::test::count_entries("/proc/self/fd"), before) << (ring ? "through the ring" : "fallback");
 }
 
 // 1000 Gs each wait in a read on a FIFO of their own: through the ring each
@@ -361,7 +350,7 @@ TEST_P(OsFile, ThousandBlockedFifoReadsHoldNoThread) {
     // The count is taken from this (host) thread while the Gs wait.
     std::thread watcher([&] {
         while (!look.load()) std::this_thread::yield();
-        peak = tasks();
+        peak = rawrt::test::count_entries("/proc/self/task") - 2;  // not . and ..
         looked.store(true);
     });
     const bool ring = run(

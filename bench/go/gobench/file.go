@@ -43,12 +43,35 @@ func filePread4k(n int64) result {
 	return sw.stop(n)
 }
 
-func tasks() int {
+func tasks() int64 {
 	entries, err := os.ReadDir("/proc/self/task")
 	if err != nil {
 		return 0
 	}
-	return len(entries)
+	return int64(len(entries))
+}
+
+// watchTaskPeak reads the task count every millisecond until the returned
+// function is called, which gives the most it saw.
+func watchTaskPeak() func() int64 {
+	var peak atomic.Int64
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(time.Millisecond):
+				if t := tasks(); t > peak.Load() {
+					peak.Store(t)
+				}
+			}
+		}
+	}()
+	return func() int64 {
+		close(done)
+		return peak.Load()
+	}
 }
 
 func fsyncStorm(int64) result {
@@ -58,20 +81,7 @@ func fsyncStorm(int64) result {
 		panic(err)
 	}
 	defer os.RemoveAll(dir)
-	var peak atomic.Int64
-	done := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case <-done:
-				return
-			case <-time.After(time.Millisecond):
-				if t := int64(tasks()); t > peak.Load() {
-					peak.Store(t)
-				}
-			}
-		}
-	}()
+	stopWatch := watchTaskPeak()
 	data := make([]byte, 4096)
 	sw := startStopwatch()
 	for r := 0; r < rounds; r++ {
@@ -96,10 +106,9 @@ func fsyncStorm(int64) result {
 		wg.Wait()
 	}
 	res := sw.stop(rounds)
-	close(done)
 	res.counters = map[string]float64{
 		"files_per_s":  gs * rounds / res.wall.Seconds(),
-		"threads_peak": float64(peak.Load()),
+		"threads_peak": float64(stopWatch()),
 	}
 	return res
 }

@@ -6,11 +6,8 @@ package main
 // in wait4 on a thread of its own).
 
 import (
-	"os"
 	"os/exec"
 	"sync"
-	"sync/atomic"
-	"time"
 )
 
 func spawnWait(n int64) result {
@@ -30,20 +27,7 @@ func spawnWait(n int64) result {
 // tasks in /proc/self/task meanwhile (counter threads_peak).
 func spawn100Threads(int64) result {
 	const children = 100
-	var peak atomic.Int64
-	done := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case <-done:
-				return
-			case <-time.After(time.Millisecond):
-				if entries, err := os.ReadDir("/proc/self/task"); err == nil && int64(len(entries)) > peak.Load() {
-					peak.Store(int64(len(entries)))
-				}
-			}
-		}
-	}()
+	stopWatch := watchTaskPeak()
 	sw := startStopwatch()
 	var wg sync.WaitGroup
 	wg.Add(children)
@@ -57,8 +41,7 @@ func spawn100Threads(int64) result {
 	}
 	wg.Wait()
 	res := sw.stop(1)
-	close(done)
-	res.counters = map[string]float64{"threads_peak": float64(peak.Load())}
+	res.counters = map[string]float64{"threads_peak": float64(stopWatch())}
 	return res
 }
 
