@@ -12,6 +12,7 @@
 
 #include <atomic>
 
+#include "netpoll/sockopt.hpp"
 #include "sys/calls.hpp"
 #include "sys/consts.hpp"
 #include "sys/parse.hpp"
@@ -34,15 +35,6 @@ Family family_of(Network n) { return n == Network::tcp4 ? kIPv4Only : n == Netwo
 sys::Result<void> resolve(Network n, const char* address, bool for_listen, SockAddr* out) {
     if (n == Network::unix_domain) return parse_unix(address, out);
     return parse_inet(address, family_of(n), for_listen, out);
-}
-
-// Go: sysSocket. Non-blocking and close-on-exec from the start.
-sys::Result<int> new_socket(uint16_t family) {
-    return sys::raw::socket(family, sys::kSOCK_STREAM | O_NONBLOCK | O_CLOEXEC, 0);
-}
-
-sys::Result<void> set_int_option(int fd, int level, int name, int value) {
-    return sys::setsockopt(fd, level, name, &value, sizeof value);
 }
 
 // Go: maxListenerBacklog. The kernel caps a larger backlog at somaxconn
@@ -86,7 +78,7 @@ void remove_socket_file(const SockAddr& a) {
 // One dial attempt: a new socket in out->fd_, connected to ra, or an error
 // with out left empty.
 sys::Result<void> dial_once(const SockAddr& ra, fd::FD* fd) {
-    auto s = new_socket(ra.family());
+    auto s = sys_socket(ra.family(), sys::kSOCK_STREAM);
     if (!s.ok()) return s.error();
     if (auto r = fd->init(s.value(), true); !r.ok()) {
         (void)sys::raw::close(s.value());
@@ -117,12 +109,12 @@ sys::Result<void> listen(const char* network, const char* address, Listener* out
         (void)parse_inet("[::]:0", kIPv6Only, true, &la);
         la.set_port(port);
     }
-    auto s = new_socket(la.family());
+    auto s = sys_socket(la.family(), sys::kSOCK_STREAM);
     if (!s.ok() && dual_stack && s.error() == sys::Errno(EAFNOSUPPORT)) {  // a kernel without IPv6
         const uint16_t port = la.port();
         (void)parse_inet("0.0.0.0:0", kIPv4Only, true, &la);
         la.set_port(port);
-        s = new_socket(la.family());
+        s = sys_socket(la.family(), sys::kSOCK_STREAM);
     }
     if (!s.ok()) return s.error();
     const int sfd = s.value();

@@ -10,6 +10,7 @@
 #include <linux/in6.h>
 #include <linux/uio.h>
 
+#include "netpoll/sockopt.hpp"
 #include "sys/calls.hpp"
 #include "sys/consts.hpp"
 #include "sys/parse.hpp"
@@ -31,14 +32,6 @@ sys::Result<void> resolve(Network n, const char* address, bool for_listen, SockA
     if (n == Network::unixgram) return parse_unix(address, out);
     const Family f = n == Network::udp4 ? kIPv4Only : n == Network::udp6 ? kIPv6Only : kAnyFamily;
     return parse_inet(address, f, for_listen, out);
-}
-
-sys::Result<int> new_socket(uint16_t family) {
-    return sys::raw::socket(family, sys::kSOCK_DGRAM | O_NONBLOCK | O_CLOEXEC, 0);
-}
-
-sys::Result<void> set_int_option(int fd, int level, int name, int value) {
-    return sys::raw::setsockopt(fd, level, name, &value, sizeof value);
 }
 
 // Go: setDefaultSockopts for a datagram socket.
@@ -160,12 +153,12 @@ sys::Result<void> listen_packet(const char* network, const char* address, Packet
         (void)parse_inet("[::]:0", kIPv6Only, true, &la);
         la.set_port(port);
     }
-    auto s = new_socket(la.family());
+    auto s = sys_socket(la.family(), sys::kSOCK_DGRAM);
     if (!s.ok() && dual_stack && s.error() == sys::Errno(EAFNOSUPPORT)) {
         const uint16_t port = la.port();
         (void)parse_inet("0.0.0.0:0", kIPv4Only, true, &la);
         la.set_port(port);
-        s = new_socket(la.family());
+        s = sys_socket(la.family(), sys::kSOCK_DGRAM);
     }
     if (!s.ok()) return s.error();
     const int sfd = s.value();
@@ -204,7 +197,7 @@ sys::Result<void> dial(const char* network, const char* address, PacketConn* out
     if (out->fd() != -1) return sys::Errno(EBUSY);
     SockAddr ra;
     if (auto r = resolve(n, address, false, &ra); !r.ok()) return r;
-    auto s = new_socket(ra.family());
+    auto s = sys_socket(ra.family(), sys::kSOCK_DGRAM);
     if (!s.ok()) return s.error();
     const int sfd = s.value();
     const bool v6only = n == Network::udp6;

@@ -1464,8 +1464,7 @@ TEST(SchedPreempt, EveryMKeepsTheSignalMaskAcrossPreemptions) {
             for (int i = 0; i < 2 * procs; ++i)
                 rawrt::go([&] {
                     while (!stop.load(std::memory_order_relaxed)) {
-                        for (volatile int k = 0; k < 20000; k = k + 1) {
-                        }
+                        for (volatile int k = 0; k < 20000;) k = k + 1;
                         rawrt::sys::SignalSet now = 0;
                         (void)rawrt::sys::raw::rt_sigprocmask(rawrt::sys::kSIG_BLOCK, nullptr, &now);
                         if (now != expected) wrong.fetch_add(1);
