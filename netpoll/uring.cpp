@@ -14,6 +14,7 @@
 #include "sched/debug.hpp"
 #include "sched/poller.hpp"
 #include "sched/proc.hpp"
+#include "sched/trace.hpp"
 #include "sys/calls.hpp"
 #include "sys/counter.hpp"
 #include "sys/fatal.hpp"
@@ -117,6 +118,7 @@ int32_t reap(GList* ready) {
         if (n != 0) {
             ring.inflight.fetch_sub(static_cast<int64_t>(n), std::memory_order_relaxed);
             sys::counter_add(counters.reaped, n);
+            sched::traceEvent(sched::evUringReap, 0, n);
         }
         if ((load_acquire(ring.sq_flags) & IORING_SQ_CQ_OVERFLOW) == 0) break;
         sys::counter_add(counters.overflows);
@@ -317,6 +319,8 @@ long submit_and_wait(const io_uring_sqe& sqe, int64_t deadline_ns) {
         sqes[1].timeout_flags = IORING_TIMEOUT_ABS;
         n = 2;
     }
+    if (sched::G* gp = sched::current_g())
+        sched::traceEvent(sched::evUringSubmit, deadline_ns > 0, sqe.opcode, static_cast<uint64_t>(gp->goid));
     submit(sqes, n);
     // What completed inline is in the CQ already: reap it (and whatever
     // else is there) rather than park for it.

@@ -27,6 +27,11 @@
 //                     GODEBUG=asyncpreemptoff=1). Read when a run starts
 //   netpoll=US        sysmon polls the network when nobody has for this
 //                     long (Go: 10 ms)
+//   tracebuf=BYTES    each M's trace buffer (rawrt; default 64 KiB, at
+//                     least 1024). Read when a trace starts
+//   tracebufs=N       trace buffers in flight at most, all Ms together:
+//                     past them events are dropped, and counted (rawrt;
+//                     default 256)
 //   membarrier=0|1    1: exitsyscall's fast path pays a compiler barrier,
 //                     sysmon membarrier(2) (rawrt; Go: a CAS on each side);
 //                     0: a full fence on both sides. Read when a run starts
@@ -73,8 +78,10 @@ struct DebugVars {
     Tunable<bool> uring = true;
     Tunable<int64_t> uring_entries = 256;
     Tunable<int64_t> uring_workers = 4;
-    Tunable<int64_t> netpoll_ns = 10'000'000;       // Go: the 10 ms of sysmon's poll
+    Tunable<int64_t> netpoll_ns = 10'000'000;  // Go: the 10 ms of sysmon's poll
     Tunable<bool> membarrier = true;
+    Tunable<int64_t> tracebuf_bytes = 65536;
+    Tunable<int64_t> tracebufs = 256;
 };
 
 extern DebugVars debug;

@@ -38,6 +38,7 @@
 #include "sched/proc.hpp"
 #include "sched/runq.hpp"
 #include "sched/sysmon.hpp"
+#include "sched/trace.hpp"
 #include "sys/counter.hpp"
 #include "sys/fatal.hpp"
 #include "sys/syscall.hpp"
@@ -104,6 +105,7 @@ void entersyscallblock_handoff(void*) { handoffp(releasep()); }
 bool exitsyscallfast(M* mp, P* oldp) {
     if (oldp != nullptr && reclaimp(mp, oldp)) {
         sys::counter_inc_owned(mp->stats.exit_fast);
+        traceEvent(evGoSyscallEnd, kSysExitFast);
         return true;
     }
     if (sched.npidle.load(std::memory_order_relaxed) != 0) {
@@ -113,6 +115,7 @@ bool exitsyscallfast(M* mp, P* oldp) {
         if (pp != nullptr) {
             acquirep(pp);
             sys::counter_inc_owned(mp->stats.exit_idle_p);
+            traceEvent(evGoSyscallEnd, kSysExitIdleP);
             return true;
         }
     }
@@ -138,6 +141,8 @@ void exitsyscall0(void* arg) {
     // syscall must already show as ended in stats().
     sys::counter_inc_owned(pp != nullptr ? mp->stats.exit_idle_p : mp->stats.exit_slow);
     unlock(&sched.lock);
+    traceEvent(evGoSyscallEnd, pp != nullptr ? kSysExitIdleP : kSysExitSlow);
+    traceEvent(evGoStop, kStopSyscallNoP, static_cast<uint64_t>(gp->goid));
     if (pp != nullptr) {
         acquirep(pp);
         return execute(gp, false);
@@ -152,10 +157,12 @@ void exitsyscall0(void* arg) {
 
 }  // namespace
 
-void entersyscall() {
+void entersyscall(long nr, long a0, long a1, long a2) {
     M* mp;
     G* gp = syscaller(&mp);
     if (gp == nullptr) return;
+    traceEvent(evGoSyscall, static_cast<uint32_t>(nr), static_cast<uint64_t>(a0), static_cast<uint64_t>(a1),
+               static_cast<uint64_t>(a2));
     P* pp = save_for_syscall(mp, gp, reinterpret_cast<uintptr_t>(__builtin_return_address(0)),
                              reinterpret_cast<uintptr_t>(__builtin_frame_address(0)));
     mp->syscalltick = pp->syscalltick;
@@ -170,10 +177,12 @@ void entersyscall() {
     sysmon_entersyscall(pp, mp->syscalltick);
 }
 
-void entersyscallblock() {
+void entersyscallblock(long nr, long a0, long a1, long a2) {
     M* mp;
     G* gp = syscaller(&mp);
     if (gp == nullptr) return;
+    traceEvent(evGoSyscall, static_cast<uint32_t>(nr), static_cast<uint64_t>(a0), static_cast<uint64_t>(a1),
+               static_cast<uint64_t>(a2), 1);
     P* pp = save_for_syscall(mp, gp, reinterpret_cast<uintptr_t>(__builtin_return_address(0)),
                              reinterpret_cast<uintptr_t>(__builtin_frame_address(0)));
     ++pp->syscalltick;

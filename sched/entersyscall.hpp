@@ -9,10 +9,11 @@ namespace rawrt::sched {
 
 // Around a syscall that may block: the P stays behind in Psyscall for the
 // M to take back, or for sysmon to give to another M if the call lasts.
-void entersyscall();
+// nr and the first arguments are for the tracer (-1: rawrt::blocking_call).
+void entersyscall(long nr = -1, long a0 = 0, long a1 = 0, long a2 = 0);
 void exitsyscall();
 // For a call known to block: the P is handed off before the call.
-void entersyscallblock();
+void entersyscallblock(long nr = -1, long a0 = 0, long a1 = 0, long a2 = 0);
 
 // Installs (or removes) the hooks that make sys/'s wrappers call the above.
 void install_syscall_hooks(bool on);

@@ -42,10 +42,15 @@ struct RunConfig {
     // Scheduler tunables and traces, RAWRT_DEBUG's syntax (sched/debug.hpp:
     // "schedtrace=1000,sysmonmax=5000"), applied over the environment's.
     const char* debug = nullptr;
+    // Records an execution trace of the whole run into this file (Chrome
+    // trace-event JSON, sched/trace.hpp); nullptr: $RAWRT_TRACE if set.
+    const char* trace = nullptr;
 };
 
 namespace sched {
-void newproc(void (*fn)(void*), void (*destroy)(void*), void (*move_into)(void* from, void* to), void* callable);
+// site_file and site_line: where go() was called, to name the G in a trace.
+void newproc(void (*fn)(void*), void (*destroy)(void*), void (*move_into)(void* from, void* to), void* callable,
+             const char* site_file = nullptr, uint32_t site_line = 0);
 sys::Result<void> run_main(const RunConfig& config, void (*fn)(void*), void* arg, bool exit_process_on_end = false);
 
 template <class F>
@@ -57,14 +62,16 @@ struct Closure {
 }  // namespace sched
 
 // Go's `go fn()`: runs fn on a new G. The callable is moved into the G
-// (at most sched::kClosureBytes of captured state). Only from a G.
+// (at most sched::kClosureBytes of captured state). Only from a G. The
+// defaults record the caller's file and line, which name the G in a trace.
 template <class F>
-void go(F&& fn) {
+void go(F&& fn, const char* file = __builtin_FILE(), uint32_t line = __builtin_LINE()) {
     using T = std::decay_t<F>;
     static_assert(sizeof(T) <= sched::kClosureBytes, "rawrt::go: the callable captures too much state");
     static_assert(alignof(T) <= 16, "rawrt::go: the callable is over-aligned");
     T local(std::forward<F>(fn));
-    sched::newproc(&sched::Closure<T>::call, &sched::Closure<T>::destroy, &sched::Closure<T>::move_into, &local);
+    sched::newproc(&sched::Closure<T>::call, &sched::Closure<T>::destroy, &sched::Closure<T>::move_into, &local, file,
+                   line);
 }
 
 // Go's runtime.Gosched: lets other Gs run; this one stays runnable.

@@ -7,6 +7,7 @@
 
 #include "sched/layers_below.hpp"
 #include "sched/proc.hpp"
+#include "sched/trace.hpp"
 
 namespace rawrt::sched {
 namespace {
@@ -42,6 +43,7 @@ bool netpollinited() { return npollers.load(std::memory_order_acquire) != 0; }
 int32_t netpoll(int64_t delay, GList* ready) {
     const int n = npollers.load(std::memory_order_acquire);
     if (n == 0) return 0;
+    const int32_t before = ready->n;
     int32_t delta = 0;
     for (int i = 1; i < n; ++i) delta += pollers[i]->poll(0, ready);
     const bool block = delay != 0 && ready->empty();
@@ -49,6 +51,7 @@ int32_t netpoll(int64_t delay, GList* ready) {
     // What woke the wait may be another poller's wake_fd.
     if (block)
         for (int i = 1; i < n; ++i) delta += pollers[i]->poll(0, ready);
+    traceEvent(evNetpoll, block ? 1 : 0, static_cast<uint64_t>(ready->n - before));
     return delta;
 }
 

@@ -12,6 +12,7 @@
 #include "arch/arch.hpp"
 #include "sched/context.hpp"
 #include "sched/proc.hpp"
+#include "sched/trace.hpp"
 #include "sys/calls.hpp"
 #include "sys/counter.hpp"
 #include "sys/fatal.hpp"
@@ -90,7 +91,10 @@ bool preemptM(M* mp) {
     si.signo = sys::kSIGURG;
     si.code = sys::kSI_QUEUE;
     si.fields.queued = {pid, 0, cookie};
-    if (sys::raw::rt_tgsigqueueinfo(pid, mp->procid, sys::kSIGURG, &si).ok()) return true;
+    if (sys::raw::rt_tgsigqueueinfo(pid, mp->procid, sys::kSIGURG, &si).ok()) {
+        traceEvent(evPreemptSignal, 0, static_cast<uint64_t>(mp->id));
+        return true;
+    }
     mp->signalPending.store(false, std::memory_order_release);
     return false;
 }
@@ -133,6 +137,9 @@ void doSigPreempt(const sys::Siginfo* si, void* ucontext) {
     make_context(&gp->sched, reinterpret_cast<void*>(gp->stack.lo), dst - gp->stack.lo, asyncPreempt_resume, moved);
     gp->preempt.store(false, std::memory_order_relaxed);
     sys::counter_inc_owned(mp->stats.preempted);
+    // Safe here: the G was outside the runtime's text, so not in the
+    // recorder itself.
+    traceEvent(evGoStop, kStopSigPreempt, static_cast<uint64_t>(gp->goid));
     // Go: asyncPreempt2's mcall(gopreempt_m). The handler's frame on the
     // signal stack is abandoned: the next signal starts at the stack's top
     // again, since this thread's sp leaves it. The thread's signal mask is

@@ -15,6 +15,7 @@
 #include "sched/rand.hpp"
 #include "sched/runq.hpp"
 #include "sched/stack.hpp"
+#include "sched/trace.hpp"
 #include "sys/calls.hpp"
 #include "sys/fatal.hpp"
 #include "vdso/vdso.hpp"
@@ -278,6 +279,7 @@ void execute(G* gp, bool inherit_time) {
     gp->m = mp;
     casgstatus(gp, Grunnable, Grunning);
     if (!inherit_time) ++mp->p->schedtick;
+    traceEvent(evGoStart, 0, static_cast<uint64_t>(gp->goid));
     setg(gp);
     rawrt_gogo(&gp->sched);
 }
@@ -377,6 +379,7 @@ void goexit0(void* arg) {
     G* gp = static_cast<G*>(arg);
     M* mp = thism();
     casgstatus(gp, Grunning, Gdead);
+    traceEvent(evGoStop, kStopExit, static_cast<uint64_t>(gp->goid));
     dropg();
     gp->preempt.store(false, std::memory_order_relaxed);
     if (gp->is_main) {
@@ -446,7 +449,9 @@ void goyield_m(void* arg) {
 }  // namespace
 
 void go_preempt() {
-    thism()->curg->preempt.store(false, std::memory_order_relaxed);
+    G* gp = thism()->curg;
+    gp->preempt.store(false, std::memory_order_relaxed);
+    traceEvent(evGoStop, kStopPreempt, static_cast<uint64_t>(gp->goid));
     mcall(gosched_m);
 }
 
@@ -468,11 +473,13 @@ void gopark(bool (*unlockf)(G*, void*), void* lock_arg, WaitReason reason) {
     mp->waitunlockf = unlockf;
     mp->waitlock = lock_arg;
     gp->waitreason = reason;
+    traceEvent(evGoStop, kStopPark, static_cast<uint64_t>(gp->goid), reinterpret_cast<uintptr_t>(reason));
     mcall(park_m);
 }
 
 void ready(G* gp, bool next) {
     casgstatus(gp, Gwaiting, Grunnable);
+    traceEvent(evGoUnblock, 0, static_cast<uint64_t>(gp->goid));
     runqput(thism()->p, gp, next);
     wakep();
 }
@@ -485,6 +492,7 @@ void injectglist(GList* glist) {
     int32_t qsize = 0;
     while (G* gp = glist->pop()) {
         casgstatus(gp, Gwaiting, Grunnable);
+        traceEvent(evGoUnblock, 0, static_cast<uint64_t>(gp->goid));
         q.push_back(gp);
         ++qsize;
     }
@@ -522,7 +530,8 @@ void injectglist(GList* glist) {
     wakep();
 }
 
-void newproc(void (*fn)(void*), void (*destroy)(void*), void (*move_into)(void* from, void* to), void* callable) {
+void newproc(void (*fn)(void*), void (*destroy)(void*), void (*move_into)(void* from, void* to), void* callable,
+             const char* site_file, uint32_t site_line) {
     M* mp = getm();
     // On a G, or on g0 with a P (an after_func timer firing, sched/timer.cpp).
     if (mp == nullptr || mp->p == nullptr) sys::fatal("go: called outside the runtime (not on a G)");
@@ -544,7 +553,10 @@ void newproc(void (*fn)(void*), void (*destroy)(void*), void (*move_into)(void* 
     newg->is_main = false;
     newg->param = nullptr;
     newg->waitreason = nullptr;
+    newg->site_file = site_file;
+    newg->site_line = site_line;
     casgstatus(newg, Gdead, Grunnable);
+    traceEvent(evGoCreate, site_line, static_cast<uint64_t>(newg->goid), reinterpret_cast<uintptr_t>(site_file));
     runqput(pp, newg, true);
     wakep();
 }
@@ -560,6 +572,7 @@ void yield() {
         return;
     }
     gp->preempt.store(false, std::memory_order_relaxed);
+    sched::traceEvent(sched::evGoStop, sched::kStopYield, static_cast<uint64_t>(gp->goid));
     sched::mcall(sched::goyield_m);
 }
 

@@ -17,6 +17,7 @@
 #include "sched/standby.hpp"
 #include "sched/stats.hpp"
 #include "sched/sysmon.hpp"
+#include "sched/trace.hpp"
 #include "sys/calls.hpp"
 #include "sys/consts.hpp"
 #include "sys/fatal.hpp"
@@ -42,6 +43,7 @@ void acquirep(P* pp) {
     mp->p = pp;
     pp->m = mp;
     pp->status.store(Prunning, std::memory_order_relaxed);
+    traceEvent(evProcStart, static_cast<uint32_t>(pp->id));
     sysmon_pbusy();
 }
 
@@ -52,6 +54,7 @@ P* releasep() {
     if (pp == nullptr || pp->m != mp || pp->status.load() != Prunning)
         sys::fatal("releasep: M ", mp->id, " does not own a running P");
 #endif
+    traceEvent(evProcStop, static_cast<uint32_t>(pp->id));
     pp->m = nullptr;
     mp->p = nullptr;
     pp->status.store(Pidle, std::memory_order_relaxed);
@@ -160,7 +163,9 @@ void checkdead() {
 [[noreturn]] void mexit() {
     M* mp = getm();
     if (mp->p != nullptr) handoffp(releasep());
+    traceEvent(evMExit);
     lock(&sched.lock);
+    trace_mexit(mp);
     if (!sched.exiting) {
         for (M** link = &allm; *link != nullptr; link = &(*link)->alllink) {
             if (*link != mp) continue;
@@ -198,6 +203,7 @@ void mstart(M* mp) {
     // minitSignalMask unblocks the runtime's signals likewise).
     if (preempt_signal_installed()) mp->sigmask &= ~sys::signal_bit(sys::kSIGURG);
     (void)sys::raw::rt_sigprocmask(sys::kSIG_SETMASK, &mp->sigmask, nullptr);
+    traceEvent(evMStart);
     if (mp->mstartfn != nullptr) {
         mp->mstartfn();  // an M without a P (sysmon): returns when the run ends
         mexit();
@@ -317,6 +323,7 @@ bool park_until(M* mp, int64_t until) {
         P* pp = sched.exiting ? nullptr : pidleget();
         if (pp != nullptr) {
             unlock(&sched.lock);
+            traceEvent(evMWake);
             acquirep(pp);
             return true;
         }
@@ -341,6 +348,7 @@ void stopm(int64_t until) {
     lock_sched_or_mexit();
     mput(mp);
     unlock(&sched.lock);
+    traceEvent(evMPark);
     do {
         if (until != 0 && park_until(mp, until)) return;
         notesleep(&mp->park);
@@ -349,6 +357,7 @@ void stopm(int64_t until) {
         // slot first: startm must not hand a P to an M that is gone.
         if (sched.exiting && mp->standby.load(std::memory_order_relaxed) == kStandbyNone) mexit();
     } while (!standby_wait(mp));  // woken on standby for a P that did not come
+    traceEvent(evMWake);
     acquirep(mp->nextp);
     mp->nextp = nullptr;
 }
@@ -396,6 +405,7 @@ void wakep() {
 }
 
 void handoffp(P* pp) {
+    traceEvent(evProcHandoff, static_cast<uint32_t>(pp->id));
     // Work of its own, or on the global queue: an M to run it.
     if (!runqempty(pp) || sched.runqsize != 0) {
         startm(pp, false);

@@ -25,9 +25,11 @@
 #include "sched/entersyscall.hpp"
 #include "sched/standby.hpp"
 #include "sched/sysmon.hpp"
+#include "sched/trace.hpp"
 #include "sys/calls.hpp"
 #include "sys/fatal.hpp"
 #include "sys/parse.hpp"
+#include "sys/print.hpp"
 #include "sys/process.hpp"
 #include "vdso/vdso.hpp"
 
@@ -39,7 +41,7 @@ namespace {
 
 std::atomic<bool> running{false};
 std::atomic<uint64_t> generation{0};  // runs started, this one included
-P* p_storage = nullptr;  // the array allp points into
+P* p_storage = nullptr;               // the array allp points into
 size_t p_storage_bytes = 0;
 
 // What the main G calls, kept in its closure buffer.
@@ -128,6 +130,7 @@ void teardown() {
         free_timers(&allp[i]->timers);
         freemcache(allp[i]->cache);
     }
+    trace_release();
     mheap_release_all();  // every object the run allocated, freed or not
     stack_free_all();     // every G's and M's stack, with the Gs and Ms in them
     (void)sys::raw::munmap(p_storage, p_storage_bytes);
@@ -170,13 +173,26 @@ sys::Result<void> run_main(const RunConfig& config, void (*fn)(void*), void* arg
     ::new (main_g->closure) MainBody{fn, arg};
     main_g->goid = static_cast<int64_t>(sched.goidgen.fetch_add(1) + 1);
     main_g->is_main = true;
+    main_g->site_file = "main";
     casgstatus(main_g, Gdead, Grunnable);
     runqput(allp[0], main_g, false);  // before m0 owns P 0: nobody else touches it yet
 
+    // A trace the program asked for is an error of the run's; one from the
+    // environment only a warning.
+    const char* trace_path = config.trace != nullptr ? config.trace : sys::getenv("RAWRT_TRACE");
+    if (auto t = trace_run_start(trace_path); !t.ok()) {
+        if (config.trace != nullptr) {
+            teardown();
+            running.store(false);
+            return t;
+        }
+        sys::fdprint(2, "rawrt: RAWRT_TRACE=", trace_path, ": ", t.error(), "; not tracing\n");
+    }
     // Nothing else runs yet: no lock needed for the ids.
     newm(allp[0], false, mReserveID());
     newm(nullptr, false, mReserveID(), sysmon);
     notesleep(&sched.done);
+    trace_run_end();
     const bool deadlock = sched.deadlock;
     teardown();
     running.store(false);

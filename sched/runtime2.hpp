@@ -93,7 +93,9 @@ struct G {
     // scheduling point (rawrt::preempt_point, exitsyscall, yield), or where
     // the preemption signal finds it (sched/preempt.cpp).
     std::atomic<bool> preempt{false};
-    bool is_main = false;                      // its return ends the run
+    bool is_main = false;    // its return ends the run
+    uint32_t site_line = 0;  // where go() was called, for the tracer
+    const char* site_file = nullptr;
     void (*fn)(void* closure) = nullptr;       // the body go() was given
     void (*destroy)(void* closure) = nullptr;  // destroys the moved callable
     alignas(16) unsigned char closure[kClosureBytes];
@@ -144,7 +146,12 @@ struct M {
     // A preemption signal is on its way to this thread (Go: m.signalPending):
     // sysmon sends one at a time; the handler clears it.
     std::atomic<bool> signalPending{false};
-    MStats stats;            // written by this M only, summed by rawrt::stats()
+    MStats stats;  // written by this M only, summed by rawrt::stats()
+    // The tracer's (sched/trace_internal.hpp): this M's buffer, how many
+    // it has filled, and the events it dropped with none to hand.
+    std::atomic<struct TraceBuf*> tracebuf{nullptr};
+    uint64_t trace_seq = 0;
+    uint32_t trace_dropped = 0;
     uint64_t cheaprand = 0;  // sched/rand.hpp's state: only this M draws from it
     // The kernel clears this word (CLONE_CHILD_CLEARTID) and wakes the futex
     // when the thread is gone; clone fills it in (CLONE_PARENT_SETTID) before

@@ -17,6 +17,7 @@
 #include "sched/signal_unix.hpp"
 #include "sched/standby.hpp"
 #include "sched/stats.hpp"
+#include "sched/trace.hpp"
 #include "sys/calls.hpp"
 #include "sys/counter.hpp"
 #include "vdso/vdso.hpp"
@@ -137,7 +138,10 @@ bool retake_p(P* pp) {
 bool retake_one(P* pp) {
     incidlelocked(-1);
     const bool took = retake_p(pp);
-    if (took) handoffp(pp);
+    if (took) {
+        traceEvent(evProcRetake, static_cast<uint32_t>(pp->id));
+        handoffp(pp);
+    }
     incidlelocked(1);
     return took;
 }
@@ -266,6 +270,7 @@ bool standby_retake(P* pp) {
     // No incidlelocked, unlike sysmon: the standby M is off the idle list,
     // so checkdead counts it as running while it retakes.
     if (!retake_p(pp)) return false;
+    traceEvent(evProcRetake, static_cast<uint32_t>(pp->id), 0, 0, 0, 1);
     sys::counter_add(counters.standbys);
     prompt_wastes.store(0, std::memory_order_relaxed);
     return true;
@@ -371,6 +376,7 @@ void sysmon() {
         // Every P idle: nothing to retake or preempt until one gets an M.
         // The schedtrace still wants its lines.
         bool woken;
+        int64_t slept = -1;  // for the trace: -1 until woken
         uint32_t state = kSysmonDeep;
         if (sched.npidle.load(std::memory_order_relaxed) == sched.gomaxprocs) {
             const int64_t now = vdso::nanotime();
@@ -391,6 +397,7 @@ void sysmon() {
                 if (sleep < 0 || trace < sleep) sleep = trace < 0 ? 0 : trace;
             }
             counters.delay_ns.store(-1, std::memory_order_relaxed);
+            slept = sleep;
             woken = sysmon_sleep(state, sleep);
         } else {
             const int64_t sleep = preempt_sleep(delay, preempt_due);
@@ -402,6 +409,7 @@ void sysmon() {
             if (sleep > debug.sysmon_min_ns && sleep == delay) state = kSysmonLong;
             else if (debug.sysmon_prompt && !sysmon_prompts_off.load(std::memory_order_relaxed)) state = kSysmonNap;
             else state = kSysmonAwake;
+            slept = sleep;
             woken = sysmon_sleep(state, sleep);
         }
         // Prompts off: this pass is one of the sysmonidle they stay off for
@@ -424,6 +432,7 @@ void sysmon() {
             }
         }
         sys::counter_add(counters.passes);
+        traceEvent(evSysmonPass, woken ? 1 : 0, static_cast<uint64_t>(slept));
         const int64_t now = vdso::nanotime();
         if (retake(now, &preempt_due) + took != 0) idle = 0;
         else ++idle;

@@ -9,6 +9,7 @@
 #include "sched/proc.hpp"
 #include "sched/runtime2.hpp"
 #include "sched/sysmon.hpp"
+#include "sched/trace.hpp"
 #include "sys/calls.hpp"
 #include "sys/fatal.hpp"
 #include "vdso/vdso.hpp"
@@ -151,6 +152,7 @@ int64_t checkTimers(P* pp, int64_t* now) {
         updateTimer0When(ts);
         next = ts->timer0When.load(std::memory_order_relaxed);
         unlock(&ts->mu);
+        if (n != 0) traceEvent(evTimers, static_cast<uint32_t>(pp->id), n);
         for (uint32_t i = 0; i < n; ++i) batch[i].f(batch[i].arg, batch[i].seq);
         if (n < kBatch || next == 0 || next > *now) return next;
     }

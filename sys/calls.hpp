@@ -58,6 +58,9 @@ namespace raw {
 [[noreturn]] void exit(int code);
 // Ends the process (Go: exit).
 [[noreturn]] void exit_group(int code);
+// A function exit_group runs first, once (the tracer finishes its file
+// there); nullptr removes it.
+void set_exit_hook(void (*hook)());
 
 // A new thread on stack_top running fn(arg), then exit with fn's result. With
 // CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID, *tid holds the tid from before

@@ -72,11 +72,22 @@ inline long raw_syscall(long nr, A... a) {
 // a scheduler: until one installs its hooks (and on threads that are not its
 // own, where its hooks return at once) blocking_syscall is raw_syscall plus
 // one load and one branch.
+// enter and enter_block get the call's number and first three arguments
+// (0 past its last), for the tracer's record of it.
 struct SyscallHooks {
-    void (*enter)();        // Go: entersyscall
-    void (*exit)();         // Go: exitsyscall
-    void (*enter_block)();  // Go: entersyscallblock (hand the P off at once)
+    void (*enter)(long nr, long a0, long a1, long a2);        // Go: entersyscall
+    void (*exit)();                                           // Go: exitsyscall
+    void (*enter_block)(long nr, long a0, long a1, long a2);  // Go: entersyscallblock (hand the P off at once)
 };
+
+namespace detail {
+// The first three arguments as words, 0 for those the call does not take.
+template <class... A>
+struct FirstArgs {
+    long w[sizeof...(A) + 3];
+    explicit FirstArgs(A... a) : w{syscall_word(a)..., 0, 0, 0} {}
+};
+}  // namespace detail
 
 namespace detail {
 extern std::atomic<const SyscallHooks*> installed_syscall_hooks;
@@ -92,7 +103,8 @@ template <class... A>
 inline long blocking_syscall(long nr, A... a) {
     const SyscallHooks* hooks = syscall_hooks();
     if (hooks == nullptr) return raw_syscall(nr, a...);
-    hooks->enter();
+    const detail::FirstArgs<A...> args(a...);
+    hooks->enter(nr, args.w[0], args.w[1], args.w[2]);
     long r = raw_syscall(nr, a...);
     hooks->exit();
     return r;
@@ -104,7 +116,8 @@ template <class... A>
 inline long long_blocking_syscall(long nr, A... a) {
     const SyscallHooks* hooks = syscall_hooks();
     if (hooks == nullptr) return raw_syscall(nr, a...);
-    hooks->enter_block();
+    const detail::FirstArgs<A...> args(a...);
+    hooks->enter_block(nr, args.w[0], args.w[1], args.w[2]);
     long r = raw_syscall(nr, a...);
     hooks->exit();
     return r;

@@ -814,10 +814,15 @@ TEST(SysClone, InvalidFlagsFailLikeGlibc) {
 // ---------------------------------------------------------------- the two flavours and the hooks
 
 std::atomic<int> hook_enters{0}, hook_exits{0}, hook_enter_blocks{0};
+std::atomic<long> hook_nr{-1}, hook_a0{0};  // what the last enter was told
 const sys::SyscallHooks counting_hooks = {
-    [] { hook_enters.fetch_add(1); },
+    [](long nr, long a0, long, long) {
+    hook_nr = nr;
+    hook_a0 = a0;
+    hook_enters.fetch_add(1);
+    },
     [] { hook_exits.fetch_add(1); },
-    [] { hook_enter_blocks.fetch_add(1); },
+    [](long, long, long, long) { hook_enter_blocks.fetch_add(1); },
 };
 
 // Installs the counting hooks for one test, and always removes them.
@@ -877,6 +882,10 @@ TEST(SysFlavours, BlockingWrappersCallTheHooksOnceAndRawWrappersNever) {
         long blocking = c.blocking(closed, buf, &word, &ts);
         EXPECT_EQ(hook_enters - enters, 1) << "sys::" << c.name;
         EXPECT_EQ(hook_exits - exits, 1) << "sys::" << c.name;
+        if (c.name == std::string("read") || c.name == std::string("close")) {
+            EXPECT_EQ(hook_nr.load(), c.name[0] == 'r' ? long{SYS_read} : long{SYS_close});  // for the tracer
+            EXPECT_EQ(hook_a0.load(), closed) << c.name;
+        }
         ts = timespec{};
         long raw = c.raw(closed, buf, &word, &ts);
         EXPECT_EQ(hook_enters - enters, 1) << "sys::raw::" << c.name << " called enter";
