@@ -160,6 +160,7 @@ struct GInfo {
     int64_t last_m;     // -1: none yet
     int64_t last_stop;  // when it last stopped there
     uint64_t flow;      // a ready flow waiting for its start, 0: none
+    int64_t yield_m;    // the M whose yield of it is not yet written, -1: none
 };
 
 struct MInfo {
@@ -167,6 +168,12 @@ struct MInfo {
     bool syscall;
     bool sysmon;
     bool seen;
+    // A yield not yet written: if this M's next event starts the same G
+    // again, the slice goes on (a G that yields in a loop is one slice,
+    // with its count of yields, not a million).
+    int64_t yield_g;
+    int64_t yield_ts;
+    int64_t yields;
 };
 
 class Converter {
@@ -233,6 +240,7 @@ private:
     void end_obj() { out_->ch('}'); }
     void open_g(int64_t mid, int64_t ts, int64_t goid);
     void close_g(int64_t mid, int64_t ts, const char* why, const char* reason);
+    void flush_yield(int64_t mid);
     void close_syscall(int64_t mid, int64_t ts, const char* exit);
     void open_p(int32_t p, int64_t mid, int64_t ts);
     void close_p(int32_t p, int64_t ts);
@@ -259,6 +267,7 @@ private:
     int64_t runnable_ = 0, insyscall_ = 0;
     int64_t last_runnable_ = -1, last_insyscall_ = -1, last_idle_ = -1;
     uint64_t next_flow_ = 1;
+    int64_t counter_ts_ = 0;
     const SyscallName* names_[kMaxNr];
 };
 
@@ -278,7 +287,7 @@ GInfo* Converter::g(int64_t goid) {
     size_t i = static_cast<size_t>(goid) * 0x9e3779b97f4a7c15ull >> 20 & (gcap_ - 1);
     while (gs_[i].goid != 0 && gs_[i].goid != goid) i = (i + 1) & (gcap_ - 1);
     if (gs_[i].goid == 0) {
-        gs_[i] = GInfo{goid, nullptr, 0, kGUnknown, -1, 0, 0};
+        gs_[i] = GInfo{goid, nullptr, 0, kGUnknown, -1, 0, 0, -1};
         ++glen_;
     }
     return &gs_[i];
@@ -323,6 +332,8 @@ void Converter::flow(const char* ph, uint64_t id, int64_t mid, int64_t ts, const
 void Converter::counter(const char* name, int64_t* last, int64_t value, int64_t ts) {
     if (*last == value) return;
     *last = value;
+    if (ts < counter_ts_) ts = counter_ts_;  // a yield written late: its counters at the latest time
+    counter_ts_ = ts;
     begin_ev("C", 1, 0, ts);
     out_->raw(",\"name\":\"");
     out_->raw(name);
@@ -335,6 +346,8 @@ void Converter::open_g(int64_t mid, int64_t ts, int64_t goid) {
     MInfo& mi = m(mid);
     if (mi.g != 0) close_g(mid, ts, "stop", nullptr);
     GInfo* gi = g(goid);
+    // Stolen from the M it yielded on, before that M's next event.
+    if (gi != nullptr && gi->yield_m >= 0 && gi->yield_m != mid) flush_yield(gi->yield_m);
     mi.g = goid;
     begin_ev("B", 1, mid, ts);
     out_->raw(",\"cat\":\"g\",\"name\":\"");
@@ -369,6 +382,19 @@ void Converter::close_syscall(int64_t mid, int64_t ts, const char* exit) {
     out_->raw("\"}}");
 }
 
+void Converter::flush_yield(int64_t mid) {
+    MInfo& mi = m(mid);
+    const int64_t goid = mi.yield_g;
+    mi.yield_g = 0;
+    close_g(mid, mi.yield_ts, "yield", nullptr);
+    if (GInfo* gi = g(goid)) {
+        gi->yield_m = -1;
+        gi->state = kGRunnable;
+        ++runnable_;
+    }
+    counters(mi.yield_ts);
+}
+
 void Converter::close_g(int64_t mid, int64_t ts, const char* why, const char* reason) {
     MInfo& mi = m(mid);
     close_syscall(mid, ts, "unknown");
@@ -386,7 +412,13 @@ void Converter::close_g(int64_t mid, int64_t ts, const char* why, const char* re
         out_->raw("\",\"reason\":\"");
         out_->str(reason);
     }
-    out_->raw("\"}}");
+    out_->ch('"');
+    if (mi.yields != 0) {
+        out_->raw(",\"yields\":");
+        out_->num(mi.yields);
+        mi.yields = 0;
+    }
+    out_->raw("}}");
 }
 
 void Converter::open_p(int32_t p, int64_t mid, int64_t ts) {
@@ -452,6 +484,16 @@ void Converter::dropped(int64_t mid, int64_t ts, uint32_t n) {
 
 void Converter::event(int64_t mid, const TraceEvent& e) {
     const int64_t ts = e.ts;
+    if (mid >= 0 && m(mid).yield_g != 0) {
+        MInfo& mi = m(mid);
+        if (e.type == evGoStart && static_cast<int64_t>(e.a) == mi.yield_g) {
+            ++mi.yields;
+            mi.yield_g = 0;
+            if (GInfo* gi = g(static_cast<int64_t>(e.a))) gi->yield_m = -1;
+            return;
+        }
+        flush_yield(mid);
+    }
     switch (e.type) {
         case evGoInfo: {
             GInfo* gi = g(static_cast<int64_t>(e.a));
@@ -501,6 +543,12 @@ void Converter::event(int64_t mid, const TraceEvent& e) {
                 "park", "yield", "preempted", "preempted (signal)", "exit", "no P after syscall"};
             const char* w = e.x < sizeof why / sizeof why[0] ? why[e.x] : "stop";
             const char* reason = e.x == kStopPark ? reinterpret_cast<const char*>(e.b) : nullptr;
+            if (e.x == kStopYield && m(mid).g == static_cast<int64_t>(e.a)) {
+                m(mid).yield_g = m(mid).g;
+                m(mid).yield_ts = ts;
+                if (GInfo* gi = g(static_cast<int64_t>(e.a))) gi->yield_m = mid;
+                return;  // written by the next event of this M, unless it resumes the G
+            }
             close_g(mid, ts, w, reason);
             GInfo* gi = g(static_cast<int64_t>(e.a));
             if (gi == nullptr) break;
@@ -629,8 +677,11 @@ void Converter::finish(int64_t end, uint64_t dropped_unsaved) {
         out_->num(static_cast<int64_t>(dropped_unsaved));
         out_->raw("}}");
     }
-    for (size_t i = 0; i < mcap_; ++i)
-        if (ms_[i].seen) close_g(static_cast<int64_t>(i), end, "trace end", nullptr);
+    for (size_t i = 0; i < mcap_; ++i) {
+        if (!ms_[i].seen) continue;
+        if (ms_[i].yield_g != 0) flush_yield(static_cast<int64_t>(i));
+        close_g(static_cast<int64_t>(i), end, "trace end", nullptr);
+    }
     for (int32_t i = 0; i < procs_; ++i) close_p(i, end);
 }
 

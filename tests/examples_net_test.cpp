@@ -21,6 +21,8 @@
 #include <cctype>
 #include <chrono>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -109,8 +111,10 @@ bool at_eof(int fd) {
 // A server example as a child process: stdout and stderr into one pipe.
 class Server {
 public:
-    // Starts examples/<name> with `args` and RAWRT_MAXPROCS=procs.
-    Server(const std::string& name, const std::vector<std::string>& args, int procs) {
+    // Starts examples/<name> with `args`, RAWRT_MAXPROCS=procs and `env`
+    // ("NAME=value" words) besides.
+    Server(const std::string& name, const std::vector<std::string>& args, int procs,
+           const std::vector<std::string>& extra_env = {}) {
         int out[2];
         if (::pipe2(out, O_CLOEXEC) != 0) return;
         std::vector<std::string> argv;
@@ -122,6 +126,7 @@ public:
         for (char** e = environ; *e != nullptr; ++e)
             if (std::strncmp(*e, "RAWRT_", 6) != 0) env.emplace_back(*e);
         env.push_back("RAWRT_MAXPROCS=" + std::to_string(procs));
+        env.insert(env.end(), extra_env.begin(), extra_env.end());
         std::vector<char*> cargv, cenv;
         for (auto& s : argv) cargv.push_back(s.data());
         for (auto& s : env) cenv.push_back(s.data());
@@ -220,10 +225,10 @@ private:
 // Starts a server on a free port, retrying when another process took the
 // port between the choice and the bind. Null (with a test failure) if it
 // never became ready.
-std::unique_ptr<Server> start(const std::string& name, int procs, int* port) {
+std::unique_ptr<Server> start(const std::string& name, int procs, int* port, const std::vector<std::string>& env = {}) {
     for (int attempt = 0; attempt < 5; ++attempt) {
         *port = free_port();
-        auto s = std::make_unique<Server>(name, std::vector<std::string>{std::to_string(*port)}, procs);
+        auto s = std::make_unique<Server>(name, std::vector<std::string>{std::to_string(*port)}, procs, env);
         if (!s->started()) break;
         if (s->wait_ready(*port)) return s;
         const int status = s->finish();
@@ -617,6 +622,30 @@ TEST_P(ExampleServer, PortZeroListensOnAPortTheKernelChose) {
     EXPECT_GE(fd, 0);
     if (fd >= 0) ::close(fd);
     EXPECT_EQ(s.stop(SIGTERM), 0) << s.output();
+}
+
+// RAWRT_TRACE on a server that SIGTERM stops: the trace it leaves is
+// complete and valid (tests/trace_check.py), with the connection in it.
+TEST_P(ExampleServer, TracedAndStoppedBySigtermLeavesACompleteTrace) {
+    const std::string path = build_path(std::string("tests/trace_") + GetParam() + "_sigterm.json");
+    ::unlink(path.c_str());
+    int port = 0;
+    auto server = start(GetParam(), 2, &port, {"RAWRT_TRACE=" + path});
+    ASSERT_NE(server, nullptr);
+    int fd = dial(port);
+    ASSERT_GE(fd, 0);
+    const char request[] = "GET / HTTP/1.0\r\n\r\n";
+    ASSERT_TRUE(send_all(fd, request, sizeof request - 1));
+    char reply[64];
+    EXPECT_GT(::recv(fd, reply, sizeof reply, 0), 0);
+    ::close(fd);
+    EXPECT_EQ(server->stop(SIGTERM), 0) << server->output();
+    auto check = run_command("python3 " RAWRT_TEST_SOURCE_DIR "/tests/trace_check.py check " + path);
+    EXPECT_EQ(check.exit_status, 0) << check.output;
+    std::ifstream f(path);
+    const std::string text((std::istreambuf_iterator<char>(f)), {});
+    // The listener's and the connection's Gs parked in the netpoller.
+    EXPECT_NE(text.find("\"reason\":\"IO wait\""), std::string::npos) << "no netpoll wait in the trace";
 }
 
 INSTANTIATE_TEST_SUITE_P(Servers, ExampleServer, testing::Values("echo", "http"));

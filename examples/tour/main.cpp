@@ -4,8 +4,12 @@
 //   tour                 every section, in order
 //   tour network ...     only the sections named (foundation, scheduler,
 //                        syscalls, network)
+//
+// With RAWRT_TRACE=file (what `make trace` does) each section is a region
+// of the trace, and so is the seed's scenario 3 inside "syscalls".
 
 #include "examples/tour/tour.hpp"
+#include "sched/trace.hpp"
 #include "sys/print.hpp"
 
 namespace {
@@ -46,7 +50,11 @@ int main(int argc, char** argv) {
         }
     }
     rawrt::sys::fdprint(1, "rawrt tour\n");
-    for (const Section& s : kSections)
-        if (asked_for(s.name, argc, argv)) s.run();
+    for (const Section& s : kSections) {
+        if (!asked_for(s.name, argc, argv)) continue;
+        rawrt::trace::region_begin(s.name);
+        s.run();
+        rawrt::trace::region_end(s.name);
+    }
     return 0;
 }

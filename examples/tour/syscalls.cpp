@@ -41,6 +41,7 @@
 #include "sched/sync.hpp"
 #include "sched/entersyscall.hpp"
 #include "sched/time.hpp"
+#include "sched/trace.hpp"
 #include "sys/calls.hpp"
 #include "sys/print.hpp"
 #include "vdso/vdso.hpp"
@@ -216,10 +217,12 @@ void long_step() {
             (void)sys::raw::write(s->fds[1], "x", 1);
         });
     char c;
+    rawrt::trace::region_begin("scenario 3");  // what `make trace` draws
     (void)sys::read(sh.fds[0], &c, 1);
     sh.read_done.store(true);
     fdprint(1, "    queued Gs that ran while the read blocked: ", sh.during.load(), " of ", kQueued,
             "; on another thread than the reader's: ", sh.elsewhere.load(), "\n");
+    rawrt::trace::region_end("scenario 3");
     step.report("long");
     (void)sys::raw::close(sh.fds[0]);
     (void)sys::raw::close(sh.fds[1]);
