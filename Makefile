@@ -5,7 +5,7 @@
 #   make run              build and run the tour (examples/tour)
 #   make test             every test, x86_64 natively and aarch64 under qemu-user
 #   make bench            Google Benchmark suites (x86_64) and bench/go, side by side:
-#                         JSON and compare.md in build/bench/ (BENCH_FILTER=regexp)
+#                         JSON, compare.md and its charts in build/bench/ (BENCH_FILTER=regexp)
 #   make fuzz             the vDSO parser under libFuzzer for FUZZ_SECONDS
 #   make fuzz-seeds       rewrite fuzz/corpus and the crafted fuzz/regressions
 #   make install PREFIX=/usr/local DESTDIR=
@@ -124,8 +124,8 @@ BENCH_NET_EXAMPLES := $(foreach e,echo http,$(if $(wildcard examples/$(e)/*.cpp)
 
 PACKAGES_BUILD := g++ make binutils linux-libc-dev
 PACKAGES_TEST := $(PACKAGES_BUILD) g++-aarch64-linux-gnu binutils-aarch64-linux-gnu \
-                 linux-libc-dev-arm64-cross qemu-user libgtest-dev googletest pkgconf
-PACKAGES_BENCH := $(PACKAGES_BUILD) libbenchmark-dev libboost-context-dev golang-1.19-go wrk
+                 linux-libc-dev-arm64-cross qemu-user libgtest-dev googletest pkgconf python3-matplotlib
+PACKAGES_BENCH := $(PACKAGES_BUILD) libbenchmark-dev libboost-context-dev golang-1.19-go wrk python3-matplotlib
 PACKAGES_FUZZ := $(PACKAGES_BUILD) clang
 
 .PHONY: all lib examples run test check check-checked bench fuzz fuzz-seeds install clean packages-build gen-syscalls
