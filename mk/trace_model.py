@@ -3,8 +3,9 @@
 # track, instants, counters, flows, track names and the "scenario 3" region.
 #
 # A file that is not such a trace raises NotATrace with the reason: not JSON,
-# no traceEvents list, an event without its fields, an end with no begin or
-# a begin with no end on a track. A picture drawn from a half-broken trace
+# no traceEvents list, an event without its fields, an end with no begin, a
+# begin with no end, or an end of another category than the begin it closes
+# (a G's slice ended inside its syscall's) on a track. A picture drawn from a half-broken trace
 # would hide the recorder's bug instead of showing it.
 
 import json
@@ -29,6 +30,14 @@ class Slice:
     cat: str
     depth: int  # 0 for a track's outer slice, 1 for one nested in it
     args: dict  # the begin's args, then the end's on top (a syscall's exit)
+
+    @property
+    def kind(self):
+        """On an M's track, "g" or "syscall": by category, else by nesting
+        (a G's slice holds its syscalls)."""
+        if self.cat in ("g", "syscall"):
+            return self.cat
+        return "g" if self.depth == 0 else "syscall"
 
 
 @dataclass
@@ -175,6 +184,9 @@ def _pair(trace, pid, tid, events):
             if not stack:
                 raise NotATrace("event %d: an end with no begin on %s at %g µs" % (index, where, ts))
             start, begin = stack.pop()
+            if event.get("cat") and begin.get("cat") and event["cat"] != begin["cat"]:
+                raise NotATrace("event %d: the end of a %r slice closes a %r one (%r) on %s at %g µs" % (
+                    index, event["cat"], begin["cat"], begin.get("name"), where, ts))
             args = dict(_args(begin))
             args.update(_args(event))
             trace.slices.append(Slice(pid, tid, start, ts, str(begin.get("name", "")), str(begin.get("cat", "")),

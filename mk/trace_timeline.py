@@ -116,7 +116,7 @@ class Lanes:
         slices = [s for s in self.trace.slices if (s.pid, s.tid) in self.y_of and w.holds(s.start, s.end)]
         palette = pyplot.get_cmap("tab20").colors
         g_colour, g_name = {}, {}
-        for s in sorted((s for s in slices if s.pid == PID_MS and s.depth == 0), key=lambda s: s.start):
+        for s in sorted((s for s in slices if s.pid == PID_MS and s.kind == "g"), key=lambda s: s.start):
             g_colour.setdefault(goid(s), palette[len(g_colour) % len(palette)])
             g_name.setdefault(goid(s), s.name)
         m_palette = pyplot.get_cmap("Pastel2").colors
@@ -131,7 +131,7 @@ class Lanes:
                 ps.append(rect)
                 p_faces.append(m_colour.setdefault(s.name, m_palette[len(m_colour) % len(m_palette)]))
                 self._label(s.name, left, right, y)
-            elif s.depth == 0:
+            elif s.kind == "g":
                 rect, left, right = self._rect(s, y, 0.6)
                 gs.append(rect)
                 g_faces.append(g_colour[goid(s)])

@@ -86,6 +86,7 @@ TEST(TraceFiles, RenderRefusesWhatIsNotAValidTrace) {
     ASSERT_FALSE(dir.path().empty());
     const std::string begin = R"({"ph":"B","pid":1,"tid":0,"ts":1,"name":"G1","cat":"g"})";
     const std::string end = R"({"ph":"E","pid":1,"tid":0,"ts":2,"name":"G1","cat":"g"})";
+    const std::string syscall = R"({"ph":"B","pid":1,"tid":0,"ts":1.5,"name":"read","cat":"syscall"})";
     struct Case {
         const char* name;
         std::string text;
@@ -96,6 +97,8 @@ TEST(TraceFiles, RenderRefusesWhatIsNotAValidTrace) {
         {"array", "[" + begin + "," + end + "]", "no traceEvents list"},
         {"end_first", R"({"traceEvents":[)" + begin + "," + end + "," + end + "]}", "an end with no begin"},
         {"open", R"({"traceEvents":[)" + begin + "]}", "a begin with no end"},
+        {"misnested", R"({"traceEvents":[)" + begin + "," + syscall + "," + end + "]}",
+         "the end of a 'g' slice closes a 'syscall' one"},
         {"no_ts", R"({"traceEvents":[{"ph":"B","pid":1,"tid":0,"name":"G1"}]})", "no numeric 'ts'"},
         {"no_g", R"({"traceEvents":[]})", "nothing to draw"},
     };
