@@ -5,7 +5,9 @@
 #   make run              build and run the tour (examples/tour)
 #   make test             every test, x86_64 natively and aarch64 under qemu-user
 #   make bench            Google Benchmark suites (x86_64) and bench/go, side by side:
-#                         JSON and compare.md in build/bench/ (BENCH_FILTER=regexp)
+#                         JSON, compare.md and its charts in build/bench/ (BENCH_FILTER=regexp)
+#   make trace            the tour with RAWRT_TRACE set, its timeline and a page of it
+#                         checked in headless Chromium, in build/trace/
 #   make fuzz             the vDSO parser under libFuzzer for FUZZ_SECONDS
 #   make fuzz-seeds       rewrite fuzz/corpus and the crafted fuzz/regressions
 #   make install PREFIX=/usr/local DESTDIR=
@@ -124,11 +126,12 @@ BENCH_NET_EXAMPLES := $(foreach e,echo http,$(if $(wildcard examples/$(e)/*.cpp)
 
 PACKAGES_BUILD := g++ make binutils linux-libc-dev
 PACKAGES_TEST := $(PACKAGES_BUILD) g++-aarch64-linux-gnu binutils-aarch64-linux-gnu \
-                 linux-libc-dev-arm64-cross qemu-user libgtest-dev googletest pkgconf
-PACKAGES_BENCH := $(PACKAGES_BUILD) libbenchmark-dev libboost-context-dev golang-1.19-go wrk
+                 linux-libc-dev-arm64-cross qemu-user libgtest-dev googletest pkgconf python3-matplotlib
+PACKAGES_BENCH := $(PACKAGES_BUILD) libbenchmark-dev libboost-context-dev golang-1.19-go wrk python3-matplotlib
+PACKAGES_TRACE := $(PACKAGES_BUILD) python3-matplotlib chromium
 PACKAGES_FUZZ := $(PACKAGES_BUILD) clang
 
-.PHONY: all lib examples run test check check-checked bench fuzz fuzz-seeds install clean packages-build gen-syscalls
+.PHONY: all lib examples run test check check-checked bench trace fuzz fuzz-seeds install clean packages-build gen-syscalls
 .DEFAULT_GOAL := all
 
 all: packages-build
@@ -176,6 +179,36 @@ bench:
 	$(SUBMAKE) ARCH=x86_64 $(BUILD_ROOT)/x86_64/bench/rawrt_bench $(BENCH_NET_BINS) $(BENCH_NET_EXAMPLES) \
 	    $(BUILD_ROOT)/x86_64/examples/threadcount
 	BUILD_ROOT='$(BUILD_ROOT)' BENCH_FILTER='$(BENCH_FILTER)' GO='$(GO)' GO_ENV='$(GO_ENV)' mk/bench
+
+# The tour with tracing on, and its pictures, in $(BUILD_ROOT)/trace:
+#   tour.json           the trace the tour writes (RAWRT_TRACE), for Perfetto
+#   tour.svg            mk/trace-render's timeline of seed scenario 3
+#   tour-timeline.png   the same timeline as a raster
+#   tour.html           mk/trace-html: the timeline and the bench charts (when
+#                       $(BUILD_ROOT)/bench has them) in one page, no network
+#   tour.png            the screenshot headless Chromium takes of tour.html
+#                       (mk/trace-browser, which fails when the page rendered
+#                       nothing or lacks its title)
+# The issue names tour.png for both the timeline's raster and the screenshot:
+# the screenshot keeps the name, being the proof that the page renders, and
+# the raster is tour-timeline.png. TRACE_JSON=path draws that trace instead
+# of running the tour.
+TRACE_DIR := $(BUILD_ROOT)/trace
+trace:
+	@$(ENSURE) $(PACKAGES_TRACE)
+	@mkdir -p $(TRACE_DIR)
+	rm -f $(TRACE_DIR)/tour.json
+ifdef TRACE_JSON
+	cp '$(TRACE_JSON)' $(TRACE_DIR)/tour.json
+else
+	$(SUBMAKE) ARCH=$(HOST_ARCH) examples
+	RAWRT_TRACE=$(TRACE_DIR)/tour.json $(BUILD_ROOT)/$(HOST_ARCH)/examples/tour
+endif
+	@test -s $(TRACE_DIR)/tour.json || { echo "make trace: no trace in $(TRACE_DIR)/tour.json" >&2; exit 1; }
+	mk/trace-render $(TRACE_DIR)/tour.json $(TRACE_DIR)/tour.svg $(TRACE_DIR)/tour-timeline.png
+	mk/trace-html $(TRACE_DIR)/tour.html $(TRACE_DIR)/tour.svg \
+	    $(wildcard $(BUILD_ROOT)/bench/compare.svg $(BUILD_ROOT)/bench/threads.svg)
+	mk/trace-browser $(TRACE_DIR)/tour.html $(TRACE_DIR)/tour.png 'rawrt: seed scenario 3'
 
 # sys/calls.inc, sys/calls_list.inc and docs/syscalls.md's table from
 # sys/syscalls.tbl (the numbers from both architectures' compilers).

@@ -3,36 +3,21 @@
 // `pkg-config --cflags --libs rawrt`, and that program runs.
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
 #include <string>
 
 #include "tests/child_process.hpp"
+#include "tests/temp_dir.hpp"
 
 namespace {
 
 using rawrt::test::run_command;
 using rawrt::test::run_program;
-
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "rawrt_install_XXXXXX").string();
-        if (::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-    }
-    const std::string& path() const { return path_; }
-
-private:
-    std::string path_;
-};
+using rawrt::test::TempDir;
 
 TEST(Install, PkgConfigBuildsAWorkingFreestandingProgram) {
-    TempDir root;
+    TempDir root("rawrt_install");
     ASSERT_FALSE(root.path().empty());
     const std::string prefix = "/opt/rawrt";
     auto install = run_command(std::string("MAKEFLAGS= make --no-print-directory -C ") + RAWRT_TEST_SOURCE_DIR +

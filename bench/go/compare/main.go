@@ -104,6 +104,27 @@ var rows = []row{
 	{"CPU-bound loop, preemption at 1 ms vs off", counter("BM_preempt_throughput/1ms", "vs_off_pct", "%"), counter("BM_go_preempt_throughput/10ms", "vs_off_pct", "%"), "rawrt ≥ 98 % (Go: at 10 ms)"},
 }
 
+// The rows that also have a baseline without any runtime in rawrt's suite:
+// glibc's call, or a plain C loop. compare.json carries its figure and
+// rawrt's ratio to it, so that mk/bench-charts draws rawrt beside Go, glibc
+// and the C loop from one file; the markdown table keeps to rawrt and Go.
+type baseline struct {
+	glibc, c side
+}
+
+var baselines = map[string]baseline{
+	"getpid raw":                       {glibc: ns("BM_getpid_glibc")},
+	"getpid Syscall":                   {glibc: ns("BM_getpid_glibc")},
+	"clock_gettime":                    {glibc: ns("BM_clock_gettime_glibc")},
+	"clock nanotime":                   {glibc: ns("BM_clock_gettime_glibc")},
+	"alloc_small":                      {glibc: ns("BM_alloc_small_glibc")},
+	"file pread 4 KiB, ring":           {glibc: ns("BM_file_pread_4k_glibc")},
+	"file pread 4 KiB, fallback":       {glibc: ns("BM_file_pread_4k_glibc")},
+	"spawn and wait /bin/true":         {glibc: ns("BM_spawn_wait_glibc/min_time:0.500")},
+	"UDP ping-pong 1 P: round trip":    {c: ns("BM_udp_pingpong_c")},
+	"UDP ping-pong 1 P: round trips/s": {c: counter("BM_udp_pingpong_c", "round_trips_per_s", "/s")},
+}
+
 // The fields of Google Benchmark's JSON that matter here; user counters are
 // extra top-level fields, so the whole object is kept too.
 type entry struct {
@@ -300,6 +321,31 @@ type outRow struct {
 	Target         string   `json:"target"`
 	Met            string   `json:"met,omitempty"`
 	Status         string   `json:"status"` // "ok", "not run", "error"
+	// From the baselines, where the row has one and it ran.
+	GlibcBenchmark string   `json:"glibc_benchmark,omitempty"`
+	Glibc          *float64 `json:"glibc,omitempty"`
+	GlibcRatio     *float64 `json:"ratio_rawrt_over_glibc,omitempty"`
+	CBenchmark     string   `json:"c_benchmark,omitempty"`
+	C              *float64 `json:"c,omitempty"`
+	CRatio         *float64 `json:"ratio_rawrt_over_c,omitempty"`
+}
+
+// The baseline's benchmark, figure and rawrt's ratio to it: all empty when
+// the row has none, the figure and ratio nil when it did not run.
+func baselineOf(rawrt results, s side, a *float64) (string, *float64, *float64) {
+	if s.bench == "" {
+		return "", nil, nil
+	}
+	v, why := rawrt.value(s)
+	if why != "" {
+		return s.label(), nil, nil
+	}
+	var ratio *float64
+	if a != nil && *a > 0 && v > 0 {
+		r := *a / v
+		ratio = &r
+	}
+	return s.label(), &v, ratio
 }
 
 func build(rawrt, golang results) []outRow {
@@ -328,6 +374,9 @@ func build(rawrt, golang results) []outRow {
 			o.Ratio = &ratio
 			o.Met = met(r.target, ratio, a)
 		}
+		base := baselines[r.name]
+		o.GlibcBenchmark, o.Glibc, o.GlibcRatio = baselineOf(rawrt, base.glibc, o.Rawrt)
+		o.CBenchmark, o.C, o.CRatio = baselineOf(rawrt, base.c, o.Rawrt)
 		ca, okA := rawrt.cpu(r.rawrt)
 		cb, okB := golang.cpu(r.golang)
 		if okA && okB {
