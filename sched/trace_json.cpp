@@ -476,6 +476,7 @@ void Converter::syscall_name(const TraceEvent& e) {
 }
 
 void Converter::dropped(int64_t mid, int64_t ts, uint32_t n) {
+    if (m(mid).yield_g != 0) flush_yield(mid);  // its slice ended before
     instant(mid, ts, "trace", "dropped events");
     out_->raw(",\"args\":{\"count\":");
     out_->num(n);

@@ -6,7 +6,8 @@
 //   (2) a short syscall: entersyscall leaves the P in Psyscall, exitsyscall
 //       takes it back with plain loads and stores, no locked instruction;
 //   (3) a long syscall with Gs queued behind it: sysmon retakes the P and
-//       another M runs them while the first one sits in the kernel;
+//       another M runs them while the first one sits in the kernel; back
+//       with no P free, the G is queued and its M parks (the slow path);
 //   (4) a call known to block: entersyscallblock hands the P off at once;
 //       and a long foreign call (blocking_call, Go's cgocall), whose P is
 //       released as for any syscall;
@@ -212,9 +213,12 @@ void long_step() {
             if (tid() != s->reader_tid) s->elsewhere.fetch_add(1);
             if (s->ran.fetch_add(1) + 1 != kQueued) return;
             // The last of them: look, then end the read (raw: a write to a
-            // pipe with room does not block).
+            // pipe with room does not block), and keep the P busy until the
+            // reader is back: with no P free it returns by the slow path,
+            // its M parks, and it runs on when this G yields.
             s->step->look();
             (void)sys::raw::write(s->fds[1], "x", 1);
+            while (!s->read_done.load()) rawrt::yield();
         });
     char c;
     rawrt::trace::region_begin("scenario 3");  // what `make trace` draws
