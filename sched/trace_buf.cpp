@@ -180,11 +180,19 @@ void trace_writer() {
     (void)sys::raw::close(tw.scratch_fd);
     (void)sys::raw::close(tw.out_fd);
     tw.writer.store(nullptr, std::memory_order_relaxed);
-    lock(&sched.lock);
-    --sched.nmsys;
-    unlock(&sched.lock);
+    const bool dying = tw.dying;
+    if (!dying) {
+        lock(&sched.lock);
+        --sched.nmsys;
+        unlock(&sched.lock);
+    }
     tw.done.store(1, std::memory_order_release);
     futexwakeup(&tw.done, ~0u);
+    // The process is ending (exit_group waits for this file): no mexit,
+    // which takes sched.lock (a fatal error's caller may hold it) and
+    // would have checkdead count this M gone while sysmon-like Ms remain.
+    if (dying)
+        for (;;) futexsleep(&tw.wake, tw.wake.load(std::memory_order_relaxed), -1);
 }
 
 void start_writer(void*) {
@@ -281,11 +289,17 @@ sys::Result<void> trace_stop(bool dying) {
     tw.stopping.store(true, std::memory_order_release);
     tw.wake.store(1, std::memory_order_release);
     futexwakeup(&tw.wake, 1);
+    // A dying process waits 5 s at most: a fatal error may have left a lock
+    // the writer needs held, and the process must end anyway.
     auto wait = [](void*) {
-        while (tw.done.load(std::memory_order_acquire) == 0) futexsleep(&tw.done, 0, -1);
+        for (int naps = 0; tw.done.load(std::memory_order_acquire) == 0; ++naps) {
+            if (tw.dying && naps == 50) return;
+            futexsleep(&tw.done, 0, tw.dying ? 100'000'000 : -1);
+        }
     };
     if (current_g() != nullptr) blocking_call(wait, nullptr);
     else wait(nullptr);
+    if (tw.done.load(std::memory_order_acquire) == 0) return sys::Errno(ETIMEDOUT);  // dying: left unfinished
     const int err = tw.error;
     tw.active.store(false, std::memory_order_release);
     if (err != 0) return sys::Errno(err);
