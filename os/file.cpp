@@ -1,12 +1,15 @@
 // os::File (os/file.hpp), after Go's os package: each operation one SQE on
 // the ring, or, without a ring, the blocking syscall Go's os.File makes for
-// a regular file (syscall.Syscall, its P handed off if it lasts).
+// a regular file (syscall.Syscall, its P handed off if it lasts). A read of
+// cached data is made at once instead (read_nowait).
 
 #include "os/file.hpp"
 
 #include <linux/fcntl.h>
+#include <linux/fs.h>
 #include <linux/io_uring.h>
 #include <linux/stat.h>
+#include <linux/uio.h>
 #include <linux/unistd.h>
 
 #include "netpoll/uring.hpp"
@@ -32,6 +35,23 @@ long do_op(const io_uring_sqe& sqe, int64_t deadline_ns, Fallback fallback) {
     if (r == -EINVAL && !uring::supports(sqe.opcode)) return fallback();
     if (r == -ECANCELED && deadline_ns > 0 && vdso::nanotime() >= deadline_ns) return -ETIMEDOUT;
     return r;
+}
+
+// With the ring, a read first asks for what is there already, raw:
+// RWF_NOWAIT has the kernel fail with EAGAIN rather than wait for the disk.
+// Cached data then costs one syscall (a cached 4 KiB pread what pread(2)
+// costs, against about 2.8 times that for the trip through the ring:
+// submit, reap, the G's wake); only a read that would wait takes the ring
+// and parks the G. io_uring makes the same attempt itself before it hands
+// a read to io-wq. -EAGAIN: the ring's turn. A file that cannot be asked
+// (EOPNOTSUPP: a pipe, on the kernels here) is not asked again.
+long read_nowait(int fd, const iovec* iov, int iovcnt, int64_t offset, int64_t deadline_ns, bool* unsupported) {
+    if (*unsupported || sched::current_g() == nullptr || !uring::uring_init().ok()) return -EAGAIN;
+    if (deadline_ns > 0 && vdso::nanotime() >= deadline_ns) return -EAGAIN;  // do_op's ETIMEDOUT
+    const long r = sys::raw::preadv2(fd, iov, iovcnt, offset, RWF_NOWAIT).raw();
+    if (r != -EOPNOTSUPP) return r;
+    *unsupported = true;
+    return -EAGAIN;
 }
 
 io_uring_sqe rw_sqe(uint8_t opcode, int fd, const void* buf, size_t n, int64_t offset) {
@@ -94,6 +114,7 @@ File& File::operator=(File&& o) noexcept {
         (void)close();
         fd_ = o.fd_;
         deadline_ns_ = o.deadline_ns_;
+        no_nowait_ = o.no_nowait_;
         o.fd_ = -1;
     }
     return *this;
@@ -119,6 +140,8 @@ sys::Result<void> File::create(const char* path, File* out) {
 
 sys::Result<size_t> File::read(void* buf, size_t n) {
     if (fd_ < 0) return sys::Errno(EBADF);
+    const iovec iov{buf, n};
+    if (const long r = read_nowait(fd_, &iov, 1, kCurrentPosition, deadline_ns_, &no_nowait_); r != -EAGAIN) return r;
     return do_op(rw_sqe(IORING_OP_READ, fd_, buf, n, kCurrentPosition), deadline_ns_,
                  [&] { return sys::blocking_syscall(__NR_read, fd_, buf, n); });
 }
@@ -131,6 +154,8 @@ sys::Result<size_t> File::write(const void* buf, size_t n) {
 sys::Result<size_t> File::pread(void* buf, size_t n, int64_t offset) {
     if (fd_ < 0) return sys::Errno(EBADF);
     if (offset < 0) return sys::Errno(EINVAL);
+    const iovec iov{buf, n};
+    if (const long r = read_nowait(fd_, &iov, 1, offset, deadline_ns_, &no_nowait_); r != -EAGAIN) return r;
     return do_op(rw_sqe(IORING_OP_READ, fd_, buf, n, offset), deadline_ns_,
                  [&] { return sys::blocking_syscall(__NR_pread64, fd_, buf, n, offset); });
 }
@@ -143,6 +168,7 @@ sys::Result<size_t> File::pwrite(const void* buf, size_t n, int64_t offset) {
 
 sys::Result<size_t> File::readv(const iovec* iov, int n) {
     if (fd_ < 0) return sys::Errno(EBADF);
+    if (const long r = read_nowait(fd_, iov, n, kCurrentPosition, deadline_ns_, &no_nowait_); r != -EAGAIN) return r;
     return do_op(rw_sqe(IORING_OP_READV, fd_, iov, static_cast<size_t>(n), kCurrentPosition), deadline_ns_,
                  [&] { return sys::blocking_syscall(__NR_readv, fd_, iov, n); });
 }

@@ -37,7 +37,7 @@ public:
     File() = default;
     File(const File&) = delete;
     File& operator=(const File&) = delete;
-    File(File&& o) noexcept : fd_(o.fd_), deadline_ns_(o.deadline_ns_) { o.fd_ = -1; }
+    File(File&& o) noexcept : fd_(o.fd_), deadline_ns_(o.deadline_ns_), no_nowait_(o.no_nowait_) { o.fd_ = -1; }
     File& operator=(File&& o) noexcept;
     ~File();
 
@@ -82,6 +82,7 @@ public:
 private:
     int fd_ = -1;
     int64_t deadline_ns_ = 0;
+    bool no_nowait_ = false;  // its reads cannot be asked not to wait (a pipe): straight to the ring
 };
 
 // Go: os.Remove: a file, or an empty directory.

@@ -300,6 +300,42 @@ TEST_P(OsFile, CqOverflowLosesNoCompletion) {
     EXPECT_GE(overflows, 1u);
 }
 
+// Cached data is read at once (RWF_NOWAIT), not through the ring: a cached
+// pread and readv cost no ring trip; a read of an empty FIFO goes to the
+// ring and parks, once. Counted, with the bytes checked.
+TEST_P(OsFile, ReadsOfWhatIsThereTakeNoRingTrip) {
+    TempDir dir;
+    const std::string path = dir / "cached", fifo = dir / "fifo";
+    ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+    uint64_t cached_trips = 99, fifo_empty_trips = 0;
+    std::string got;
+    const bool ring = run([&] {
+        if (!os::write_file(path.c_str(), "0123456789", 10, 0600).ok()) return;
+        os::File f, q;
+        if (!os::File::open(path.c_str(), &f).ok() || !os::File::open(fifo.c_str(), O_RDWR, 0, &q).ok()) return;
+        char a[4] = {}, b[3] = {}, c[3] = {};
+        iovec iov[2] = {{b, 3}, {c, 3}};
+        const uint64_t before = rawrt::netpoll::uring::uring_stats().submitted;
+        const bool reads_ok = f.pread(a, 4, 6).value_or(0) == 4 && f.readv(iov, 2).value_or(0) == 6;
+        cached_trips = rawrt::netpoll::uring::uring_stats().submitted - before;
+        got = reads_ok ? std::string(a, 4) + std::string(b, 3) + std::string(c, 3) : "";
+        char x = 0;
+        (void)sys::raw::write(q.fd(), "x", 1);
+        if (q.read(&x, 1).value_or(0) != 1 || x != 'x') return;
+        rawrt::go([fd = q.fd()] {
+            rawrt::sleep(5'000'000);
+            (void)sys::raw::write(fd, "y", 1);
+        });
+        const uint64_t before_wait = rawrt::netpoll::uring::uring_stats().submitted;
+        if (q.read(&x, 1).value_or(0) != 1 || x != 'y') return;
+        fifo_empty_trips = rawrt::netpoll::uring::uring_stats().submitted - before_wait;
+    });
+    if (!ring) GTEST_SKIP() << "no io_uring ring here";
+    EXPECT_EQ(got, "6789012345");
+    EXPECT_EQ(cached_trips, 0u);
+    EXPECT_EQ(fifo_empty_trips, 1u);
+}
+
 // The run ends while a G still waits in the ring: teardown cancels the read
 // and waits for its completion before the G's stack goes, and closes the
 // ring: no fd outlives the run.
