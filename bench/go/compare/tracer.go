@@ -34,6 +34,9 @@ var tracerRows = []tracerRow{
 	{"gosched 1p: tracing off / compiled out", tracerSide{"in", "BM_gosched_1p"}, tracerSide{"out", "BM_gosched_1p"}, "ns", "≤ 1.02"},
 	{"chan ping-pong 1p: tracing off / compiled out", tracerSide{"in", "BM_chan_pingpong_1p"}, tracerSide{"out", "BM_chan_pingpong_1p"}, "ns", "≤ 1.02"},
 	{"getpid Syscall: tracing off / compiled out", tracerSide{"in", "BM_getpid_blocking"}, tracerSide{"out", "BM_getpid_blocking"}, "ns", "≤ 1.02"},
+	// What getpid's row holds of the tracer: its two sites, with no syscall
+	// (a getpid's own time varies by more than they cost).
+	{"enter+exit alone: tracing off / compiled out", tracerSide{"in", "BM_entersyscall_exitsyscall"}, tracerSide{"out", "BM_entersyscall_exitsyscall"}, "ns", "none set"},
 	{"echo 1p: tracing off / compiled out", tracerSide{"net", "echo_rawrt_1p"}, tracerSide{"net", "echo_rawrt_notrace_1p"}, "req/s", "≥ 0.98"},
 	{"echo 2p: tracing off / compiled out", tracerSide{"net", "echo_rawrt_2p"}, tracerSide{"net", "echo_rawrt_notrace_2p"}, "req/s", "≥ 0.98"},
 	{"echo 1p: tracing on / off", tracerSide{"net", "echo_rawrt_traced_1p"}, tracerSide{"net", "echo_rawrt_1p"}, "req/s", "≥ 0.8"},
