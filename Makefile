@@ -5,13 +5,16 @@
 #   make run              build and run the tour (examples/tour)
 #   make test             every test, x86_64 natively and aarch64 under qemu-user
 #   make bench            Google Benchmark suites (x86_64) and bench/go, side by side:
-#                         JSON, compare.md and its charts in build/bench/ (BENCH_FILTER=regexp)
+#                         JSON, compare.md and its charts in build/bench/ (BENCH_FILTER=regexp,
+#                         TRACE_ROUNDS=n, NET_ROUNDS=n)
 #   make trace            the tour with RAWRT_TRACE set, its timeline and a page of it
 #                         checked in headless Chromium, in build/trace/
 #   make fuzz             the vDSO parser under libFuzzer for FUZZ_SECONDS
 #   make fuzz-seeds       rewrite fuzz/corpus and the crafted fuzz/regressions
 #   make install PREFIX=/usr/local DESTDIR=
 #   make CHECKED=1 ...    the checked build (invariant assertions), in build/<arch>-checked
+#   make NOTRACE=1 ...    the tracer compiled out of its event sites (sched/trace.hpp), in
+#                         build/<arch>-notrace: what `make bench` sets the tracer's cost against
 #   make check-checked    the scheduler's tests only (CHECKED_TESTS), in the checked build
 #
 # The top-level targets install the Debian packages they need (mk/ensure-packages).
@@ -20,7 +23,7 @@ HOST_ARCH := $(shell uname -m)
 ARCH ?= $(HOST_ARCH)
 # BUILD_ROOT lets two checkouts' worth of builds share one tree (e.g. parallel work).
 BUILD_ROOT ?= build
-BUILD := $(BUILD_ROOT)/$(ARCH)$(if $(CHECKED),-checked)
+BUILD := $(BUILD_ROOT)/$(ARCH)$(if $(CHECKED),-checked)$(if $(NOTRACE),-notrace)
 ENSURE := mk/ensure-packages
 PREFIX ?= /usr/local
 FUZZ_SECONDS ?= 60
@@ -50,7 +53,7 @@ OBJCOPY := $(CROSS)objcopy
 OBJDUMP := $(CROSS)objdump
 
 COMMON_FLAGS := -std=c++20 -O2 -g -Wall -Wextra -iquote . $(ARCH_FLAGS) -MMD -MP \
-                $(if $(CHECKED),-DRAWRT_CHECKED=1)
+                $(if $(CHECKED),-DRAWRT_CHECKED=1) $(if $(NOTRACE),-DRAWRT_TRACE_COMPILED_OUT=1)
 # The runtime directories: no libc, no exceptions, no RTTI, no hidden calls
 # into libstdc++ (guard variables, atexit) or back into memcpy from memcpy.
 RT_FLAGS := $(COMMON_FLAGS) -ffreestanding -fno-exceptions -fno-rtti -fno-stack-protector \
@@ -110,6 +113,10 @@ TEST_DEFS := -DRAWRT_TEST_ARCH='"$(ARCH)"' -DRAWRT_TEST_BUILD_DIR='"$(abspath $(
 BENCH_SRCS := $(wildcard bench/*.cpp)
 BENCH_BIN := $(BUILD)/bench/rawrt_bench
 BENCH_FILTER ?= .
+# Rounds of the tracer's comparison (the two builds' benchmark binaries in
+# turn; medians) and of netbench's cases (interleaved; medians).
+TRACE_ROUNDS ?= 5
+NET_ROUNDS ?= 1
 # bench/go's programs: standard library only, built by the go on PATH, else
 # by Debian's golang-1.19-go (which puts none on PATH). Its caches live in
 # the build tree (nothing written to $HOME), no user go env is read, and a
@@ -123,6 +130,10 @@ GO_ENV := GOENV=off GOFLAGS= GO111MODULE=on GOPROXY=off GOSUMDB=off CGO_ENABLED=
 # hosted; rawrt's servers are the examples, measured only where they exist.
 BENCH_NET_BINS := $(BUILD_ROOT)/x86_64/bench/echo_load $(BUILD_ROOT)/x86_64/bench/c_echo
 BENCH_NET_EXAMPLES := $(foreach e,echo http,$(if $(wildcard examples/$(e)/*.cpp),$(BUILD_ROOT)/x86_64/examples/$(e)))
+# The tracer's cost with no trace on is set against these, built with it
+# compiled out (NOTRACE=1): the same sources, a runtime without the sites.
+BENCH_NOTRACE_BINS := $(BUILD_ROOT)/x86_64-notrace/bench/rawrt_bench \
+                      $(if $(wildcard examples/echo/*.cpp),$(BUILD_ROOT)/x86_64-notrace/examples/echo)
 
 PACKAGES_BUILD := g++ make binutils linux-libc-dev
 PACKAGES_TEST := $(PACKAGES_BUILD) g++-aarch64-linux-gnu binutils-aarch64-linux-gnu \
@@ -173,12 +184,19 @@ endif
 # echo_<server>_<procs>p and http_<server>_<procs>p; a failed one (wrong
 # bytes, a bad exit status) fails the target, after the tables are written.
 # The thread counts of the seed's workloads (bench/go/threadbench)
-# are threads_A ... threads_E (BENCH_FILTER=threads), likewise.
+# are threads_A ... threads_E (BENCH_FILTER=threads), likewise. The
+# tracer's cost (issue 19) compares BM_gosched_1p, BM_chan_pingpong_1p,
+# BM_getpid_blocking (BM_entersyscall_exitsyscall: its two sites alone)
+# and echo_rawrt_<procs>p with the tracer compiled out
+# (echo_rawrt_notrace_<procs>p) and echo with a trace on
+# (echo_rawrt_traced_<procs>p), whichever of them BENCH_FILTER runs.
 bench:
 	@$(ENSURE) $(PACKAGES_BENCH)
 	$(SUBMAKE) ARCH=x86_64 $(BUILD_ROOT)/x86_64/bench/rawrt_bench $(BENCH_NET_BINS) $(BENCH_NET_EXAMPLES) \
 	    $(BUILD_ROOT)/x86_64/examples/threadcount
-	BUILD_ROOT='$(BUILD_ROOT)' BENCH_FILTER='$(BENCH_FILTER)' GO='$(GO)' GO_ENV='$(GO_ENV)' mk/bench
+	$(SUBMAKE) ARCH=x86_64 NOTRACE=1 $(BENCH_NOTRACE_BINS)
+	BUILD_ROOT='$(BUILD_ROOT)' BENCH_FILTER='$(BENCH_FILTER)' GO='$(GO)' GO_ENV='$(GO_ENV)' \
+	    TRACE_ROUNDS='$(TRACE_ROUNDS)' NET_ROUNDS='$(NET_ROUNDS)' mk/bench
 
 # The tour with tracing on, and its pictures, in $(BUILD_ROOT)/trace:
 #   tour.json           the trace the tour writes (RAWRT_TRACE), for Perfetto

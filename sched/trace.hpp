@@ -23,7 +23,9 @@ namespace rawrt::trace {
 
 // Starts recording into path (ENAMETOOLONG past 4095 bytes; EBUSY when a
 // trace is already on; ENOTCONN outside a run; the open's errno for a path
-// that cannot be written, which is checked here, not at stop). From a G.
+// that cannot be written, which is checked here, not at stop; ENOSYS in a
+// runtime built with the tracer compiled out, RAWRT_TRACE_COMPILED_OUT
+// below). From a G.
 sys::Result<void> start(const char* path);
 // Stops, and returns once the file is complete. EINVAL when no trace is on;
 // the errno of a write that failed (the file is then incomplete). From a G,
@@ -105,6 +107,21 @@ extern std::atomic<uint32_t> trace_state;
 
 void traceEvent_slow(TraceEv type, uint32_t x, uint64_t a, uint64_t b, uint64_t c, uint8_t arg8);
 
+// RAWRT_TRACE_COMPILED_OUT (make NOTRACE=1, in build/<arch>-notrace) takes
+// the tracer out of every event site, so that `make bench` can set what the
+// sites cost while no trace is on against a runtime without them. The
+// library still links, but nothing can trace: start(), RunConfig::trace and
+// RAWRT_TRACE get ENOSYS (RAWRT_TRACE only warns, and the run goes on).
+#ifdef RAWRT_TRACE_COMPILED_OUT
+inline constexpr bool kTraceCompiledIn = false;
+
+[[gnu::always_inline]] inline void traceEvent(TraceEv, uint32_t = 0, uint64_t = 0, uint64_t = 0, uint64_t = 0,
+                                              uint8_t = 0) {}
+
+inline bool traceEnabled() { return false; }
+#else
+inline constexpr bool kTraceCompiledIn = true;
+
 // Every event site: one load and one predictable branch while no trace is on.
 [[gnu::always_inline]] inline void traceEvent(TraceEv type, uint32_t x = 0, uint64_t a = 0, uint64_t b = 0,
                                               uint64_t c = 0, uint8_t arg8 = 0) {
@@ -112,6 +129,7 @@ void traceEvent_slow(TraceEv type, uint32_t x, uint64_t a, uint64_t b, uint64_t 
 }
 
 inline bool traceEnabled() { return trace_state.load(std::memory_order_relaxed) & 1; }
+#endif
 
 // Run start and end (sched/run.cpp): RunConfig::trace or RAWRT_TRACE; at
 // the end, the file is finished before the Ms are joined.

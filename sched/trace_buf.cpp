@@ -317,6 +317,7 @@ void trace_at_exit() {
 }  // namespace
 
 sys::Result<void> trace_start(const char* path) {
+    if (!kTraceCompiledIn) return sys::Errno(ENOSYS);  // nothing would record (sched/trace.hpp)
     if (path == nullptr) return sys::Errno(EFAULT);
     bool idle = false;
     if (!tw.active.compare_exchange_strong(idle, true, std::memory_order_acq_rel)) return sys::Errno(EBUSY);

@@ -8,9 +8,12 @@
 // With -net, a second table holds the network servers (bench/go/netbench):
 // rawrt, Go and the C loop side by side, with rawrt/Go and rawrt/C. With
 // -threads, a third holds the thread counts of the seed's workloads A–E
-// (bench/go/threadbench).
+// (bench/go/threadbench). With -tracer-in and -tracer-out, a fourth holds
+// the execution tracer's cost (tracer.go).
 //
-//	compare -rawrt rawrt.json -go go.json [-net net.json] [-threads threads.json] [-md compare.md] [-json compare.json]
+//	compare -rawrt rawrt.json -go go.json [-net net.json] [-threads threads.json]
+//	        [-tracer-in in.1.json,in.2.json -tracer-out out.1.json,out.2.json]
+//	        [-md compare.md] [-json compare.json]
 package main
 
 import (
@@ -144,18 +147,21 @@ type results map[string]entry
 
 // UseManualTime and friends append "/manual_time" to the name; rows are
 // written with the name the benchmark was registered under.
-// Likewise a fixed iteration count (->Iterations(n)) adds "/iterations:n".
+// Likewise a fixed iteration count (->Iterations(n)) adds "/iterations:n",
+// and repetitions (->Repetitions(n)) "/repeats:n".
 func baseName(name string) string {
 	for _, suffix := range []string{"/manual_time", "/real_time", "/process_time"} {
 		name = strings.TrimSuffix(name, suffix)
 	}
-	if i := strings.Index(name, "/iterations:"); i >= 0 {
-		rest := name[i+len("/iterations:"):]
-		end := strings.IndexByte(rest, '/')
-		if end < 0 {
-			end = len(rest)
+	for _, part := range []string{"/iterations:", "/repeats:"} {
+		if i := strings.Index(name, part); i >= 0 {
+			rest := name[i+len(part):]
+			end := strings.IndexByte(rest, '/')
+			if end < 0 {
+				end = len(rest)
+			}
+			name = name[:i] + rest[end:]
 		}
-		name = name[:i] + rest[end:]
 	}
 	return name
 }
@@ -468,11 +474,24 @@ func writeMarkdownCols(w io.Writer, cells [][]string, numeric map[int]bool) {
 	}
 }
 
+// "a,b,c" as its items; "" as none.
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 func main() {
 	rawrtPath := flag.String("rawrt", "build/bench/rawrt.json", "rawrt's Google Benchmark JSON")
 	goPath := flag.String("go", "build/bench/go.json", "bench/go/gobench's JSON")
 	netPath := flag.String("net", "", "bench/go/netbench's JSON (the network rows)")
 	threadsPath := flag.String("threads", "", "bench/go/threadbench's JSON (the thread counts)")
+	tracerIn := flag.String("tracer-in", "", "rawrt's JSON of the tracer's rows, tracer compiled in: one file per round, comma-separated")
+	tracerOut := flag.String("tracer-out", "", "the same rounds' JSON, tracer compiled out")
 	mdPath := flag.String("md", "", "also write the table here (markdown)")
 	jsonPath := flag.String("json", "", "also write the rows here (JSON)")
 	flag.Parse()
@@ -512,6 +531,22 @@ func main() {
 		threadsOut = buildThreads(res)
 		writeThreadsSection(&md, *threadsPath, doc, threadsTable(threadsOut))
 	}
+	var tracerOutRows []tracerOutRow
+	inPaths, outPaths := splitList(*tracerIn), splitList(*tracerOut)
+	if len(inPaths) > 0 || len(outPaths) > 0 {
+		t := tracerInputs{rawrt: rawrt}
+		if t.in, err = loadRounds(inPaths); err != nil {
+			fmt.Fprintln(os.Stderr, "compare: tracer compiled in:", err)
+		}
+		if t.out, err = loadRounds(outPaths); err != nil {
+			fmt.Fprintln(os.Stderr, "compare: tracer compiled out:", err)
+		}
+		if *netPath != "" {
+			t.net, _, _ = loadNet(*netPath) // its error is reported above
+		}
+		tracerOutRows = buildTracer(t)
+		writeTracerSection(&md, inPaths, outPaths, tracerTable(tracerOutRows))
+	}
 	fmt.Print(md.String())
 
 	if *mdPath != "" {
@@ -527,6 +562,9 @@ func main() {
 		}
 		if *threadsPath != "" {
 			doc["threads"], doc["threads_rows"] = *threadsPath, threadsOut
+		}
+		if tracerOutRows != nil {
+			doc["tracer_in"], doc["tracer_out"], doc["tracer_rows"] = inPaths, outPaths, tracerOutRows
 		}
 		data, err := json.MarshalIndent(doc, "", "  ")
 		if err == nil {

@@ -4,6 +4,11 @@
 //
 //   - TCP echo: rawrt's examples/echo, Go's bench/go/echo and the C loop
 //     bench/net/c_echo, at each -procs, all under bench/net/echo_load.
+//     Beside rawrt's, the tracer's cost (sched/trace.hpp): the same server
+//     built with the tracer compiled out (-rawrt-echo-notrace, case
+//     echo_rawrt_notrace_<procs>p) and run with RAWRT_TRACE set
+//     (echo_rawrt_traced_<procs>p; the trace must come out complete, and is
+//     then deleted: it is some 100 MB).
 //   - HTTP: rawrt's examples/http and Go's bench/go/http under wrk.
 //
 // A server whose binary is missing is reported "not built", never measured
@@ -13,7 +18,8 @@
 // and then netbench exits 1 after writing everything.
 //
 //	netbench -echo-load PATH -c-echo PATH -go-echo PATH -go-http PATH \
-//	         -rawrt-echo PATH -rawrt-http PATH [-filter REGEXP] [-out net.json]
+//	         -rawrt-echo PATH -rawrt-http PATH [-rawrt-echo-notrace PATH] \
+//	         [-filter REGEXP] [-out net.json]
 package main
 
 import (
@@ -64,6 +70,7 @@ type result struct {
 type testCase struct {
 	kind, server, binary string
 	procs                int
+	traced               bool // run with RAWRT_TRACE set
 }
 
 func (c testCase) name() string { return fmt.Sprintf("%s_%s_%dp", c.kind, c.server, c.procs) }
@@ -79,6 +86,7 @@ type config struct {
 	logDir         string
 	readyTimeout   time.Duration
 	stopTimeout    time.Duration
+	traceTimeout   time.Duration // a traced server's stop: it writes the trace's JSON then
 	requestTimeout time.Duration
 }
 
@@ -103,11 +111,26 @@ type child struct {
 	err  error
 }
 
+// Where a traced case's server writes its trace.
+func tracePath(cfg *config, c testCase) string {
+	return filepath.Join(cfg.logDir, c.name()+".trace.json")
+}
+
 func startServer(cfg *config, c testCase, port int, log io.Writer) (*child, error) {
 	cmd := exec.Command(c.binary, strconv.Itoa(port))
 	// Each server reads its own: RAWRT_MAXPROCS (rawrt), GOMAXPROCS (Go);
-	// the C loop is single-threaded whatever the row says.
-	cmd.Env = append(os.Environ(), "RAWRT_MAXPROCS="+strconv.Itoa(c.procs), "GOMAXPROCS="+strconv.Itoa(c.procs))
+	// the C loop is single-threaded whatever the row says. RAWRT_TRACE is
+	// the caller's only in a traced case: any other case measures no trace.
+	env := []string{}
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "RAWRT_TRACE=") {
+			env = append(env, kv)
+		}
+	}
+	cmd.Env = append(env, "RAWRT_MAXPROCS="+strconv.Itoa(c.procs), "GOMAXPROCS="+strconv.Itoa(c.procs))
+	if c.traced {
+		cmd.Env = append(cmd.Env, "RAWRT_TRACE="+tracePath(cfg, c))
+	}
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		return nil, err
@@ -348,6 +371,9 @@ func runOnce(cfg *config, c testCase, round int) (sample, error) {
 	}
 	defer log.Close()
 	fmt.Fprintf(log, "--- %s %s %d (procs %d)\n", time.Now().Format(time.RFC3339), c.binary, port, c.procs)
+	if c.traced {
+		os.Remove(tracePath(cfg, c)) // what is checked below is this round's
+	}
 	ch, err := startServer(cfg, c, port, log)
 	if err != nil {
 		return sample{}, err
@@ -364,13 +390,53 @@ func runOnce(cfg *config, c testCase, round int) (sample, error) {
 			err = fmt.Errorf("the server died during the run: %s", describeExit(ch.err, ch.cmd.ProcessState))
 		}
 	}
-	if stopErr := ch.stop(cfg.stopTimeout); err == nil && stopErr != nil {
+	stopTimeout := cfg.stopTimeout
+	if c.traced {
+		stopTimeout = cfg.traceTimeout
+	}
+	if stopErr := ch.stop(stopTimeout); err == nil && stopErr != nil {
 		err = stopErr
+	}
+	if c.traced && err == nil {
+		err = checkTrace(tracePath(cfg, c))
 	}
 	if err != nil {
 		return sample{}, fmt.Errorf("%w (server log: %s)", err, logPath)
 	}
 	return s, nil
+}
+
+var traceEvents = regexp.MustCompile(`"events":([0-9]+)`)
+
+// A traced case measured tracing only if its server wrote a whole trace
+// with events in it (a runtime that cannot trace only warns, and serves
+// on). The file goes once checked: every round's would fill the disk.
+func checkTrace(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("no trace: %v", err)
+	}
+	defer os.Remove(path)
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	head := make([]byte, 512)
+	n, _ := f.ReadAt(head, 0)
+	if m := traceEvents.FindSubmatch(head[:n]); m == nil || string(m[1]) == "0" {
+		return fmt.Errorf("%s: no events in the trace's header", path)
+	}
+	tail := make([]byte, 16)
+	off := st.Size() - int64(len(tail))
+	if off < 0 {
+		off = 0
+	}
+	n, _ = f.ReadAt(tail, off)
+	if !bytes.HasSuffix(bytes.TrimRight(tail[:n], "\n"), []byte("]}")) {
+		return fmt.Errorf("%s: the trace is incomplete", path)
+	}
+	return nil
 }
 
 func median(xs []*float64) *float64 {
@@ -416,13 +482,13 @@ func cell(v *float64) string {
 }
 
 func printTable(w io.Writer, results []result) {
-	fmt.Fprintf(w, "%-16s %-6s %5s %12s %9s %9s  %s\n", "case", "server", "procs", "req/s", "p50 µs", "p99 µs", "status")
+	fmt.Fprintf(w, "%-21s %-13s %5s %12s %9s %9s  %s\n", "case", "server", "procs", "req/s", "p50 µs", "p99 µs", "status")
 	for _, r := range results {
 		status := r.Status
 		if r.Message != "" {
 			status += ": " + r.Message
 		}
-		fmt.Fprintf(w, "%-16s %-6s %5d %12s %9s %9s  %s\n", r.Name, r.Server, r.Procs,
+		fmt.Fprintf(w, "%-21s %-13s %5d %12s %9s %9s  %s\n", r.Name, r.Server, r.Procs,
 			cell(r.ReqPerS), cell(r.P50us), cell(r.P99us), status)
 	}
 }
@@ -440,13 +506,15 @@ func parseProcs(list string) ([]int, error) {
 }
 
 func main() {
-	cfg := &config{readyTimeout: 10 * time.Second, stopTimeout: 5 * time.Second, requestTimeout: 5 * time.Second}
+	cfg := &config{readyTimeout: 10 * time.Second, stopTimeout: 5 * time.Second, traceTimeout: 60 * time.Second,
+		requestTimeout: 5 * time.Second}
 	flag.StringVar(&cfg.echoLoad, "echo-load", "", "bench/net/echo_load binary")
 	cEcho := flag.String("c-echo", "", "bench/net/c_echo binary")
 	goEcho := flag.String("go-echo", "", "bench/go/echo binary")
 	goHTTP := flag.String("go-http", "", "bench/go/http binary")
 	rawrtEcho := flag.String("rawrt-echo", "build/x86_64/examples/echo", "rawrt's examples/echo")
 	rawrtHTTP := flag.String("rawrt-http", "build/x86_64/examples/http", "rawrt's examples/http")
+	rawrtEchoNotrace := flag.String("rawrt-echo-notrace", "", "rawrt's examples/echo built with the tracer compiled out (make NOTRACE=1)")
 	filter := flag.String("filter", "", "run only the cases whose name (echo_go_1p, http_rawrt_2p, ...) matches")
 	procsList := flag.String("procs", "1,2", "echo: the Ps each server gets")
 	httpProcs := flag.Int("http-procs", 2, "HTTP: the Ps each server gets")
@@ -487,14 +555,18 @@ func main() {
 
 	var cases []testCase
 	for _, p := range procs {
+		// rawrt's three next to each other: the tracer's ratios are
+		// taken between cases measured moments apart.
 		cases = append(cases,
-			testCase{"echo", "rawrt", *rawrtEcho, p},
-			testCase{"echo", "go", *goEcho, p},
-			testCase{"echo", "c", *cEcho, p})
+			testCase{"echo", "rawrt", *rawrtEcho, p, false},
+			testCase{"echo", "rawrt_notrace", *rawrtEchoNotrace, p, false},
+			testCase{"echo", "rawrt_traced", *rawrtEcho, p, true},
+			testCase{"echo", "go", *goEcho, p, false},
+			testCase{"echo", "c", *cEcho, p, false})
 	}
 	cases = append(cases,
-		testCase{"http", "rawrt", *rawrtHTTP, *httpProcs},
-		testCase{"http", "go", *goHTTP, *httpProcs})
+		testCase{"http", "rawrt", *rawrtHTTP, *httpProcs, false},
+		testCase{"http", "go", *goHTTP, *httpProcs, false})
 
 	// The client itself must exist for any case of its kind to run.
 	clientMissing := map[string]string{}
@@ -534,11 +606,11 @@ func main() {
 			s, err := runOnce(cfg, cases[i], round)
 			if err != nil {
 				failed[i] = err
-				fmt.Printf("  %-16s error: %v\n", cases[i].name(), err)
+				fmt.Printf("  %-21s error: %v\n", cases[i].name(), err)
 				continue
 			}
 			results[i].Rounds = append(results[i].Rounds, s)
-			fmt.Printf("  %-16s %10s req/s  p50 %s µs  p99 %s µs\n", cases[i].name(), cell(s.ReqPerS), cell(s.P50us), cell(s.P99us))
+			fmt.Printf("  %-21s %10s req/s  p50 %s µs  p99 %s µs\n", cases[i].name(), cell(s.ReqPerS), cell(s.P50us), cell(s.P99us))
 		}
 	}
 	anyFailed := false
