@@ -7,7 +7,8 @@
 //   rawrt::trace::start("part.json"); ... rawrt::trace::stop();   a stretch
 //
 // Each M records into a buffer of its own, with no lock and no syscall per
-// event (sched/trace_buf.cpp); a full buffer goes to the trace writer, an M
+// event, stamped with the CPU's counter that two readings of the vDSO clock
+// turn into its nanoseconds (sched/trace_buf.cpp); a full buffer goes to the trace writer, an M
 // without a P like sysmon, which appends it to a scratch file beside the
 // output. stop() (or the run's end, exit_group, a fatal error) has the
 // writer turn the scratch file into the JSON (sched/trace_json.cpp) and
@@ -92,7 +93,7 @@ enum TraceSysExit : uint32_t { kSysExitFast = 0, kSysExitIdleP, kSysExitSlow };
 
 // One recorded event: 40 bytes, written by its M only.
 struct TraceEvent {
-    int64_t ts;  // vdso::nanotime
+    int64_t ts;  // arch::cputicks, nanoseconds of the vDSO clock once converted
     uint8_t type;
     uint8_t arg8;
     int16_t p;  // the recording M's P, -1 for none

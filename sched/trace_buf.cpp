@@ -16,6 +16,7 @@
 #include <linux/memfd.h>
 #include <linux/mman.h>
 
+#include "arch/cputicks.hpp"
 #include "sched/debug.hpp"
 #include "sched/entersyscall.hpp"
 #include "sched/proc.hpp"
@@ -160,6 +161,21 @@ void collect() {
     for (int i = 0; i < k; ++i) save(bufs[i], counts[i]);
 }
 
+// The second reading of the vDSO clock beside the ticks, at least 2 ms
+// after the first, so that even a short trace gets the ticks' rate to a
+// few parts per million (the writer sleeps out the rest: nobody waits on
+// it but stop).
+void anchor_end() {
+    constexpr int64_t kMinSpan = 2'000'000;
+    const int64_t left = tw.start_ns + kMinSpan - vdso::nanotime();
+    if (left > 0) {
+        const sys::KernelTimespec pause = {0, left};
+        (void)sys::raw::nanosleep(sys::as_timespec(&pause), nullptr);
+    }
+    tw.end_ns = vdso::nanotime();
+    tw.end_tick = arch::cputicks();
+}
+
 // The writer M's body (an M without a P, as sysmon).
 void trace_writer() {
     lock(&sched.lock);
@@ -173,6 +189,7 @@ void trace_writer() {
     }
     collect();
     drain();
+    anchor_end();
     if (tw.error == 0) {
         auto r = trace_write_json();
         if (!r.ok()) tw.error = r.error().code();
@@ -209,7 +226,7 @@ void start_writer(void*) {
 void put(TraceBuf* buf, int16_t p, TraceEv type, uint32_t x, uint64_t a, uint64_t b, uint64_t c, uint8_t arg8) {
     const uint32_t n = buf->n.load(std::memory_order_relaxed);
     TraceEvent* e = &buf->ev[n];
-    e->ts = vdso::nanotime();
+    e->ts = static_cast<int64_t>(arch::cputicks());
     e->type = type;
     e->arg8 = arg8;
     e->p = p;
@@ -336,6 +353,7 @@ sys::Result<void> trace_start(const char* path) {
     tw.scratch_bytes = 0;
     tw.dropped_unsaved = 0;
     tw.start_ns = vdso::nanotime();
+    tw.start_tick = arch::cputicks();
     const uint32_t gen = (trace_state.load(std::memory_order_relaxed) | 1) + 2;
     tw.gen = gen;
     sys::set_exit_hook(trace_at_exit);

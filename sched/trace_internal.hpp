@@ -51,7 +51,10 @@ struct TraceWriter {
     int scratch_fd = -1;
     uint64_t scratch_bytes = 0;
     uint64_t dropped_unsaved = 0;  // dropped with no buffer after them
-    int64_t start_ns = 0;
+    // The vDSO clock and the CPU's ticks read together at start and at
+    // stop: the events' ticks become nanoseconds on that line.
+    int64_t start_ns = 0, end_ns = 0;
+    uint64_t start_tick = 0, end_tick = 0;
     char path[4096] = {};
 };
 

@@ -688,6 +688,33 @@ void Converter::finish(int64_t end, uint64_t dropped_unsaved) {
 
 // ------------------------------------------------------------ the merge
 
+// Ticks to the vDSO clock's nanoseconds, on the line through the two
+// readings taken together (Go converts its cputicks the same way). A 32.32
+// fixed-point rate: no floating point in the runtime.
+class TickClock {
+public:
+    TickClock(int64_t ns0, uint64_t tick0, int64_t ns1, uint64_t tick1) : ns0_(ns0), tick0_(tick0) {
+        uint64_t dt = tick1 > tick0 ? tick1 - tick0 : 1;
+        uint64_t dns = ns1 > ns0 ? static_cast<uint64_t>(ns1 - ns0) : 0;
+        // (dns << 32) / dt in 64-bit steps (a 128-bit division would want
+        // libgcc): both halved until dt fits 32 bits, a loss below 2^-31.
+        while (dt >> 32 != 0) {
+            dt >>= 1;
+            dns >>= 1;
+        }
+        rate_ = (dns / dt) << 32 | ((dns % dt) << 32) / dt;
+    }
+    int64_t ns(uint64_t tick) const {
+        const __int128 d = static_cast<__int128>(tick) - static_cast<__int128>(tick0_);
+        return ns0_ + static_cast<int64_t>(d * rate_ >> 32);
+    }
+
+private:
+    int64_t ns0_;
+    uint64_t tick0_;
+    __int128 rate_;  // nanoseconds per tick, 32.32
+};
+
 // A min-heap of streams by their next event's time.
 struct Heap {
     Stream* s;
@@ -811,13 +838,16 @@ sys::Result<void> trace_write_json() {
             for (uint32_t s = 0; s < nstreams; ++s)
                 if (chunks[streams[s].chunk].n != 0) heap.idx[heap.n++] = s;
             for (uint32_t i = heap.n / 2; i-- > 0;) heap.down(i);
+            const TickClock clock(tw.start_ns, tw.start_tick, tw.end_ns, tw.end_tick);
             int64_t last = tw.start_ns;
             while (heap.n != 0) {
                 Stream& st = streams[heap.idx[0]];
                 const Chunk& c = chunks[st.chunk];
-                if (st.i == 0 && c.dropped != 0) conv->dropped(c.mid, c.ev[0].ts, c.dropped);
-                if (c.ev[st.i].ts > last) last = c.ev[st.i].ts;
-                conv->event(c.mid, c.ev[st.i]);
+                TraceEvent e = c.ev[st.i];
+                e.ts = clock.ns(static_cast<uint64_t>(e.ts));
+                if (st.i == 0 && c.dropped != 0) conv->dropped(c.mid, e.ts, c.dropped);
+                if (e.ts > last) last = e.ts;
+                conv->event(c.mid, e);
                 if (++st.i == c.n) {
                     st.i = 0;
                     // The next non-empty chunk of this M, or the stream is done.
