@@ -8,6 +8,9 @@
 //                         enter+exit overhead without the noise between runs
 //   BM_entersyscall_exitsyscall  the two hooks with no syscall between
 //   BM_getpid_stub_thread      the raw stub on the plain benchmark thread
+//   BM_getpid_stub_ret_thread  the same with the stub as it was: `syscall; ret`
+//                              (arch/x86_64/syscall.S says why it now ends in
+//                              pop and a notrack jmp; aarch64 keeps `ret`)
 //   BM_getpid_blocking_unhooked  sys::getpid there, no run: the hook check alone
 //   BM_getpid_inline      an inline-asm syscall: the floor
 //   BM_getpid_glibc       glibc's syscall(SYS_getpid)
@@ -171,6 +174,40 @@ void BM_getpid_stub_thread(benchmark::State& state) {
 }
 BENCHMARK(BM_getpid_stub_thread);
 
+// A copy of rawrt_syscall0 as it was, ending in ret, for the row above.
+extern "C" long bench_syscall0_ret(long nr);
+#if defined(__x86_64__)
+asm(R"(
+    .text
+    .globl  bench_syscall0_ret
+    .type   bench_syscall0_ret, @function
+    .p2align 4
+bench_syscall0_ret:
+    endbr64
+    mov     %rdi, %rax
+    syscall
+    ret
+    .size   bench_syscall0_ret, .-bench_syscall0_ret
+)");
+#else
+asm(R"(
+    .text
+    .globl  bench_syscall0_ret
+    .type   bench_syscall0_ret, %function
+    .p2align 4
+bench_syscall0_ret:
+    mov     x8, x0
+    svc     #0
+    ret
+    .size   bench_syscall0_ret, .-bench_syscall0_ret
+)");
+#endif
+
+void BM_getpid_stub_ret_thread(benchmark::State& state) {
+    for (auto _ : state) benchmark::DoNotOptimize(bench_syscall0_ret(__NR_getpid));
+}
+BENCHMARK(BM_getpid_stub_ret_thread);
+
 void BM_getpid_blocking_unhooked(benchmark::State& state) {
     for (auto _ : state) benchmark::DoNotOptimize(rawrt::sys::getpid().raw());
 }
@@ -235,5 +272,7 @@ RAWRT_BENCH_RATIO("BM_getpid_blocking", "BM_getpid_stub", "enter+exit: <= 10 ns 
 RAWRT_BENCH_RATIO("BM_getpid_stub", "BM_getpid_stub_thread", "~ 1 (the on-G harness)");
 RAWRT_BENCH_RATIO("BM_getpid_blocking_unhooked", "BM_getpid_stub_thread", "~ 1 (hooks not installed)");
 RAWRT_BENCH_RATIO("BM_getpid_inline", "BM_getpid_stub_thread", "the floor");
+RAWRT_BENCH_RATIO("BM_getpid_stub_thread", "BM_getpid_inline", "<= 1.03 (the stub at the floor)");
+RAWRT_BENCH_RATIO("BM_getpid_stub_ret_thread", "BM_getpid_inline", "none (the stub as it was: ret after syscall)");
 RAWRT_BENCH_RATIO("BM_clock_gettime_vdso", "BM_clock_gettime_glibc", "<= 1.03");
 RAWRT_BENCH_RATIO("BM_clock_gettime_vdso", "BM_clock_gettime_syscall", "<= 0.2 (5x faster)");
