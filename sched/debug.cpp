@@ -42,6 +42,7 @@ void apply(const char* name, const char* name_end, const char* value, const char
         {"uringentries", 1, [](int64_t v) { debug.uring_entries = v; }},
         {"uringworkers", 1, [](int64_t v) { debug.uring_workers = v; }},
         {"netpoll", 1, [](int64_t v) { debug.netpoll_ns = v * 1000; }},
+        {"mretire", 0, [](int64_t v) { debug.mretire_ns = v * 1'000'000; }},
         {"tracebuf", 1024, [](int64_t v) { debug.tracebuf_bytes = v; }},
         {"tracebufs", 1, [](int64_t v) { debug.tracebufs = v; }},
         {"membarrier", 0, [](int64_t v) { debug.membarrier = v != 0; }},

@@ -27,6 +27,8 @@
 //                     GODEBUG=asyncpreemptoff=1). Read when a run starts
 //   netpoll=US        sysmon polls the network when nobody has for this
 //                     long (Go: 10 ms)
+//   mretire=MS        an M idle this long, while more Ms than Ps are idle,
+//                     ends (rawrt; default 500; 0: never, Go's way)
 //   tracebuf=BYTES    each M's trace buffer (rawrt; default 64 KiB, at
 //                     least 1024). Read when a trace starts
 //   tracebufs=N       trace buffers in flight at most, all Ms together:
@@ -80,6 +82,7 @@ struct DebugVars {
     Tunable<int64_t> uring_workers = 4;
     Tunable<int64_t> netpoll_ns = 10'000'000;  // Go: the 10 ms of sysmon's poll
     Tunable<bool> membarrier = true;
+    Tunable<int64_t> mretire_ns = 500'000'000;
     Tunable<int64_t> tracebuf_bytes = 65536;
     Tunable<int64_t> tracebufs = 256;
 };

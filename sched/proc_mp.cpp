@@ -8,6 +8,7 @@
 
 #include <linux/sched.h>
 
+#include "sched/debug.hpp"
 #include "sched/layers_below.hpp"
 #include "sched/poller.hpp"
 #include "sched/proc.hpp"
@@ -333,6 +334,26 @@ bool park_until(M* mp, int64_t until) {
     return false;
 }
 
+// rawrt: an M idle for debug.mretire_ns while more Ms than Ps are idle
+// ends, so that a burst of blocking syscalls does not leave its threads
+// and their stacks behind for good (Go keeps every M it ever made). The
+// Ms kept are the ones most recently idle (mget takes from the head). An
+// idle M still needed looks again every mretire_ns: the first to go idle
+// in a burst cannot know how many will follow. Returns when the M is to
+// wait on: woken (a P or a watch is coming).
+void retire_if_idle(M* mp) {
+    for (;;) {
+        const int64_t after = debug.mretire_ns;
+        if (after <= 0 || notetsleep(&mp->park, after)) return;
+        lock(&sched.lock);
+        if (!sched.exiting && sched.nmidle > sched.gomaxprocs && m_remove(mp)) {
+            unlock(&sched.lock);
+            mexit();
+        }
+        unlock(&sched.lock);
+    }
+}
+
 }  // namespace
 
 void lock_sched_or_mexit() {
@@ -351,6 +372,7 @@ void stopm(int64_t until) {
     traceEvent(evMPark);
     do {
         if (until != 0 && park_until(mp, until)) return;
+        retire_if_idle(mp);
         notesleep(&mp->park);
         noteclear(&mp->park);
         // On standby, standby_wait sees the run ending too, and leaves the

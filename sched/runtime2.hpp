@@ -247,7 +247,7 @@ struct Schedt {
     int32_t nmidle = 0;
     int32_t nmidlelocked = 0;  // idle Ms holding a locked G
     int64_t mnext = 0;         // number of Ms created; next M id
-    int64_t nmfreed = 0;       // Ms that exited (a locked G's end)
+    int64_t nmfreed = 0;       // Ms that exited mid-run (a locked G's end, an idle M retired)
     int32_t mmax = 0;          // most Ms alive at once
     int32_t maxmcount = 10000;
     int32_t nmsys = 0;   // system Ms not counted for deadlock (sysmon)

@@ -1,6 +1,9 @@
 // What a test counts in /proc/self to prove nothing leaked: threads
 // (/proc/self/task), mappings (/proc/self/maps lines), descriptors
-// (/proc/self/fd).
+// (/proc/self/fd). glibc's (opendir and ifstream allocate): off the
+// runtime's threads only. On a G, examples/common/process.hpp's os_threads
+// reads the count with raw syscalls (glibc's malloc there writes through a
+// thread pointer that is rawrt's, into the M).
 #pragma once
 
 #include <dirent.h>

@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <string>
 #include <thread>
 
@@ -29,6 +30,7 @@
 #include "sys/calls.hpp"
 #include "tests/child_process.hpp"
 #include "tests/eventually.hpp"
+#include "tests/proc_self.hpp"
 #include "vdso/vdso.hpp"
 
 namespace {
@@ -610,5 +612,81 @@ TEST(SchedStressSyscall, ShortSyscallsRaceRetakeAndTheCountsBalance) {
 TEST(SchedStressSyscall, ShortSyscallsRaceRetakeWithFullFencesOnBothSides) {
     short_syscalls_race_retake("sysmonmin=1,sysmonidle=1000000000,retake=0,membarrier=0");
 }
+
+// The process's tasks, on a G: raw syscalls only (glibc's opendir would
+// malloc on a thread that is not glibc's).
+int64_t tasks_on_g() {
+    auto fd = rawrt::sys::raw::openat(AT_FDCWD, "/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (!fd.ok()) return -1;
+    int64_t n = 0;
+    alignas(8) char buf[4096];
+    for (;;) {
+        auto r = rawrt::sys::raw::getdents64(fd.value(), buf, sizeof buf);
+        if (!r.ok() || r.value() == 0) break;
+        for (size_t off = 0; off < r.value();) {
+            uint16_t reclen;
+            std::memcpy(&reclen, buf + off + 16, sizeof reclen);  // struct linux_dirent64's d_reclen
+            if (buf[off + 19] != '.') ++n;                        // d_name
+            off += reclen;
+        }
+    }
+    (void)rawrt::sys::raw::close(fd.value());
+    return n;
+}
+
+// A burst of blocking syscalls makes Ms; once idle (mretire), the idle Ms
+// beyond as many as there are Ps end: the threads come back down to
+// procs + 2 (the idle pool, the main G's M, sysmon) and the process's tasks
+// with them. A second burst makes them
+// again. With mretire=0 (Go's way) the idle Ms stay.
+void burst_then_idle(const char* debug, bool retire) {
+    constexpr int32_t kProcs = 2;
+    constexpr int kGs = 24;
+    int32_t peak = 0, second_peak = 0;
+    bool down = false, down_again = false;
+    int64_t tasks_down = 0;
+    const int64_t tasks_before = rawrt::test::count_entries("/proc/self/task") - 2;  // . and ..
+    auto burst = [] {
+        rawrt::WaitGroup wg;
+        wg.add(kGs);
+        for (int i = 0; i < kGs; ++i)
+            rawrt::go([&wg] {
+                const rawrt::sys::KernelTimespec ts = {0, 30'000'000};
+                (void)rawrt::sys::nanosleep(rawrt::sys::as_timespec(&ts), nullptr);  // Go's Syscall
+                wg.done();
+            });
+        wg.wait();
+        return rawrt::stats().threads_max;
+    };
+    // Retiring: until the count is down (bounded). Not: 300 ms, six times
+    // the retiring run's mretire, and the count must not have moved.
+    auto settled = [retire] {
+        auto down = [] { return rawrt::stats().threads <= kProcs + 2; };
+        if (retire) return rawrt::test::eventually_on_g(down, 10'000'000'000);
+        rawrt::sleep(300'000'000);
+        return down();
+    };
+    auto r = rawrt::run({.procs = kProcs, .debug = debug}, [&] {
+        peak = burst();
+        down = settled();
+        tasks_down = tasks_on_g();
+        second_peak = burst();
+        down_again = settled();
+    });
+    ASSERT_TRUE(r.ok());
+    EXPECT_GE(peak, 10) << "the burst made few Ms: nothing to retire";
+    EXPECT_GE(second_peak, 10);
+    if (retire) {
+        EXPECT_TRUE(down) << "threads stayed above procs + 2";
+        EXPECT_TRUE(down_again);
+        EXPECT_LE(tasks_down, tasks_before + kProcs + 2);
+    } else {
+        EXPECT_FALSE(down) << "mretire=0 retired Ms";
+        EXPECT_FALSE(down_again);
+    }
+}
+
+TEST(SchedSyscall, ThreadsComeBackDownOnceABurstIsOver) { burst_then_idle("mretire=50", true); }
+TEST(SchedSyscall, WithRetirementOffIdleMsStayAsInGo) { burst_then_idle("mretire=0", false); }
 
 }  // namespace

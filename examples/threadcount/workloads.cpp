@@ -31,6 +31,11 @@ constexpr int64_t kLockedSleepNs = 300 * kMs;  // the seed says 1 s; any time th
 constexpr int kBursts = 3;
 constexpr int64_t kBurstSyscallNs = 5 * kMs;
 constexpr int64_t kIdleNs = 200 * kMs;
+// After E's last burst: idle so long that, with the settling time, the
+// process has idled 2 s when its threads are read (the seed: threads
+// shrink when idle; rawrt ends idle Ms past procs after RAWRT_DEBUG's
+// mretire, 500 ms by default).
+constexpr int64_t kIdleAfterLastNs = 1700 * kMs;
 constexpr int64_t kSettleNs = 100 * kMs;
 
 bool json = false;
@@ -43,7 +48,7 @@ void report(const char* label, const Watch& w, const char* prediction) {
 
 // The workload's JSON line (--json only). "Settled" is read once its Gs
 // have all ended and the process has idled kSettleNs more: what stays is
-// the idle Ms (never ended), minus the threads of Gs that ended locked.
+// the idle Ms not yet retired, minus the threads of Gs that ended locked.
 // The same names as bench/go/threadcount's, whose lines sit beside these.
 void json_line(const char* workload, int64_t n, const Watch& w, const char* extra = nullptr, int64_t extra_value = 0) {
     if (!json) return;
@@ -275,13 +280,14 @@ void workload_e(int64_t n) {
         made[burst] = rawrt::stats().threads_created - created;
         rawrt::sleep(kIdleNs);  // every P idle
     }
+    rawrt::sleep(kIdleAfterLastNs);
     w.stop();
     const rawrt::SchedStats& idle = w.after();
     fdprint(text_fd(), "E  ", kBursts, " bursts of ", n, " syscalls of ", kBurstSyscallNs / kMs, " ms, ", kIdleNs / kMs,
-            " ms idle after each; Ms made per burst:");
+            " ms idle after each (", (kIdleNs + kIdleAfterLastNs) / kMs, " ms after the last); Ms made per burst:");
     for (int64_t m : made) fdprint(text_fd(), " ", m);
     fdprint(text_fd(), "; after the idle time: ", idle.threads, " threads, ", idle.idle_threads,
-            " of them parked in the idle pool (neither Go nor rawrt ends idle Ms)\n");
+            " of them parked in the idle pool (rawrt ends idle Ms beyond procs after mretire; Go never does)\n");
     report("E", w, "bursty 30-100, steady state 5-10 (the seed: threads shrink when idle)");
     syscall_counts(w);
     json_line("E", n, w);

@@ -39,6 +39,7 @@ const (
 	bursts         = 3
 	burstSyscall   = 5 * time.Millisecond
 	idleAfterBurst = 200 * time.Millisecond
+	idleAfterLast  = 1700 * time.Millisecond // as rawrt's: 2 s idle in all when E's threads are read
 	settle         = 100 * time.Millisecond
 )
 
@@ -325,8 +326,9 @@ func workloadE(n int64) {
 		made = append(made, strconv.FormatInt(m, 10))
 		time.Sleep(idleAfterBurst) // every P idle
 	}
+	time.Sleep(idleAfterLast)
 	w.stop()
-	report("E", n, &w, map[string]int64{"threads_made": madeInAll}, fmt.Sprintf("%d bursts of %d syscalls of 5 ms, 200 ms idle after each; Ms made per burst: %s",
+	report("E", n, &w, map[string]int64{"threads_made": madeInAll}, fmt.Sprintf("%d bursts of %d syscalls of 5 ms, 200 ms idle after each (2 s after the last); Ms made per burst: %s",
 		bursts, n, strings.Join(made, " ")))
 }
 
