@@ -33,6 +33,7 @@ TraceWriter tw;
 namespace {
 
 constexpr int64_t kWriterNap = 50'000'000;  // a full list wakes it sooner
+constexpr size_t kMaxPath = 4096;           // PATH_MAX, with its NUL
 
 // Under tw.lock. The pool first, then a new mapping while the cap allows.
 TraceBuf* buf_get() {
@@ -273,13 +274,12 @@ sys::Result<void> open_files(const char* path) {
     size_t len = 0;
     while (path[len] != '\0') ++len;
     if (len == 0) return sys::Errno(ENOENT);
-    if (len >= sizeof tw.path) return sys::Errno(ENAMETOOLONG);
-    for (size_t i = 0; i <= len; ++i) tw.path[i] = path[i];
+    if (len >= kMaxPath) return sys::Errno(ENAMETOOLONG);
     auto out = sys::raw::openat(AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (!out.ok()) return out.error();
     // The scratch file beside the output (a disk, not memory), unnamed; a
     // file system without O_TMPFILE gets a memfd.
-    char dir[sizeof tw.path];
+    char dir[kMaxPath];
     size_t slash = len;
     while (slash > 0 && path[slash - 1] != '/') --slash;
     for (size_t i = 0; i < slash; ++i) dir[i] = path[i];

@@ -55,7 +55,6 @@ struct TraceWriter {
     // stop: the events' ticks become nanoseconds on that line.
     int64_t start_ns = 0, end_ns = 0;
     uint64_t start_tick = 0, end_tick = 0;
-    char path[4096] = {};
 };
 
 extern TraceWriter tw;
