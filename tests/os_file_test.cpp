@@ -26,6 +26,7 @@
 #include "sched/stats.hpp"
 #include "sched/sync.hpp"
 #include "sched/time.hpp"
+#include "tests/temp_dir.hpp"
 #include "sys/calls.hpp"
 #include "tests/child_process.hpp"
 #include "tests/proc_self.hpp"
@@ -36,16 +37,7 @@ namespace {
 namespace os = rawrt::os;
 namespace sys = rawrt::sys;
 
-// A fresh directory per test, made and removed by the host side.
-struct TempDir {
-    std::string path;
-    TempDir() {
-        char tmpl[] = "/tmp/rawrt-os-XXXXXX";
-        path = mkdtemp(tmpl);
-    }
-    ~TempDir() { (void)std::system(("rm -rf " + path).c_str()); }
-    std::string operator/(const std::string& name) const { return path + "/" + name; }
-};
+using rawrt::test::TempDir;  // made and removed by the host side
 
 bool said_no_ring = false;
 
@@ -208,7 +200,7 @@ TEST_P(OsFile, ErrorsAreTheKernels) {
         os::File full;
         if (os::File::open("/dev/full", O_WRONLY, 0, &full).ok()) no_space = full.write("abc", 3).error();
         os::File d;
-        is_dir = os::File::open(dir.path.c_str(), O_WRONLY, 0, &d).error();
+        is_dir = os::File::open(dir.path().c_str(), O_WRONLY, 0, &d).error();
     });
     EXPECT_EQ(missing, sys::Errno(ENOENT));
     EXPECT_EQ(no_space, sys::Errno(ENOSPC));
