@@ -11,8 +11,15 @@
 
 namespace rawrt::locks {
 
+namespace {
+std::atomic<uint64_t> futex_count{0};
+}
+
+uint64_t futex_calls() { return futex_count.load(std::memory_order_relaxed); }
+
 void futexsleep(std::atomic<uint32_t>* addr, uint32_t val, int64_t ns) {
     static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t));
+    futex_count.fetch_add(1, std::memory_order_relaxed);
     auto* word = reinterpret_cast<uint32_t*>(addr);
     // EAGAIN (the word already changed), EINTR and ETIMEDOUT all mean "look
     // at the word again", which every caller does.
@@ -25,6 +32,7 @@ void futexsleep(std::atomic<uint32_t>* addr, uint32_t val, int64_t ns) {
 }
 
 void futexwakeup(std::atomic<uint32_t>* addr, uint32_t count) {
+    futex_count.fetch_add(1, std::memory_order_relaxed);
     auto r = sys::raw::futex(reinterpret_cast<uint32_t*>(addr), FUTEX_WAKE_PRIVATE, count);
     if (!r.ok()) sys::fatal("futexwakeup addr=", static_cast<const void*>(addr), " returned ", r.error());
 }

@@ -17,6 +17,10 @@ void futexsleep(std::atomic<uint32_t>* addr, uint32_t val, int64_t ns);
 // word is not a futex at all: fatal, as in Go.
 void futexwakeup(std::atomic<uint32_t>* addr, uint32_t count);
 
+// Every futex call futexsleep and futexwakeup have made (relaxed): the
+// kernel entries the runtime's own waits cost, which tests count.
+uint64_t futex_calls();
+
 // The CPUs this process may run on (sched_getaffinity), at least 1: the
 // default number of Ps.
 int32_t getproccount();

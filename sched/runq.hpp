@@ -29,6 +29,15 @@ inline bool runqempty(P* pp) {
         if (t == pp->runqtail.load(std::memory_order_acquire)) return h == t && next == nullptr;
     }
 }
+// Whether gp is all that pp's queue holds (owner only; a thief may have
+// taken it meanwhile, which only makes the answer moot).
+inline bool runq_holds_only(P* pp, G* gp) {
+    const uint32_t h = pp->runqhead.load(std::memory_order_acquire);
+    const uint32_t t = pp->runqtail.load(std::memory_order_relaxed);
+    G* next = pp->runnext.load(std::memory_order_relaxed);
+    if (next != nullptr) return next == gp && h == t;
+    return t - h == 1 && pp->runq[h % kRunqSize].load(std::memory_order_relaxed) == gp;
+}
 // Steals half of p2's queue into pp's, returning one of the Gs (or nullptr).
 // stealRunNextG: may take p2's runnext too.
 G* runqsteal(P* pp, P* p2, bool stealRunNextG);

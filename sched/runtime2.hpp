@@ -122,14 +122,15 @@ struct M {
     P* nextp = nullptr;           // P handed over by startm
     P* oldp = nullptr;            // P before a syscall (handoff layer)
     int64_t id = 0;
-    bool spinning = false;         // looking for work, counted in sched.nmspinning
-    note park;                     // stopm sleeps here
-    M* schedlink = nullptr;        // idle list
-    M* alllink = nullptr;          // allm
-    G* lockedg = nullptr;          // lock_os_thread
-    uint32_t lockedExt = 0;        // lock_os_thread calls not yet undone
-    void (*mstartfn)() = nullptr;  // an M without a P (sysmon) runs this instead of schedule
-    bool locked_park = false;      // parked in stoplockedm, not yet woken (under sched.lock)
+    bool spinning = false;           // looking for work, counted in sched.nmspinning
+    bool readying_for_self = false;  // in findRunnable's timer check: ready need not wake another M
+    note park;                       // stopm sleeps here
+    M* schedlink = nullptr;          // idle list
+    M* alllink = nullptr;            // allm
+    G* lockedg = nullptr;            // lock_os_thread
+    uint32_t lockedExt = 0;          // lock_os_thread calls not yet undone
+    void (*mstartfn)() = nullptr;    // an M without a P (sysmon) runs this instead of schedule
+    bool locked_park = false;        // parked in stoplockedm, not yet woken (under sched.lock)
     uint32_t syscalltick = 0;
     // Set while exitsyscall tries to take oldp back: sysmon, having claimed
     // oldp, reads it to let the M have it (sched/entersyscall.cpp).
