@@ -220,10 +220,8 @@ void start_writer(void*) {
     newm(nullptr, false, id, trace_writer);
 }
 
-// The Gs and Ps as the trace finds them: names for every G, and who runs
-// and holds what, for the tracks to start from. A buffer of its own (M id
-// -1: no track), straight to the writer: the caller may be no M at all (a
-// run's start).
+// One event into buf, published by the release store of its count (only
+// buf's owner writes it).
 void put(TraceBuf* buf, int16_t p, TraceEv type, uint32_t x, uint64_t a, uint64_t b, uint64_t c, uint8_t arg8) {
     const uint32_t n = buf->n.load(std::memory_order_relaxed);
     TraceEvent* e = &buf->ev[n];
@@ -238,6 +236,10 @@ void put(TraceBuf* buf, int16_t p, TraceEv type, uint32_t x, uint64_t a, uint64_
     buf->n.store(n + 1, std::memory_order_release);
 }
 
+// The Gs and Ps as the trace finds them: names for every G, and who runs
+// and holds what, for the tracks to start from. A buffer of its own (M id
+// -1: no track), straight to the writer: the caller may be no M at all (a
+// run's start).
 void snapshot() {
     lock(&tw.lock);
     TraceBuf* buf = buf_get();
