@@ -1,8 +1,9 @@
 // The CPU's free-running counter (Go: cputicks): x86 `rdtsc`, aarch64
 // `cntvct_el0` (which Linux lets user space read). Not a clock by itself:
-// the tracer stamps events with it, a third of the vDSO clock's cost here,
-// and turns the ticks into CLOCK_MONOTONIC nanoseconds with two readings of
-// the vDSO clock taken beside it (sched/trace_json.cpp).
+// the tracer stamps events with it on x86_64, at a third of the vDSO
+// clock's cost here, and turns the ticks into CLOCK_MONOTONIC nanoseconds
+// with two readings of the vDSO clock taken beside it (sched/trace_json.cpp;
+// sched/trace_buf.cpp says why aarch64 stamps with the vDSO clock).
 #pragma once
 
 #include <cstdint>

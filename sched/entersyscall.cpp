@@ -140,9 +140,11 @@ void exitsyscall0(void* arg) {
     // Counted before the unlock publishes gp: once it runs elsewhere, its
     // syscall must already show as ended in stats().
     sys::counter_inc_owned(pp != nullptr ? mp->stats.exit_idle_p : mp->stats.exit_slow);
-    unlock(&sched.lock);
+    // Traced before the unlock too: another M may start gp the moment it is
+    // published, and its start must not come before this end.
     traceEvent(evGoSyscallEnd, pp != nullptr ? kSysExitIdleP : kSysExitSlow);
     traceEvent(evGoStop, kStopSyscallNoP, static_cast<uint64_t>(gp->goid));
+    unlock(&sched.lock);
     if (pp != nullptr) {
         acquirep(pp);
         return execute(gp, false);

@@ -7,6 +7,7 @@
 #include "sched/poller.hpp"
 #include "sched/layers_below.hpp"
 #include "sched/proc.hpp"
+#include "sched/runq.hpp"
 #include "sched/runtime2.hpp"
 #include "sched/sysmon.hpp"
 #include "sched/trace.hpp"
@@ -88,7 +89,17 @@ void goroutineReady(void* arg, uintptr_t) { ready(static_cast<G*>(arg), false); 
 bool add_sleep_timer(G* gp, void* arg) {
     auto* t = static_cast<Timer*>(arg);
     t->arg = gp;
-    addtimer(t);
+    // rawrt: this M schedules next. With nothing queued for it, it finds no
+    // work and waits for the earliest timer itself: parked until it, or in
+    // the poller (breaking a poller that would sleep past it). Waking an M
+    // for the timer (Go's wakeNetPoller, addtimer's way) costs a futex wake
+    // and that M's wait for nothing: a 100 µs sleep loop on 2 Ps paid 3.1
+    // futex calls a sleep for it.
+    const int64_t when = t->when;
+    P* pp = getm()->p;
+    const bool self = runqempty(pp) && std::atomic_ref<int32_t>(sched.runqsize).load(std::memory_order_relaxed) == 0;
+    if (addtimer_nowake(t) && !self) wakeNetPoller(when);
+    sysmon_timer_added();
     return true;
 }
 

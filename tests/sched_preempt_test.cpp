@@ -1157,7 +1157,7 @@ TEST(SchedPreempt, LockedGIsPreemptedAndStaysOnItsThread) {
                 // Mostly plain code, where the signal lands; now and then a
                 // look at the thread, the first at once (a slow emulator may
                 // preempt the loop before its 1024th round).
-                if ((n & 1023) == 1) {
+                if ((n & 1023) == 2) {  // n is 2 in the first round
                     ++tid_checks;
                     if (current_tid() != tid_first) ++tid_changes;
                 }
