@@ -185,7 +185,7 @@ endif
 # bytes, a bad exit status) fails the target, after the tables are written.
 # The thread counts of the seed's workloads (bench/go/threadbench)
 # are threads_A ... threads_E (BENCH_FILTER=threads), likewise. The
-# tracer's cost (issue 19) compares BM_gosched_1p, BM_chan_pingpong_1p,
+# tracer's cost compares BM_gosched_1p, BM_chan_pingpong_1p,
 # BM_getpid_blocking (BM_entersyscall_exitsyscall: its two sites alone)
 # and echo_rawrt_<procs>p with the tracer compiled out
 # (echo_rawrt_notrace_<procs>p) and echo with a trace on

@@ -2,7 +2,7 @@
 //
 //   BM_trace_event      a G marks regions with rawrt::trace::region_begin
 //                       and region_end in turn while a trace runs: ns per
-//                       event recorded (issue 19's target: ≤ 30 ns), the
+//                       event recorded (the target: ≤ 30 ns), the
 //                       handoff of each full buffer to the writer included
 //   BM_trace_event_off  the same calls with no trace on: the call and the
 //                       one branch every event site pays then

@@ -326,19 +326,28 @@ sys::Result<size_t> FD::recvmsg(sys::KernelMsghdr* msg, int flags) {
     });
 }
 
-sys::Result<size_t> FD::sendmsg(const sys::KernelMsghdr* msg, int flags) {
+// One message whole or not at all (a datagram, sendmsg): the write lock,
+// prepare, and the call again while it would block.
+template <class Syscall>
+sys::Result<size_t> FD::write_message(Syscall syscall) {
     if (!writeLock()) return kErrClosed;
     sys::Result<size_t> result = size_t{0};
     if (auto p = prepare(netpoll::kModeWrite); !p.ok()) {
         result = p.error();
     } else {
         for (;;) {
-            result = pd_ != nullptr ? sys::raw::sendmsg(sysfd_, msg, flags) : sys::sendmsg(sysfd_, msg, flags);
+            result = syscall();
             if (result.ok() || !retry_write(result.error(), &result)) break;
         }
     }
     writeUnlock();
     return result;
+}
+
+sys::Result<size_t> FD::sendmsg(const sys::KernelMsghdr* msg, int flags) {
+    return write_message([&] {
+        return pd_ != nullptr ? sys::raw::sendmsg(sysfd_, msg, flags) : sys::sendmsg(sysfd_, msg, flags);
+    });
 }
 
 sys::Result<size_t> FD::recvfrom(void* buf, size_t n, int flags, ::sockaddr* from, uint32_t* fromlen) {
@@ -351,19 +360,10 @@ sys::Result<size_t> FD::recvfrom(void* buf, size_t n, int flags, ::sockaddr* fro
 }
 
 sys::Result<size_t> FD::sendto(const void* buf, size_t n, int flags, const ::sockaddr* to, uint32_t tolen) {
-    if (!writeLock()) return kErrClosed;
-    sys::Result<size_t> result = size_t{0};
-    if (auto p = prepare(netpoll::kModeWrite); !p.ok()) {
-        result = p.error();
-    } else {
-        for (;;) {
-            result = pd_ != nullptr ? sys::raw::sendto(sysfd_, buf, n, flags, to, tolen)
-                                    : sys::sendto(sysfd_, buf, n, flags, to, tolen);
-            if (result.ok() || !retry_write(result.error(), &result)) break;
-        }
-    }
-    writeUnlock();
-    return result;
+    return write_message([&] {
+        return pd_ != nullptr ? sys::raw::sendto(sysfd_, buf, n, flags, to, tolen)
+                              : sys::sendto(sysfd_, buf, n, flags, to, tolen);
+    });
 }
 
 sys::Result<int> FD::accept(sockaddr* addr, uint32_t* addrlen) {

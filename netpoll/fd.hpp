@@ -173,6 +173,8 @@ private:
     sys::Result<size_t> read_loop(Syscall syscall);
     template <class Syscall>
     sys::Result<size_t> read_op(bool empty, Syscall syscall);
+    template <class Syscall>
+    sys::Result<size_t> write_message(Syscall syscall);
     // After a failed write or writev: true to try again (EINTR, or EAGAIN
     // and the G waited until the fd was writable); false with *result set.
     bool retry_write(sys::Errno err, sys::Result<size_t>* result);

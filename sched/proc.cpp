@@ -487,8 +487,7 @@ void ready(G* gp, bool next) {
     runqput(pp, gp, next);
     // rawrt: a timer that findRunnable's own check fires, readying the one
     // G on an empty queue, readies this M's next G: another M woken for it
-    // would find nothing, at two futex calls and a spin (Go wakes one; a
-    // 100 µs sleep loop on 2 Ps cost 4.2 futex calls a sleep).
+    // would find nothing, at two futex calls and a spin (Go wakes one).
     if (mp->readying_for_self && runq_holds_only(pp, gp)) return;
     wakep();
 }

@@ -93,8 +93,7 @@ bool add_sleep_timer(G* gp, void* arg) {
     // work and waits for the earliest timer itself: parked until it, or in
     // the poller (breaking a poller that would sleep past it). Waking an M
     // for the timer (Go's wakeNetPoller, addtimer's way) costs a futex wake
-    // and that M's wait for nothing: a 100 µs sleep loop on 2 Ps paid 3.1
-    // futex calls a sleep for it.
+    // and that M's wait for nothing (docs/scheduler.md has the counts).
     const int64_t when = t->when;
     P* pp = getm()->p;
     const bool self = runqempty(pp) && std::atomic_ref<int32_t>(sched.runqsize).load(std::memory_order_relaxed) == 0;

@@ -56,15 +56,25 @@ TraceBuf* buf_get() {
         tw.nfree.fetch_sub(1, std::memory_order_relaxed);
         return b;
     }
-    if (tw.allocated >= tw.max_bufs) return nullptr;
+    if (tw.allocated.load(std::memory_order_relaxed) >= tw.max_bufs) return nullptr;
     auto mem = sys::raw::mmap(nullptr, tw.buf_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (!mem.ok()) return nullptr;
     auto* b = static_cast<TraceBuf*>(mem.value());
     b->bytes = tw.buf_bytes;
     b->all = tw.all;
     tw.all = b;
-    ++tw.allocated;
+    tw.allocated.fetch_add(1, std::memory_order_relaxed);
     return b;
+}
+
+// A buffer made ready for the events of M mid (-1: the snapshot's).
+void buf_reset(TraceBuf* b, int64_t mid, uint64_t seq, uint32_t gen, uint32_t dropped) {
+    b->mid = mid;
+    b->seq = seq;
+    b->gen = gen;
+    b->dropped = dropped;
+    b->cap = static_cast<uint32_t>((b->bytes - sizeof(TraceBuf)) / sizeof(TraceEvent));
+    b->n.store(0, std::memory_order_relaxed);
 }
 
 void buf_put(TraceBuf* b) {
@@ -78,7 +88,7 @@ void buf_put(TraceBuf* b) {
 // are then counted as dropped until the writer returns one.
 TraceBuf* next_buf(M* mp, TraceBuf* old, uint32_t state) {
     if (old == nullptr && tw.nfree.load(std::memory_order_relaxed) == 0 &&
-        tw.allocated_relaxed.load(std::memory_order_relaxed) >= tw.max_bufs)
+        tw.allocated.load(std::memory_order_relaxed) >= tw.max_bufs)
         return nullptr;
     bool wake = false;
     lock(&tw.lock);
@@ -92,18 +102,12 @@ TraceBuf* next_buf(M* mp, TraceBuf* old, uint32_t state) {
         }
     }
     TraceBuf* b = buf_get();
-    tw.allocated_relaxed.store(tw.allocated, std::memory_order_relaxed);
     unlock(&tw.lock);
     mp->tracebuf.store(b, std::memory_order_release);
     if (wake && tw.wake.exchange(1, std::memory_order_acq_rel) == 0) futexwakeup(&tw.wake, 1);
     if (b == nullptr) return nullptr;
-    b->mid = mp->id;
-    b->seq = ++mp->trace_seq;
-    b->gen = state;
-    b->dropped = mp->trace_dropped;
+    buf_reset(b, mp->id, ++mp->trace_seq, state, mp->trace_dropped);
     mp->trace_dropped = 0;
-    b->cap = static_cast<uint32_t>((b->bytes - sizeof(TraceBuf)) / sizeof(TraceEvent));
-    b->n.store(0, std::memory_order_relaxed);
     return b;
 }
 
@@ -259,12 +263,7 @@ void snapshot() {
     TraceBuf* buf = buf_get();
     unlock(&tw.lock);
     if (buf == nullptr) return;
-    buf->mid = -1;
-    buf->seq = 0;
-    buf->gen = tw.gen;
-    buf->dropped = 0;
-    buf->cap = static_cast<uint32_t>((buf->bytes - sizeof(TraceBuf)) / sizeof(TraceEvent));
-    buf->n.store(0, std::memory_order_relaxed);
+    buf_reset(buf, -1, 0, tw.gen, 0);
     lock(&sched.lock);
     for (G* gp = sched.allgs; gp != nullptr && buf->n.load(std::memory_order_relaxed) < buf->cap; gp = gp->alllink) {
         const uint32_t s = gp->atomicstatus.load(std::memory_order_relaxed);
@@ -430,8 +429,7 @@ void trace_release() {
         (void)sys::raw::munmap(b, b->bytes);
     }
     tw.free = tw.full = nullptr;
-    tw.allocated = 0;
-    tw.allocated_relaxed.store(0, std::memory_order_relaxed);
+    tw.allocated.store(0, std::memory_order_relaxed);
     tw.nfree.store(0, std::memory_order_relaxed);
 }
 

@@ -32,8 +32,8 @@ struct TraceWriter {
     TraceBuf* free = nullptr;
     TraceBuf* full = nullptr;  // LIFO: the converter orders by (mid, seq)
     TraceBuf* all = nullptr;
-    int32_t allocated = 0;
-    std::atomic<int32_t> allocated_relaxed{0};  // for the lock-free "pool spent" test
+    // Written under lock; read without it too, for the "pool spent" test.
+    std::atomic<int32_t> allocated{0};
     std::atomic<int32_t> nfree{0};
     int32_t max_bufs = 0;
     size_t buf_bytes = 0;

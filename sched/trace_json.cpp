@@ -247,11 +247,9 @@ private:
     void flow(const char* ph, uint64_t id, int64_t mid, int64_t ts, const char* name);
     void counter(const char* name, int64_t* last, int64_t value, int64_t ts);
     void counters(int64_t ts) {
-        int32_t held = 0;
-        for (int32_t i = 0; i < procs_; ++i) held += p_holder_[i] >= 0;
         counter("runnable Gs", &last_runnable_, runnable_, ts);
         counter("Ms in syscall", &last_insyscall_, insyscall_, ts);
-        counter("idle Ps", &last_idle_, procs_ - held, ts);
+        counter("idle Ps", &last_idle_, procs_ - held_, ts);
     }
     void syscall_name(const TraceEvent& e);
 
@@ -265,6 +263,7 @@ private:
     size_t mcap_ = 0;
     int64_t p_holder_[kMaxProcs];
     int64_t runnable_ = 0, insyscall_ = 0;
+    int32_t held_ = 0;  // Ps with an open slice (p_holder_ >= 0)
     int64_t last_runnable_ = -1, last_insyscall_ = -1, last_idle_ = -1;
     uint64_t next_flow_ = 1;
     int64_t counter_ts_ = 0;
@@ -425,6 +424,7 @@ void Converter::open_p(int32_t p, int64_t mid, int64_t ts) {
     if (p < 0 || p >= procs_) return;
     if (p_holder_[p] >= 0) close_p(p, ts);
     p_holder_[p] = mid;
+    ++held_;
     begin_ev("B", 2, p, ts);
     out_->raw(",\"cat\":\"p\",\"name\":\"M");
     out_->num(mid);
@@ -434,6 +434,7 @@ void Converter::open_p(int32_t p, int64_t mid, int64_t ts) {
 void Converter::close_p(int32_t p, int64_t ts) {
     if (p < 0 || p >= procs_ || p_holder_[p] < 0) return;
     p_holder_[p] = -1;
+    --held_;
     begin_ev("E", 2, p, ts);
     out_->raw(",\"cat\":\"p\"}");
 }

@@ -613,27 +613,6 @@ TEST(SchedStressSyscall, ShortSyscallsRaceRetakeWithFullFencesOnBothSides) {
     short_syscalls_race_retake("sysmonmin=1,sysmonidle=1000000000,retake=0,membarrier=0");
 }
 
-// The process's tasks, on a G: raw syscalls only (glibc's opendir would
-// malloc on a thread that is not glibc's).
-int64_t tasks_on_g() {
-    auto fd = rawrt::sys::raw::openat(AT_FDCWD, "/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (!fd.ok()) return -1;
-    int64_t n = 0;
-    alignas(8) char buf[4096];
-    for (;;) {
-        auto r = rawrt::sys::raw::getdents64(fd.value(), buf, sizeof buf);
-        if (!r.ok() || r.value() == 0) break;
-        for (size_t off = 0; off < r.value();) {
-            uint16_t reclen;
-            std::memcpy(&reclen, buf + off + 16, sizeof reclen);  // struct linux_dirent64's d_reclen
-            if (buf[off + 19] != '.') ++n;                        // d_name
-            off += reclen;
-        }
-    }
-    (void)rawrt::sys::raw::close(fd.value());
-    return n;
-}
-
 // A burst of blocking syscalls makes Ms; once idle (mretire), the idle Ms
 // beyond as many as there are Ps end: the threads come back down to
 // procs + 2 (the idle pool, the main G's M, sysmon) and the process's tasks
@@ -669,7 +648,7 @@ void burst_then_idle(const char* debug, bool retire) {
     auto r = rawrt::run({.procs = kProcs, .debug = debug}, [&] {
         peak = burst();
         down = settled();
-        tasks_down = tasks_on_g();
+        tasks_down = rawrt::test::count_tasks_on_g();
         second_peak = burst();
         down_again = settled();
     });

@@ -36,6 +36,12 @@ ChildResult checker(const std::string& args) {
     return run_command("python3 " RAWRT_TEST_SOURCE_DIR "/tests/trace_check.py " + args);
 }
 
+// tests/trace_check.py with args (a command and the file) exits 0.
+void expect_checked(const std::string& args) {
+    const ChildResult c = checker(args);
+    EXPECT_EQ(c.exit_status, 0) << args << ": " << c.output;
+}
+
 // Seed scenario 3: G blocks in read with Gs queued behind it on the one P;
 // sysmon (or the standby M) retakes the P, a new M runs the queued Gs, and
 // the G comes back by the slow path: the last queued G keeps the P busy,
@@ -63,10 +69,8 @@ TEST(Trace, SeedScenarioThreeInOrder) {
         (void)rawrt::sys::raw::close(fds[1]);
     });
     ASSERT_TRUE(r.ok()) << r.error().name();
-    auto check = checker("check " + path);
-    EXPECT_EQ(check.exit_status, 0) << check.output;
-    auto seq = checker("scenario3 " + path + " " + std::to_string(reader));
-    EXPECT_EQ(seq.exit_status, 0) << seq.output;
+    expect_checked("check " + path);
+    expect_checked("scenario3 " + path + " " + std::to_string(reader));
 }
 
 // A G that runs on one M, then on another, shows a flow between the two.
@@ -91,10 +95,8 @@ TEST(Trace, AGThatMovesToAnotherMShowsAFlow) {
     });
     ASSERT_TRUE(r.ok()) << r.error().name();
     ASSERT_NE(before, after) << "the G came back on its own thread";
-    auto check = checker("check " + path);
-    EXPECT_EQ(check.exit_status, 0) << check.output;
-    auto flow = checker("migrate " + path + " " + std::to_string(mover));
-    EXPECT_EQ(flow.exit_status, 0) << flow.output;
+    expect_checked("check " + path);
+    expect_checked("migrate " + path + " " + std::to_string(mover));
 }
 
 // One tiny buffer for the whole process: most events find none, and every
@@ -105,8 +107,7 @@ TEST(Trace, DroppedEventsAreCountedWhenTheBuffersOverflow) {
         for (int i = 0; i < 20000; ++i) rawrt::yield();
     });
     ASSERT_TRUE(r.ok()) << r.error().name();
-    auto check = checker("check " + path);
-    EXPECT_EQ(check.exit_status, 0) << check.output;
+    expect_checked("check " + path);
     auto dropped = checker("dropped " + path);
     ASSERT_EQ(dropped.exit_status, 0) << dropped.output;
     long total = 0, shown = 0;
@@ -141,8 +142,7 @@ TEST(Trace, StartAndStopMidRunLeaveValidFiles) {
     });
     ASSERT_TRUE(r.ok()) << r.error().name();
     for (const std::string* path : {&first, &second}) {
-        auto check = checker("check " + *path);
-        EXPECT_EQ(check.exit_status, 0) << *path << ": " << check.output;
+        expect_checked("check " + *path);
         EXPECT_NE(slurp(*path).find("\"getpid()\""), std::string::npos) << *path;
     }
     EXPECT_EQ(rawrt::trace::start(first.c_str()).error(), rawrt::sys::Errno(ENOTCONN));
@@ -161,8 +161,7 @@ TEST(Trace, EveryWayAProgramEndsLeavesACompleteFile) {
         auto run = run_command("RAWRT_TRACE=" + path + " " + RAWRT_TEST_RUNNER + " " +
                                rawrt::test::build_path("tests/programs/trace_end") + " " + end.how);
         EXPECT_EQ(run.exit_status, end.status) << end.how << ": " << run.output;
-        auto check = checker("check " + path);
-        EXPECT_EQ(check.exit_status, 0) << end.how << ": " << check.output;
+        expect_checked("check " + path);  // (the path names the way it ended)
         // The Gs' sleeps and syscalls are in it, not only the start.
         const std::string text = slurp(path);
         EXPECT_NE(text.find("\"reason\":\"sleep\""), std::string::npos) << end.how;
