@@ -113,7 +113,7 @@ void destroy() {
     locks::unlock(&netpollInitLock);
 }
 
-sched::Poller epoll_poller = {netpoll, netpollBreak, watch, -1, destroy};
+sched::Poller epoll_poller = {netpoll, netpollBreak, watch, -1, destroy, nullptr};
 
 }  // namespace
 

@@ -72,12 +72,26 @@ locks::mutex cq_lock;  // the CQ head
 std::atomic<int> state{0};
 uint64_t failed_run = 0;
 
+// io-wq keeps its workers per submitting thread, each thread up to the
+// limit IOWQ_MAX_WORKERS sets for all of them. The cap
+// (RAWRT_DEBUG=uringworkers) is the process's: it is cut into per-thread
+// shares once, at setup, and a thread submits only with a share in hand;
+// an M that finds none free takes the blocking path instead (kNotSubmitted).
+// Lowering the limit later would not do: a worker the kernel started under
+// a higher one stays until it has been idle for 5 s.
+struct Workers {
+    std::atomic<int32_t> threads{0};  // Ms alive that have submitted in this run
+    int32_t shares = 0;
+    uint32_t each = 0;  // the limit registered, per thread
+} workers;
+
 struct Counters {
     std::atomic<uint64_t> submitted{0};
     std::atomic<uint64_t> inline_done{0};
     std::atomic<uint64_t> parked{0};
     std::atomic<uint64_t> reaped{0};
     std::atomic<uint64_t> overflows{0};
+    std::atomic<uint64_t> no_share{0};
 } counters;
 
 template <class T>
@@ -138,7 +152,9 @@ int32_t poll(int64_t /*delay_ns*/, GList* ready) { return cq_has_work() ? reap(r
 
 void destroy();
 
-sched::Poller uring_poller = {poll, nullptr, nullptr, -1, destroy};
+void thread_exit(sched::M* mp);
+
+sched::Poller uring_poller = {poll, nullptr, nullptr, -1, destroy, thread_exit};
 
 void unmap_all() {
     if (ring.sqes != nullptr) (void)sys::raw::munmap(ring.sqes, ring.sqes_size);
@@ -148,6 +164,44 @@ void unmap_all() {
     if (ring.fd >= 0) (void)sys::raw::close(ring.fd);
     ring.~Ring();
     ::new (&ring) Ring;
+}
+
+// The shares: one for each P and two more (the Ms that run Gs are the Ps'
+// and the ones on their way in or out of a syscall), as many as the cap
+// allows, the cap shared out among them. Both of io-wq's classes get that
+// limit (bounded: regular files and block devices; unbounded: the rest).
+sys::Result<void> share_workers() {
+    const int64_t want = sched::debug.uring_workers;
+    const int64_t cap = want > 0 ? want : 1;
+    const int64_t ms = int64_t{sched::sched.gomaxprocs} + 2;
+    workers.threads.store(0, std::memory_order_relaxed);
+    workers.shares = static_cast<int32_t>(cap < ms ? cap : ms);
+    workers.each = static_cast<uint32_t>(cap / workers.shares);
+    uint32_t limits[2] = {workers.each, workers.each};
+    if (auto r = sys::raw::io_uring_register(ring.fd, IORING_REGISTER_IOWQ_MAX_WORKERS, limits, 2); !r.ok())
+        return r.error();
+    return {};
+}
+
+// Whether the calling M may submit: it has a share, or takes a free one.
+bool take_share() {
+    sched::M* mp = sched::getm();
+    const uint64_t run = sched::run_generation();
+    if (mp->poller_mark == run) return true;
+    int32_t n = workers.threads.load(std::memory_order_relaxed);
+    do {
+        if (n == workers.shares) return false;
+    } while (!workers.threads.compare_exchange_weak(n, n + 1, std::memory_order_relaxed));
+    mp->poller_mark = run;
+    return true;
+}
+
+// Poller::thread_exit: a submitter's io-wq ends with its thread, and its
+// share is free again.
+void thread_exit(sched::M* mp) {
+    if (mp->poller_mark != sched::run_generation()) return;
+    mp->poller_mark = 0;
+    workers.threads.fetch_sub(1, std::memory_order_relaxed);
 }
 
 sys::Result<void*> map(size_t size, uint64_t offset) {
@@ -197,13 +251,7 @@ sys::Result<void> setup() {
     ring.cq_mask = *at<uint32_t>(ring.cq_map, p.cq_off.ring_mask);
     ring.cqes = at<io_uring_cqe>(ring.cq_map, p.cq_off.cqes);
 
-    // The kernel's workers for what cannot complete inline: at most this
-    // many per submitting thread (bounded: regular files and block devices;
-    // unbounded: the rest).
-    const int64_t cap = sched::debug.uring_workers;
-    uint32_t workers[2] = {static_cast<uint32_t>(cap), static_cast<uint32_t>(cap)};
-    if (auto r = sys::raw::io_uring_register(ring.fd, IORING_REGISTER_IOWQ_MAX_WORKERS, workers, 2); !r.ok())
-        return r.error();
+    if (auto r = share_workers(); !r.ok()) return r;
 
     // struct io_uring_probe and its 256 ops, flat (its ops[] is flexible).
     alignas(io_uring_probe) unsigned char probe[sizeof(io_uring_probe) + 256 * sizeof(io_uring_probe_op)] = {};
@@ -303,6 +351,10 @@ sys::Result<void> uring_init() {
 }
 
 long submit_and_wait(const io_uring_sqe& sqe, int64_t deadline_ns) {
+    if (!take_share()) {
+        sys::counter_add(counters.no_share);
+        return kNotSubmitted;
+    }
     Op op;
     io_uring_sqe sqes[2] = {sqe, {}};
     sqes[0].user_data = reinterpret_cast<uint64_t>(&op);
@@ -354,6 +406,10 @@ UringStats uring_stats() {
     s.overflows = counters.overflows.load();
     s.active = state.load() == 1;
     s.entries = ring.entries;
+    s.no_share = counters.no_share.load();
+    s.submitters = workers.threads.load();
+    s.shares = workers.shares;
+    s.workers_each = workers.each;
     s.features = ring.features;
     return s;
 }

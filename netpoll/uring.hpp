@@ -32,8 +32,14 @@ namespace rawrt::netpoll::uring {
 // calls fail the same way at once).
 sys::Result<void> uring_init();
 
+// submit_and_wait's answer when the calling thread may not submit: the
+// io-wq workers are the kernel's per submitting thread, and every share
+// of RAWRT_DEBUG=uringworkers is held by another thread. The caller takes
+// the blocking path instead.
+constexpr long kNotSubmitted = -(1L << 40);
+
 // Submits *sqe (its user_data is overwritten) and parks the calling G until
-// its completion; returns the CQE's res (>= 0, or -errno). deadline_ns > 0:
+// its completion; returns the CQE's res (>= 0, or -errno), or kNotSubmitted. deadline_ns > 0:
 // an absolute vdso::nanotime() after which a linked timeout cancels the
 // operation (-ECANCELED, or its result if it completed meanwhile): the G
 // waits for the operation's own completion either way, so its buffers stay
@@ -54,6 +60,10 @@ struct UringStats {
     bool active = false;       // the ring exists
     uint32_t entries = 0;      // SQ entries
     uint32_t features = 0;     // io_uring_params.features
+    uint64_t no_share = 0;      // operations refused for want of a share (kNotSubmitted)
+    int32_t submitters = 0;     // threads alive that have submitted (each has its io-wq)
+    int32_t shares = 0;         // the most threads that may
+    uint32_t workers_each = 0;  // the io-wq limit per thread (IOWQ_MAX_WORKERS)
 };
 UringStats uring_stats();
 

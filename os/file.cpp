@@ -32,7 +32,7 @@ long do_op(const io_uring_sqe& sqe, int64_t deadline_ns, Fallback fallback) {
     if (deadline_ns > 0 && vdso::nanotime() >= deadline_ns) return -ETIMEDOUT;
     if (sched::current_g() == nullptr || !uring::uring_init().ok()) return fallback();
     const long r = uring::submit_and_wait(sqe, deadline_ns);
-    if (r == -EINVAL && !uring::supports(sqe.opcode)) return fallback();
+    if (r == uring::kNotSubmitted || (r == -EINVAL && !uring::supports(sqe.opcode))) return fallback();
     if (r == -ECANCELED && deadline_ns > 0 && vdso::nanotime() >= deadline_ns) return -ETIMEDOUT;
     return r;
 }

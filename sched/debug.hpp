@@ -20,8 +20,9 @@
 //   uring=0|1         0: no io_uring ring; file I/O takes the blocking
 //                     syscalls (rawrt). Read when the ring is first used
 //   uringentries=N    the ring's SQ entries (rawrt; default 256)
-//   uringworkers=N    the kernel's io-wq workers per submitting thread,
-//                     each kind (rawrt; default 4)
+//   uringworkers=N    the kernel's io-wq workers for the whole process,
+//                     each kind, shared out among the Ms that submit
+//                     (rawrt; default 4)
 //   asyncpreempt=0|1  0: that request is a flag the G reads at its next
 //                     scheduling point only, no signal (Go:
 //                     GODEBUG=asyncpreemptoff=1). Read when a run starts

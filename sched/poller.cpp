@@ -70,6 +70,12 @@ void netpollAdjustWaiters(int32_t delta) {
 bool netpollAnyWaiters() { return netpollWaiters.load() > 0; }
 uint32_t netpoll_waiter_count() { return netpollWaiters.load(); }
 
+void poller_thread_exit(M* mp) {
+    const int n = npollers.load(std::memory_order_acquire);
+    for (int i = 0; i < n; ++i)
+        if (pollers[i]->thread_exit != nullptr) pollers[i]->thread_exit(mp);
+}
+
 void netpoll_destroy() {
     // The destroys run outside the lock: a poller's own lock is taken
     // before this one when it installs.

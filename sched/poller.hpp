@@ -6,7 +6,7 @@
 // functions keep its names (runtime/netpoll.go, proc.go) for the calls
 // findRunnable, sysmon and the timers make.
 //
-//   static Poller mine = {mypoll, mywake, nullptr, wake_fd, mydestroy};
+//   static Poller mine = {mypoll, mywake, nullptr, wake_fd, mydestroy, nullptr};
 //   poller_install(&mine);            // once its fds exist
 //   ... a G parks on it: netpollAdjustWaiters(1) as it commits ...
 //   netpoll(0, &list);                // the scheduler: every poller, no wait
@@ -42,6 +42,9 @@ struct Poller {
     int wake_fd;
     // Teardown, when every M is gone: closes its fds, frees what it holds.
     void (*destroy)();
+    // mp's thread ends mid-run (mexit), on that thread: a poller that keeps
+    // something per thread lets it go. nullptr: nothing to do.
+    void (*thread_exit)(M* mp);
 };
 
 // Adds p behind the seam; from then on the scheduler polls it. Errors:
@@ -70,6 +73,9 @@ void netpoll_break_before(int64_t when);
 void netpollAdjustWaiters(int32_t delta);
 bool netpollAnyWaiters();
 uint32_t netpoll_waiter_count();
+
+// mexit's: every poller's thread_exit, for the calling M.
+void poller_thread_exit(M* mp);
 
 // Teardown (every M joined): destroys every poller, the last installed
 // first, and forgets them; the next run installs afresh.

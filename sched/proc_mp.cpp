@@ -164,6 +164,7 @@ void checkdead() {
 [[noreturn]] void mexit() {
     M* mp = getm();
     if (mp->p != nullptr) handoffp(releasep());
+    if (!sched.exiting) poller_thread_exit(mp);
     traceEvent(evMExit);
     lock(&sched.lock);
     trace_mexit(mp);
@@ -443,6 +444,17 @@ void handoffp(P* pp) {
     }
     lock(&sched.lock);
     if (sched.runqsize != 0) {
+        unlock(&sched.lock);
+        startm(pp, false);
+        return;
+    }
+    // The last P running, and nobody in the poller: Gs parked there would
+    // have no M to wait for them (a locked G parked on the ring, its M in
+    // stoplockedm, was taken for a deadlock). Go starts the M whether or not
+    // any G waits in the poller; rawrt only when one does, as findRunnable
+    // polls only then.
+    if (sched.npidle.load(std::memory_order_relaxed) == sched.gomaxprocs - 1 &&
+        sched.lastpoll.load(std::memory_order_relaxed) != 0 && netpollAnyWaiters()) {
         unlock(&sched.lock);
         startm(pp, false);
         return;

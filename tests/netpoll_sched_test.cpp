@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 
 #include "netpoll/fd.hpp"
@@ -15,6 +16,7 @@
 #include "sched/go.hpp"
 #include "sched/runtime2.hpp"
 #include "sched/stats.hpp"
+#include "sched/sync.hpp"
 #include "sched/time.hpp"
 #include "tests/eventually.hpp"
 #include "tests/proc_self.hpp"
@@ -185,6 +187,50 @@ TEST(NetpollSched, GsParkedOnManyPipesAllWakeWithoutAnyoneCallingNetpoll) {
         });
         ASSERT_TRUE(r.ok()) << r.error().name();
         EXPECT_EQ(woke, kPipes) << "procs " << procs;
+    }
+}
+
+// Every G parked, one of them locked to its thread and waiting on a pipe
+// that a thread outside the run writes to later: the locked G's M sleeps
+// in stoplockedm, so handing its P off must start an M to wait in the
+// poller (Go's handoffp: the last P running, nobody polling). Otherwise
+// no M is left running and the run ends as a deadlock (EDEADLK).
+TEST(NetpollSched, ALockedGParkedInThePollerIsNoDeadlock) {
+    for (int32_t procs : {1, 2}) {
+        int fds[2];
+        ASSERT_EQ(::pipe(fds), 0);
+        std::atomic<bool> parked{false};
+        std::thread writer([&] {
+            while (!parked.load()) std::this_thread::yield();
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            (void)::write(fds[1], "x", 1);
+        });
+        char got = 0;
+        FD rd;  // made here: see above
+        auto r = rawrt::run({.procs = procs}, [&] {
+            if (!rd.init(fds[0]).ok()) return;
+            rawrt::WaitGroup done;
+            done.add(1);
+            rawrt::go([&] {
+                rawrt::lock_os_thread();
+                // Long enough for every other M to go idle: the read then
+                // parks with no M spinning or polling.
+                rawrt::sleep(20'000'000);
+                parked.store(true);
+                char c = 0;
+                if (rd.read(&c, 1).value_or(0) == 1) got = c;
+                rawrt::unlock_os_thread();
+                done.done();
+            });
+            // The main G parks too, with no timer: nothing but the poller
+            // can make either G runnable again.
+            done.wait();
+            (void)rd.close();
+        });
+        writer.join();
+        ::close(fds[1]);
+        ASSERT_TRUE(r.ok()) << r.error().name() << ", procs " << procs;
+        EXPECT_EQ(got, 'x') << "procs " << procs;
     }
 }
 

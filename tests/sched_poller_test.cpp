@@ -60,14 +60,14 @@ struct EventfdPoller {
         polls = 0;
         blocking_polls = 0;
         static sched::Poller p;
-        p = {poll, wake, nullptr, efd, destroy};
+        p = {poll, wake, nullptr, efd, destroy, nullptr};
         return &p;
     }
 };
 
 // A poller that never has anything, cannot watch another and has no
 // wake_fd: the install tests change what they need of it.
-constexpr sched::Poller kInert = {[](int64_t, sched::GList*) { return int32_t{0}; }, [] {}, nullptr, -1, [] {}};
+constexpr sched::Poller kInert = {[](int64_t, sched::GList*) { return int32_t{0}; }, [] {}, nullptr, -1, [] {}, nullptr};
 
 // One P and one G, parked in the second poller: the idle M blocks in epoll,
 // the first poller, and a thread outside the run writes the eventfd. The
