@@ -10,6 +10,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <sys/mount.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -30,6 +31,7 @@
 #include "sys/calls.hpp"
 #include "tests/child_process.hpp"
 #include "tests/proc_self.hpp"
+#include "tests/sys_table.hpp"
 #include "vdso/vdso.hpp"
 
 namespace {
@@ -56,25 +58,56 @@ std::vector<std::string> paths(const TempDir& dir, const char* prefix, int n, bo
 
 class OsFile : public testing::TestWithParam<bool> {
 protected:
-    // Runs body on a G with the ring on (GetParam) or forced off; returns
-    // whether the ring was in use.
+    // The run's configuration: the ring on (GetParam) or forced off.
+    rawrt::RunConfig config(int32_t procs = 2, const char* ring_debug = "") const {
+        rawrt::RunConfig c{.procs = procs};
+        c.debug = GetParam() ? ring_debug : "uring=0";
+        return c;
+    }
+    // Runs body on a G, configured so; returns whether the ring was in use.
     template <class F>
     bool run(F body, int32_t procs = 2, const char* ring_debug = "") {
         bool ring = false;
-        rawrt::RunConfig config{.procs = procs};
-        config.debug = GetParam() ? ring_debug : "uring=0";
-        auto r = rawrt::run(config, [&] {
+        auto r = rawrt::run(config(procs, ring_debug), [&] {
             ring = os::uses_ring();
             body();
         });
         EXPECT_TRUE(r.ok());
+        check_way(ring);
+        return ring;
+    }
+    // Which way a run went: the fallback's never has a ring; the ring's
+    // says so where it has none.
+    void check_way(bool ring) {
         if (GetParam() && !ring && !said_no_ring)
             std::printf("[ note ] %s: no io_uring ring here; the ring cases run the fallback\n", RAWRT_TEST_ARCH);
         said_no_ring |= GetParam() && !ring;
         if (!GetParam()) {
             EXPECT_FALSE(ring);
         }
-        return ring;
+    }
+    // In a forked child (table::in_child or in_namespace: forked before any
+    // run, so no runtime is copied mid-flight), body on a G as run() does:
+    // it returns the number of the check that failed (0: none, at most 30),
+    // the child's exit status, with kRingBit added when the ring was in
+    // use. Only glibc-free code on the G.
+    static constexpr int kRingBit = 32;
+    template <class F>
+    int run_in_child(F body) const {
+        bool ring = false;
+        int failed = 0;
+        auto r = rawrt::run(config(), [&] {
+            ring = os::uses_ring();
+            failed = body();
+        });
+        return (r.ok() ? failed : 31) | (ring ? kRingBit : 0);
+    }
+    // The check that failed in such a child, its way checked (check_way);
+    // any other status as it is (a signal's 128 + N, kNoNamespace).
+    int child_checks(int status) {
+        if (status < 0 || status >= 2 * kRingBit) return status;
+        check_way((status & kRingBit) != 0);
+        return status & ~kRingBit;
     }
 };
 
@@ -209,6 +242,75 @@ TEST_P(OsFile, ErrorsAreTheKernels) {
     EXPECT_EQ(bad_pointer, sys::Errno(EFAULT));
     EXPECT_EQ(twice, sys::Errno(EBADF));
     EXPECT_EQ(null_path, sys::Errno(EINVAL));
+}
+
+// EACCES, which root never meets: a child that drops to nobody (uid and
+// gid 65534; root may, with no user namespace) before its run opens a
+// root's file of mode 0600 and creates one in a root's directory of mode
+// 0755, both of which it can reach. Its exit status says what it saw.
+TEST_P(OsFile, EaccesForAnUnprivilegedUser) {
+    TempDir dir;
+    const std::string secret = dir / "secret", fresh = dir / "fresh";
+    ASSERT_EQ(chmod(dir.path().c_str(), 0755), 0);
+    {
+        const int fd = ::open(secret.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+        ASSERT_GE(fd, 0);
+        ::close(fd);
+    }
+    const int status = rawrt::test::table::in_child([&] {
+        if (setresgid(65534, 65534, 65534) != 0) return 1;
+        if (setresuid(65534, 65534, 65534) != 0) return 2;
+        return run_in_child([&] {
+            os::File f, g;
+            if (os::File::open(secret.c_str(), &f).error() != sys::Errno(EACCES)) return 3;
+            if (os::File::create(fresh.c_str(), &g).error() != sys::Errno(EACCES)) return 4;
+            return 0;
+        });
+    });
+    EXPECT_EQ(child_checks(status), 0) << "the child's check that failed (1-2: dropping to nobody; 3: open; 4: "
+                                          "create; 31: the run)";
+    EXPECT_NE(access(fresh.c_str(), F_OK), 0) << "nobody created a file in root's directory";
+}
+
+// ENOSPC from a real small file system: a child in a mount namespace of its
+// own mounts a 64 KiB tmpfs over a directory of the test's, writes a
+// pattern through os::File until the file system is full, and reads back
+// what it holds. Its exit status says which check failed.
+TEST_P(OsFile, EnospcFromASmallTmpfs) {
+    TempDir dir;
+    const std::string small = dir / "small", path = dir / "small/fill";
+    ASSERT_EQ(::mkdir(small.c_str(), 0700), 0);
+    const int status = rawrt::test::table::in_namespace([&] {
+        if (::mount("tmpfs", small.c_str(), "tmpfs", 0, "size=64k") != 0) return 1;
+        return run_in_child([&] {
+            constexpr size_t kChunk = 4096;
+            auto byte_at = [](size_t i) { return static_cast<unsigned char>(i * 7 + i / 4096); };
+            os::File f;
+            if (!os::File::create(path.c_str(), &f).ok()) return 2;
+            unsigned char chunk[kChunk];
+            sys::Errno err;
+            for (size_t at = 0; at < (size_t{1} << 20); at += kChunk) {  // 1 MiB cannot fit in 64 KiB
+                for (size_t i = 0; i < kChunk; ++i) chunk[i] = byte_at(at + i);
+                if (auto r = f.write(chunk, kChunk); !r.ok()) {
+                    err = r.error();
+                    break;
+                }
+            }
+            if (err != sys::Errno(ENOSPC)) return 3;
+            struct statx st {};
+            if (!f.stat(&st).ok() || st.stx_size < kChunk || st.stx_size > 64 * 1024) return 4;
+            // Every byte the file kept is the one written there.
+            for (size_t at = 0; at < st.stx_size; at += kChunk) {
+                const size_t want = std::min<size_t>(kChunk, st.stx_size - at);
+                if (f.pread(chunk, want, static_cast<int64_t>(at)).value_or(0) != want) return 5;
+                for (size_t i = 0; i < want; ++i)
+                    if (chunk[i] != byte_at(at + i)) return 6;
+            }
+            return f.close().ok() ? 0 : 7;
+        });
+    });
+    // 1: mount; 2: create; 3: not ENOSPC; 4: the size; 5-6: reading back; 7: close; 31: the run.
+    EXPECT_IN_NAMESPACE(child_checks(status));
 }
 
 // The fsync storm, smaller: every file written and synced, all read back.
