@@ -423,27 +423,68 @@ TEST_P(OsFile, TenThousandGsWithFilesOpenAtOnce) {
 }
 
 // A read that waits on a FIFO with nobody writing: the deadline cancels it
-// and it fails ETIMEDOUT (through the ring only: a blocking read(2) has no
-// deadline to honour).
+// (the ring's linked timeout, or without a ring the pollDesc's timer) and
+// it fails ETIMEDOUT. After it, with the deadline gone, the same File reads
+// what is written. (A read that ignored its deadline gets the byte another
+// G writes 5 s later, and fails the test rather than hang it.)
 TEST_P(OsFile, DeadlineCancelsAFifoRead) {
     TempDir dir;
     const std::string fifo = dir / "fifo";
     ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
     sys::Errno err;
     bool waited = false;
-    const bool ring = run([&] {
-        if (!os::uses_ring()) return;
+    char after = 0;
+    run([&] {
         os::File f;
         if (!os::File::open(fifo.c_str(), O_RDWR, 0, &f).ok()) return;  // O_RDWR: the open does not wait
+        rawrt::go([fd = f.fd()] {
+            rawrt::sleep(5'000'000'000);
+            (void)sys::raw::write(fd, "!", 1);
+        });
         const int64_t start = rawrt::vdso::nanotime();
         f.set_deadline(start + 20'000'000);
         char c;
         err = f.read(&c, 1).error();
         waited = rawrt::vdso::nanotime() >= start + 20'000'000;
+        f.set_deadline(0);
+        if (f.write("z", 1).value_or(0) == 1) (void)f.read(&after, 1);
     });
-    if (!ring) GTEST_SKIP() << "no io_uring ring here: a FIFO read through read(2) has no deadline";
     EXPECT_EQ(err, sys::Errno(ETIMEDOUT));
     EXPECT_TRUE(waited);
+    EXPECT_EQ(after, 'z');
+}
+
+// Without a ring, what epoll watches parks on the netpoller; a character
+// device epoll refuses (/dev/zero, /dev/null: EPERM) stays blocking and
+// works as it does. Through the ring none is polled.
+TEST_P(OsFile, WhatEpollRefusesStaysBlocking) {
+    TempDir dir;
+    const std::string fifo = dir / "fifo", plain = dir / "plain";
+    ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+    bool fifo_polled = false, zero_polled = true, null_polled = true, plain_polled = true;
+    size_t zeros = 0, nulled = 0, at_end = 99;
+    const bool ring = run([&] {
+        os::File q, z, n, p;
+        if (!os::File::open(fifo.c_str(), O_RDWR, 0, &q).ok() || !os::File::open("/dev/zero", &z).ok() ||
+            !os::File::open("/dev/null", O_RDWR, 0, &n).ok() || !os::File::create(plain.c_str(), &p).ok())
+            return;
+        fifo_polled = q.polled();
+        zero_polled = z.polled();
+        null_polled = n.polled();
+        plain_polled = p.polled();
+        char buf[64];
+        std::memset(buf, 1, sizeof buf);
+        if (z.read(buf, sizeof buf).value_or(0) == sizeof buf) zeros = std::count(buf, buf + sizeof buf, 0);
+        nulled = n.write("abc", 3).value_or(0);
+        at_end = n.read(buf, sizeof buf).value_or(99);
+    });
+    EXPECT_EQ(fifo_polled, !ring);
+    EXPECT_FALSE(zero_polled);
+    EXPECT_FALSE(null_polled);
+    EXPECT_FALSE(plain_polled);
+    EXPECT_EQ(zeros, 64u);
+    EXPECT_EQ(nulled, 3u);
+    EXPECT_EQ(at_end, 0u);
 }
 
 // A ring of 2 SQ entries (a 4-entry CQ) and 64 reads whose deadlines all
@@ -518,9 +559,10 @@ TEST_P(OsFile, ReadsOfWhatIsThereTakeNoRingTrip) {
     EXPECT_EQ(fifo_empty_trips, 1u);
 }
 
-// The run ends while a G still waits in the ring: teardown cancels the read
-// and waits for its completion before the G's stack goes, and closes the
-// ring: no fd outlives the run.
+// The run ends while a G still waits in a read: through the ring, teardown
+// cancels it and waits for its completion before the G's stack goes, and
+// closes the ring; on the netpoller, closing the File wakes the reader
+// (EBADF). No fd outlives the run.
 TEST_P(OsFile, TeardownWithAnOperationInFlight) {
     TempDir dir;
     const std::string fifo = dir / "fifo";
@@ -528,9 +570,6 @@ TEST_P(OsFile, TeardownWithAnOperationInFlight) {
     const int before = rawrt::test::count_entries("/proc/self/fd");
     std::atomic<bool> parked{false};
     const bool ring = run([&] {
-        // Without a ring the read would hold its M in read(2) for ever, and
-        // the run could not end.
-        if (!os::uses_ring()) return;
         os::File f;  // closed as main returns, the read still in flight
         if (!os::File::open(fifo.c_str(), O_RDWR, 0, &f).ok()) return;
         os::File* pf = &f;
@@ -541,15 +580,15 @@ TEST_P(OsFile, TeardownWithAnOperationInFlight) {
         });
         rawrt::sleep(20'000'000);
     });
-    if (!ring) GTEST_SKIP() << "no io_uring ring here";
     EXPECT_TRUE(parked.load());
     EXPECT_EQ(rawrt::test::count_entries("/proc/self/fd"), before) << (ring ? "through the ring" : "fallback");
 }
 
 // 1000 Gs each wait in a read on a FIFO of their own: through the ring each
-// read is armed on the FIFO's wait queue, no thread holds it, and the
-// process keeps its Ms (procs, sysmon, an idle one or two): at most
-// procs + 3 tasks besides the test's own, no io-wq worker among them.
+// read is armed on the FIFO's wait queue, without it each G is parked on
+// the netpoller; no thread holds a read, and the process keeps its Ms
+// (procs, sysmon, an idle one or two): at most procs + 3 tasks besides the
+// test's own, no io-wq worker among them.
 TEST_P(OsFile, ThousandBlockedFifoReadsHoldNoThread) {
     TempDir dir;
     constexpr int kReaders = 1000;
@@ -571,9 +610,8 @@ TEST_P(OsFile, ThousandBlockedFifoReadsHoldNoThread) {
         peak = rawrt::test::count_entries("/proc/self/task") - 2;  // not . and ..
         looked.store(true);
     });
-    const bool ring = run(
+    run(
         [&] {
-        if (!os::uses_ring()) return;
         for (int i = 0; i < kReaders; ++i)
             if (!os::File::open(fifos[i].c_str(), O_RDWR, 0, &files[i]).ok()) return;
         rawrt::WaitGroup wg;
@@ -595,7 +633,6 @@ TEST_P(OsFile, ThousandBlockedFifoReadsHoldNoThread) {
         kProcs);
     look.store(true);
     watcher.join();
-    if (!ring) GTEST_SKIP() << "no io_uring ring here: 1000 blocking reads would hold 1000 threads";
     EXPECT_EQ(got.load(), kReaders);
     // Every task but this test's own two threads (the one that called run,
     // and the watcher): the Ms, and any io-wq worker.
