@@ -140,7 +140,6 @@ sys::Result<void> File::open(const char* path, int flags, unsigned mode, File* o
     if (fd < 0) return fd;
     out->fd_ = static_cast<int>(fd);
     out->deadline_ns_ = 0;
-    out->pfd_ = nullptr;
     if (!uses_ring()) out->attach_netpoll();
     return {};
 }
