@@ -184,7 +184,9 @@ endif
 # echo_<server>_<procs>p and http_<server>_<procs>p; a failed one (wrong
 # bytes, a bad exit status) fails the target, after the tables are written.
 # The thread counts of the seed's workloads (bench/go/threadbench)
-# are threads_A ... threads_E (BENCH_FILTER=threads), likewise. The
+# are threads_A ... threads_F (BENCH_FILTER=threads; B and F also as
+# threads_B_fallback and threads_F_fallback, rawrt without its io_uring
+# ring), likewise. The
 # tracer's cost compares BM_gosched_1p, BM_chan_pingpong_1p,
 # BM_getpid_blocking (BM_entersyscall_exitsyscall: its two sites alone)
 # and echo_rawrt_<procs>p with the tracer compiled out

@@ -13,9 +13,6 @@
 namespace rawrt::exec {
 namespace {
 
-constexpr int kS_IFMT = 0170000;
-constexpr int kS_IFREG = 0100000;
-
 // Closes what start() opened for the child once the child has its copies.
 void close_all(int (&fds)[3]) {
     for (int& fd : fds) {
@@ -147,7 +144,7 @@ sys::Result<void> Cmd::kill() { return signal(sys::kSIGKILL); }
 static bool executable(const char* path) {
     struct statx st;
     if (!sys::raw::statx(sys::kAT_FDCWD, path, 0, STATX_MODE, &st).ok()) return false;
-    if ((st.stx_mode & kS_IFMT) != kS_IFREG || (st.stx_mode & 0111) == 0) return false;
+    if ((st.stx_mode & sys::kS_IFMT) != sys::kS_IFREG || (st.stx_mode & 0111) == 0) return false;
     return sys::raw::faccessat(sys::kAT_FDCWD, path, 1 /* X_OK */).ok();
 }
 

@@ -38,7 +38,13 @@ FD::~FD() {
     if ((state_.load() & kClosed) == 0) (void)close();
 }
 
-sys::Result<void> FD::init(int sysfd, bool already_nonblocking) {
+sys::Result<void> FD::init(int sysfd, bool already_nonblocking) { return take(sysfd, already_nonblocking, true); }
+
+sys::Result<void> FD::init_pollable(int sysfd) { return take(sysfd, false, false); }
+
+// init's work; blocking_too: an fd epoll refuses is taken over in blocking
+// mode, else refused with EPERM.
+sys::Result<void> FD::take(int sysfd, bool already_nonblocking, bool blocking_too) {
     if (sysfd < 0) return sys::Errno(EBADF);
     if (sysfd_ != -1) return sys::Errno(EBUSY);
     auto opened = netpoll::poll_runtime_pollOpen(sysfd);
@@ -54,7 +60,7 @@ sys::Result<void> FD::init(int sysfd, bool already_nonblocking) {
                 return set.error();
             }
         }
-    } else if (opened.error() != sys::Errno(EPERM)) {
+    } else if (opened.error() != sys::Errno(EPERM) || !blocking_too) {
         return opened.error();
     }
     // (EPERM: not pollable; stays as it is, blocking.)

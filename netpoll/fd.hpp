@@ -68,6 +68,10 @@ public:
     // mode, where its calls block the M as plain syscalls do. Any other
     // error leaves sysfd open and the caller's. EBUSY: this FD holds one.
     sys::Result<void> init(int sysfd, bool already_nonblocking = false);
+    // As init, for a descriptor only worth taking if epoll watches it (Go:
+    // os.newFile's kindOpenFile): epoll's refusal (EPERM: a regular file,
+    // /dev/null) is returned, and sysfd stays the caller's, as it was.
+    sys::Result<void> init_pollable(int sysfd);
     // For sockets, after init and before the FD is shared: writes go out
     // with send(2)/sendmsg(2) and MSG_NOSIGNAL, so writing to a peer that
     // has gone returns EPIPE instead of raising SIGPIPE, whose default
@@ -179,6 +183,7 @@ private:
     // and the G waited until the fd was writable); false with *result set.
     bool retry_write(sys::Errno err, sys::Result<size_t>* result);
     void destroy();
+    sys::Result<void> take(int sysfd, bool already_nonblocking, bool blocking_too);
     sys::Result<void> set_deadline_mode(int64_t when, int32_t mode);
 
     std::atomic<uint64_t> state_{kClosed};  // closed until init

@@ -1,7 +1,9 @@
 // os::File (os/file.hpp), after Go's os package: each operation one SQE on
 // the ring, or, without a ring, the blocking syscall Go's os.File makes for
 // a regular file (syscall.Syscall, its P handed off if it lasts). A read of
-// cached data is made at once instead (read_nowait).
+// cached data is made at once instead (read_nowait). Without a ring, what
+// epoll watches reads and writes through an fd::FD, as Go's os.File does
+// through its poll.FD (attach_netpoll).
 
 #include "os/file.hpp"
 
@@ -12,9 +14,15 @@
 #include <linux/uio.h>
 #include <linux/unistd.h>
 
+#include <new>
+
+#include "mem/malloc.hpp"
+#include "netpoll/fd.hpp"
 #include "netpoll/uring.hpp"
+#include "sched/proc.hpp"
 #include "sched/runtime2.hpp"
 #include "sys/calls.hpp"
+#include "sys/consts.hpp"
 #include "sys/syscall.hpp"
 #include "vdso/vdso.hpp"
 
@@ -115,7 +123,10 @@ File& File::operator=(File&& o) noexcept {
         fd_ = o.fd_;
         deadline_ns_ = o.deadline_ns_;
         no_nowait_ = o.no_nowait_;
+        pfd_ = o.pfd_;
+        pfd_run_ = o.pfd_run_;
         o.fd_ = -1;
+        o.pfd_ = nullptr;
     }
     return *this;
 }
@@ -129,7 +140,42 @@ sys::Result<void> File::open(const char* path, int flags, unsigned mode, File* o
     if (fd < 0) return fd;
     out->fd_ = static_cast<int>(fd);
     out->deadline_ns_ = 0;
+    if (!uses_ring()) out->attach_netpoll();
     return {};
+}
+
+// Go: newFile(kindOpenFile) on Linux: a descriptor epoll takes is made
+// non-blocking and waited for on the netpoller. Its type says first which
+// epoll would refuse (EPERM): regular files, directories and block devices
+// are never offered. A character device that does not poll (/dev/null,
+// /dev/zero) is refused and stays blocking. The FD comes from the run's
+// heap (a File is movable, an FD is not) and goes with the run: after it,
+// netpoll_fd() no longer answers and close() closes the descriptor alone.
+void File::attach_netpoll() {
+    if (sched::current_g() == nullptr) return;
+    struct statx st {};
+    if (!sys::raw::statx(fd_, "", sys::kAT_EMPTY_PATH, STATX_TYPE, &st).ok()) return;
+    const unsigned type = st.stx_mode & sys::kS_IFMT;
+    if (type != sys::kS_IFIFO && type != sys::kS_IFSOCK && type != sys::kS_IFCHR) return;
+    void* mem = rawrt::alloc(sizeof(fd::FD));
+    if (mem == nullptr) return;  // it stays blocking
+    auto* pfd = ::new (mem) fd::FD;
+    if (pfd->init_pollable(fd_).ok()) {
+        pfd_ = pfd;
+        pfd_run_ = sched::run_generation();
+        return;
+    }
+    pfd->~FD();  // it never took fd_
+    rawrt::free(mem);
+}
+
+fd::FD* File::netpoll_fd() const {
+    return pfd_ != nullptr && sched::current_g() != nullptr && pfd_run_ == sched::run_generation() ? pfd_ : nullptr;
+}
+
+void File::set_deadline(int64_t deadline_ns) {
+    deadline_ns_ = deadline_ns;
+    if (fd::FD* p = netpoll_fd()) (void)p->set_deadline(deadline_ns);
 }
 
 sys::Result<void> File::open(const char* path, File* out) { return open(path, O_RDONLY, 0, out); }
@@ -140,6 +186,7 @@ sys::Result<void> File::create(const char* path, File* out) {
 
 sys::Result<size_t> File::read(void* buf, size_t n) {
     if (fd_ < 0) return sys::Errno(EBADF);
+    if (fd::FD* p = netpoll_fd()) return p->read(buf, n);
     const iovec iov{buf, n};
     if (const long r = read_nowait(fd_, &iov, 1, kCurrentPosition, deadline_ns_, &no_nowait_); r != -EAGAIN) return r;
     return do_op(rw_sqe(IORING_OP_READ, fd_, buf, n, kCurrentPosition), deadline_ns_,
@@ -148,6 +195,7 @@ sys::Result<size_t> File::read(void* buf, size_t n) {
 
 sys::Result<size_t> File::write(const void* buf, size_t n) {
     if (fd_ < 0) return sys::Errno(EBADF);
+    if (fd::FD* p = netpoll_fd()) return p->write(buf, n);
     return write_all(fd_, buf, n, kCurrentPosition, deadline_ns_);
 }
 
@@ -168,6 +216,7 @@ sys::Result<size_t> File::pwrite(const void* buf, size_t n, int64_t offset) {
 
 sys::Result<size_t> File::readv(const iovec* iov, int n) {
     if (fd_ < 0) return sys::Errno(EBADF);
+    if (fd::FD* p = netpoll_fd()) return p->readv(iov, n);
     if (const long r = read_nowait(fd_, iov, n, kCurrentPosition, deadline_ns_, &no_nowait_); r != -EAGAIN) return r;
     return do_op(rw_sqe(IORING_OP_READV, fd_, iov, static_cast<size_t>(n), kCurrentPosition), deadline_ns_,
                  [&] { return sys::blocking_syscall(__NR_readv, fd_, iov, n); });
@@ -175,6 +224,7 @@ sys::Result<size_t> File::readv(const iovec* iov, int n) {
 
 sys::Result<size_t> File::writev(const iovec* iov, int n) {
     if (fd_ < 0) return sys::Errno(EBADF);
+    if (fd::FD* p = netpoll_fd()) return p->writev(iov, n);
     return do_op(rw_sqe(IORING_OP_WRITEV, fd_, iov, static_cast<size_t>(n), kCurrentPosition), deadline_ns_,
                  [&] { return sys::blocking_syscall(__NR_writev, fd_, iov, n); });
 }
@@ -215,6 +265,17 @@ sys::Result<void> File::truncate(int64_t size) {
 
 sys::Result<void> File::close() {
     if (fd_ < 0) return sys::Errno(EBADF);
+    fd::FD* p = netpoll_fd();
+    pfd_ = nullptr;  // from an ended run: gone with its heap, and its pollDesc with its poller
+    if (p != nullptr) {
+        // The FD wakes the Gs parked on it (EBADF), waits for them to leave,
+        // then closes the descriptor.
+        fd_ = -1;
+        const auto r = p->close();
+        p->~FD();
+        rawrt::free(p);
+        return r;
+    }
     const int fd = fd_;
     fd_ = -1;
     io_uring_sqe sqe{};

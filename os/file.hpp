@@ -11,13 +11,19 @@
 // kernel.io_uring_disabled or a seccomp filter; or RAWRT_DEBUG=uring=0)
 // every call makes the blocking syscall instead (entersyscall: the P is
 // handed off if it lasts), with the same results. An operation the ring
-// lacks on the running kernel takes the same path.
+// lacks on the running kernel takes the same path. There a File that epoll
+// can watch (a pipe, a FIFO, a socket, a terminal: any but a regular file,
+// a directory, a block device or a character device that does not poll,
+// such as /dev/null) is made non-blocking when it is opened, and its reads
+// and writes park the G on the netpoller (an fd::FD), as Go's os.File does
+// with what it opens: no M waits in the kernel, and a deadline holds.
 //
 // Errors are the kernel's (Result's Errno), plus: EBADF the File is closed;
 // ETIMEDOUT its deadline passed before the operation completed (through the
-// ring, which cancels it; without, checked before the call); EINVAL a null
-// path or out-parameter. Everything here runs on a G; off one (a File
-// destroyed after its run) the blocking syscalls run, as without a ring.
+// ring, which cancels it; on the netpoller, which wakes the G; else checked
+// before the call); EINVAL a null path or out-parameter. Everything here
+// runs on a G; off one (a File destroyed after its run) the blocking
+// syscalls run, as without a ring.
 #pragma once
 
 #include <cstddef>
@@ -28,6 +34,10 @@
 struct iovec;
 struct statx;
 
+namespace rawrt::fd {
+class FD;
+}
+
 namespace rawrt::os {
 
 // Go: os.File. Neither copyable nor movable once open is not needed: it is
@@ -37,7 +47,11 @@ public:
     File() = default;
     File(const File&) = delete;
     File& operator=(const File&) = delete;
-    File(File&& o) noexcept : fd_(o.fd_), deadline_ns_(o.deadline_ns_), no_nowait_(o.no_nowait_) { o.fd_ = -1; }
+    File(File&& o) noexcept
+        : fd_(o.fd_), deadline_ns_(o.deadline_ns_), no_nowait_(o.no_nowait_), pfd_(o.pfd_), pfd_run_(o.pfd_run_) {
+        o.fd_ = -1;
+        o.pfd_ = nullptr;
+    }
     File& operator=(File&& o) noexcept;
     ~File();
 
@@ -75,14 +89,25 @@ public:
 
     // Go: File.SetDeadline. An absolute vdso::nanotime(); 0: none. An
     // operation still running then is cancelled and fails ETIMEDOUT.
-    void set_deadline(int64_t deadline_ns) { deadline_ns_ = deadline_ns; }
+    void set_deadline(int64_t deadline_ns);
+    // The descriptor, still the File's. Non-blocking when the netpoller
+    // waits for it (see above): a read(2) of one's own may say EAGAIN.
     int fd() const { return fd_; }
     bool is_open() const { return fd_ >= 0; }
+    // Whether its reads and writes park on the netpoller (without a ring).
+    bool polled() const { return netpoll_fd() != nullptr; }
 
 private:
+    fd::FD* netpoll_fd() const;
+    void attach_netpoll();
+
     int fd_ = -1;
     int64_t deadline_ns_ = 0;
     bool no_nowait_ = false;  // its reads cannot be asked not to wait (a pipe): straight to the ring
+    // Without a ring, what parks its reads and writes when epoll watches
+    // it: made in the run pfd_run_ (rawrt::alloc), gone with that run.
+    fd::FD* pfd_ = nullptr;
+    uint64_t pfd_run_ = 0;
 };
 
 // Go: os.Remove: a file, or an empty directory.

@@ -68,8 +68,12 @@ constexpr int kMADV_GUARD_INSTALL = 102;
 // The most iovecs one readv or writev takes (<linux/uio.h>).
 constexpr int kUIO_MAXIOV = 1024;
 
-// File types for mknodat's mode (<linux/stat.h> hides them from a program
-// that has seen glibc's headers).
+// File types, for mknodat's mode and in a stat's (<linux/stat.h> hides them
+// from a program that has seen glibc's headers).
+constexpr unsigned kS_IFMT = 0170000;
+constexpr unsigned kS_IFSOCK = 0140000;
+constexpr unsigned kS_IFREG = 0100000;
+constexpr unsigned kS_IFCHR = 0020000;
 constexpr unsigned kS_IFIFO = 0010000;
 
 // Paths (<linux/fcntl.h>, <asm-generic/fcntl.h>: these open flags are the

@@ -10,6 +10,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <sys/mount.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -30,6 +31,7 @@
 #include "sys/calls.hpp"
 #include "tests/child_process.hpp"
 #include "tests/proc_self.hpp"
+#include "tests/sys_table.hpp"
 #include "vdso/vdso.hpp"
 
 namespace {
@@ -56,25 +58,56 @@ std::vector<std::string> paths(const TempDir& dir, const char* prefix, int n, bo
 
 class OsFile : public testing::TestWithParam<bool> {
 protected:
-    // Runs body on a G with the ring on (GetParam) or forced off; returns
-    // whether the ring was in use.
+    // The run's configuration: the ring on (GetParam) or forced off.
+    rawrt::RunConfig config(int32_t procs = 2, const char* ring_debug = "") const {
+        rawrt::RunConfig c{.procs = procs};
+        c.debug = GetParam() ? ring_debug : "uring=0";
+        return c;
+    }
+    // Runs body on a G, configured so; returns whether the ring was in use.
     template <class F>
     bool run(F body, int32_t procs = 2, const char* ring_debug = "") {
         bool ring = false;
-        rawrt::RunConfig config{.procs = procs};
-        config.debug = GetParam() ? ring_debug : "uring=0";
-        auto r = rawrt::run(config, [&] {
+        auto r = rawrt::run(config(procs, ring_debug), [&] {
             ring = os::uses_ring();
             body();
         });
         EXPECT_TRUE(r.ok());
+        check_way(ring);
+        return ring;
+    }
+    // Which way a run went: the fallback's never has a ring; the ring's
+    // says so where it has none.
+    void check_way(bool ring) {
         if (GetParam() && !ring && !said_no_ring)
             std::printf("[ note ] %s: no io_uring ring here; the ring cases run the fallback\n", RAWRT_TEST_ARCH);
         said_no_ring |= GetParam() && !ring;
         if (!GetParam()) {
             EXPECT_FALSE(ring);
         }
-        return ring;
+    }
+    // In a forked child (table::in_child or in_namespace: forked before any
+    // run, so no runtime is copied mid-flight), body on a G as run() does:
+    // it returns the number of the check that failed (0: none, at most 30),
+    // the child's exit status, with kRingBit added when the ring was in
+    // use. Only glibc-free code on the G.
+    static constexpr int kRingBit = 32;
+    template <class F>
+    int run_in_child(F body) const {
+        bool ring = false;
+        int failed = 0;
+        auto r = rawrt::run(config(), [&] {
+            ring = os::uses_ring();
+            failed = body();
+        });
+        return (r.ok() ? failed : 31) | (ring ? kRingBit : 0);
+    }
+    // The check that failed in such a child, its way checked (check_way);
+    // any other status as it is (a signal's 128 + N, kNoNamespace).
+    int child_checks(int status) {
+        if (status < 0 || status >= 2 * kRingBit) return status;
+        check_way((status & kRingBit) != 0);
+        return status & ~kRingBit;
     }
 };
 
@@ -211,6 +244,75 @@ TEST_P(OsFile, ErrorsAreTheKernels) {
     EXPECT_EQ(null_path, sys::Errno(EINVAL));
 }
 
+// EACCES, which root never meets: a child that drops to nobody (uid and
+// gid 65534; root may, with no user namespace) before its run opens a
+// root's file of mode 0600 and creates one in a root's directory of mode
+// 0755, both of which it can reach. Its exit status says what it saw.
+TEST_P(OsFile, EaccesForAnUnprivilegedUser) {
+    TempDir dir;
+    const std::string secret = dir / "secret", fresh = dir / "fresh";
+    ASSERT_EQ(chmod(dir.path().c_str(), 0755), 0);
+    {
+        const int fd = ::open(secret.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+        ASSERT_GE(fd, 0);
+        ::close(fd);
+    }
+    const int status = rawrt::test::table::in_child([&] {
+        if (setresgid(65534, 65534, 65534) != 0) return 1;
+        if (setresuid(65534, 65534, 65534) != 0) return 2;
+        return run_in_child([&] {
+            os::File f, g;
+            if (os::File::open(secret.c_str(), &f).error() != sys::Errno(EACCES)) return 3;
+            if (os::File::create(fresh.c_str(), &g).error() != sys::Errno(EACCES)) return 4;
+            return 0;
+        });
+    });
+    EXPECT_EQ(child_checks(status), 0) << "the child's check that failed (1-2: dropping to nobody; 3: open; 4: "
+                                          "create; 31: the run)";
+    EXPECT_NE(access(fresh.c_str(), F_OK), 0) << "nobody created a file in root's directory";
+}
+
+// ENOSPC from a real small file system: a child in a mount namespace of its
+// own mounts a 64 KiB tmpfs over a directory of the test's, writes a
+// pattern through os::File until the file system is full, and reads back
+// what it holds. Its exit status says which check failed.
+TEST_P(OsFile, EnospcFromASmallTmpfs) {
+    TempDir dir;
+    const std::string small = dir / "small", path = dir / "small/fill";
+    ASSERT_EQ(::mkdir(small.c_str(), 0700), 0);
+    const int status = rawrt::test::table::in_namespace([&] {
+        if (::mount("tmpfs", small.c_str(), "tmpfs", 0, "size=64k") != 0) return 1;
+        return run_in_child([&] {
+            constexpr size_t kChunk = 4096;
+            auto byte_at = [](size_t i) { return static_cast<unsigned char>(i * 7 + i / 4096); };
+            os::File f;
+            if (!os::File::create(path.c_str(), &f).ok()) return 2;
+            unsigned char chunk[kChunk];
+            sys::Errno err;
+            for (size_t at = 0; at < (size_t{1} << 20); at += kChunk) {  // 1 MiB cannot fit in 64 KiB
+                for (size_t i = 0; i < kChunk; ++i) chunk[i] = byte_at(at + i);
+                if (auto r = f.write(chunk, kChunk); !r.ok()) {
+                    err = r.error();
+                    break;
+                }
+            }
+            if (err != sys::Errno(ENOSPC)) return 3;
+            struct statx st {};
+            if (!f.stat(&st).ok() || st.stx_size < kChunk || st.stx_size > 64 * 1024) return 4;
+            // Every byte the file kept is the one written there.
+            for (size_t at = 0; at < st.stx_size; at += kChunk) {
+                const size_t want = std::min<size_t>(kChunk, st.stx_size - at);
+                if (f.pread(chunk, want, static_cast<int64_t>(at)).value_or(0) != want) return 5;
+                for (size_t i = 0; i < want; ++i)
+                    if (chunk[i] != byte_at(at + i)) return 6;
+            }
+            return f.close().ok() ? 0 : 7;
+        });
+    });
+    // 1: mount; 2: create; 3: not ENOSPC; 4: the size; 5-6: reading back; 7: close; 31: the run.
+    EXPECT_IN_NAMESPACE(child_checks(status));
+}
+
 // The fsync storm, smaller: every file written and synced, all read back.
 TEST_P(OsFile, ManyGsWriteAndSyncTheirOwnFiles) {
     TempDir dir;
@@ -321,27 +423,68 @@ TEST_P(OsFile, TenThousandGsWithFilesOpenAtOnce) {
 }
 
 // A read that waits on a FIFO with nobody writing: the deadline cancels it
-// and it fails ETIMEDOUT (through the ring only: a blocking read(2) has no
-// deadline to honour).
+// (the ring's linked timeout, or without a ring the pollDesc's timer) and
+// it fails ETIMEDOUT. After it, with the deadline gone, the same File reads
+// what is written. (A read that ignored its deadline gets the byte another
+// G writes 5 s later, and fails the test rather than hang it.)
 TEST_P(OsFile, DeadlineCancelsAFifoRead) {
     TempDir dir;
     const std::string fifo = dir / "fifo";
     ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
     sys::Errno err;
     bool waited = false;
-    const bool ring = run([&] {
-        if (!os::uses_ring()) return;
+    char after = 0;
+    run([&] {
         os::File f;
         if (!os::File::open(fifo.c_str(), O_RDWR, 0, &f).ok()) return;  // O_RDWR: the open does not wait
+        rawrt::go([fd = f.fd()] {
+            rawrt::sleep(5'000'000'000);
+            (void)sys::raw::write(fd, "!", 1);
+        });
         const int64_t start = rawrt::vdso::nanotime();
         f.set_deadline(start + 20'000'000);
         char c;
         err = f.read(&c, 1).error();
         waited = rawrt::vdso::nanotime() >= start + 20'000'000;
+        f.set_deadline(0);
+        if (f.write("z", 1).value_or(0) == 1) (void)f.read(&after, 1);
     });
-    if (!ring) GTEST_SKIP() << "no io_uring ring here: a FIFO read through read(2) has no deadline";
     EXPECT_EQ(err, sys::Errno(ETIMEDOUT));
     EXPECT_TRUE(waited);
+    EXPECT_EQ(after, 'z');
+}
+
+// Without a ring, what epoll watches parks on the netpoller; a character
+// device epoll refuses (/dev/zero, /dev/null: EPERM) stays blocking and
+// works as it does. Through the ring none is polled.
+TEST_P(OsFile, WhatEpollRefusesStaysBlocking) {
+    TempDir dir;
+    const std::string fifo = dir / "fifo", plain = dir / "plain";
+    ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+    bool fifo_polled = false, zero_polled = true, null_polled = true, plain_polled = true;
+    size_t zeros = 0, nulled = 0, at_end = 99;
+    const bool ring = run([&] {
+        os::File q, z, n, p;
+        if (!os::File::open(fifo.c_str(), O_RDWR, 0, &q).ok() || !os::File::open("/dev/zero", &z).ok() ||
+            !os::File::open("/dev/null", O_RDWR, 0, &n).ok() || !os::File::create(plain.c_str(), &p).ok())
+            return;
+        fifo_polled = q.polled();
+        zero_polled = z.polled();
+        null_polled = n.polled();
+        plain_polled = p.polled();
+        char buf[64];
+        std::memset(buf, 1, sizeof buf);
+        if (z.read(buf, sizeof buf).value_or(0) == sizeof buf) zeros = std::count(buf, buf + sizeof buf, 0);
+        nulled = n.write("abc", 3).value_or(0);
+        at_end = n.read(buf, sizeof buf).value_or(99);
+    });
+    EXPECT_EQ(fifo_polled, !ring);
+    EXPECT_FALSE(zero_polled);
+    EXPECT_FALSE(null_polled);
+    EXPECT_FALSE(plain_polled);
+    EXPECT_EQ(zeros, 64u);
+    EXPECT_EQ(nulled, 3u);
+    EXPECT_EQ(at_end, 0u);
 }
 
 // A ring of 2 SQ entries (a 4-entry CQ) and 64 reads whose deadlines all
@@ -416,9 +559,10 @@ TEST_P(OsFile, ReadsOfWhatIsThereTakeNoRingTrip) {
     EXPECT_EQ(fifo_empty_trips, 1u);
 }
 
-// The run ends while a G still waits in the ring: teardown cancels the read
-// and waits for its completion before the G's stack goes, and closes the
-// ring: no fd outlives the run.
+// The run ends while a G still waits in a read: through the ring, teardown
+// cancels it and waits for its completion before the G's stack goes, and
+// closes the ring; on the netpoller, closing the File wakes the reader
+// (EBADF). No fd outlives the run.
 TEST_P(OsFile, TeardownWithAnOperationInFlight) {
     TempDir dir;
     const std::string fifo = dir / "fifo";
@@ -426,9 +570,6 @@ TEST_P(OsFile, TeardownWithAnOperationInFlight) {
     const int before = rawrt::test::count_entries("/proc/self/fd");
     std::atomic<bool> parked{false};
     const bool ring = run([&] {
-        // Without a ring the read would hold its M in read(2) for ever, and
-        // the run could not end.
-        if (!os::uses_ring()) return;
         os::File f;  // closed as main returns, the read still in flight
         if (!os::File::open(fifo.c_str(), O_RDWR, 0, &f).ok()) return;
         os::File* pf = &f;
@@ -439,15 +580,15 @@ TEST_P(OsFile, TeardownWithAnOperationInFlight) {
         });
         rawrt::sleep(20'000'000);
     });
-    if (!ring) GTEST_SKIP() << "no io_uring ring here";
     EXPECT_TRUE(parked.load());
     EXPECT_EQ(rawrt::test::count_entries("/proc/self/fd"), before) << (ring ? "through the ring" : "fallback");
 }
 
 // 1000 Gs each wait in a read on a FIFO of their own: through the ring each
-// read is armed on the FIFO's wait queue, no thread holds it, and the
-// process keeps its Ms (procs, sysmon, an idle one or two): at most
-// procs + 3 tasks besides the test's own, no io-wq worker among them.
+// read is armed on the FIFO's wait queue, without it each G is parked on
+// the netpoller; no thread holds a read, and the process keeps its Ms
+// (procs, sysmon, an idle one or two): at most procs + 3 tasks besides the
+// test's own, no io-wq worker among them.
 TEST_P(OsFile, ThousandBlockedFifoReadsHoldNoThread) {
     TempDir dir;
     constexpr int kReaders = 1000;
@@ -469,9 +610,8 @@ TEST_P(OsFile, ThousandBlockedFifoReadsHoldNoThread) {
         peak = rawrt::test::count_entries("/proc/self/task") - 2;  // not . and ..
         looked.store(true);
     });
-    const bool ring = run(
+    run(
         [&] {
-        if (!os::uses_ring()) return;
         for (int i = 0; i < kReaders; ++i)
             if (!os::File::open(fifos[i].c_str(), O_RDWR, 0, &files[i]).ok()) return;
         rawrt::WaitGroup wg;
@@ -493,7 +633,6 @@ TEST_P(OsFile, ThousandBlockedFifoReadsHoldNoThread) {
         kProcs);
     look.store(true);
     watcher.join();
-    if (!ring) GTEST_SKIP() << "no io_uring ring here: 1000 blocking reads would hold 1000 threads";
     EXPECT_EQ(got.load(), kReaders);
     // Every task but this test's own two threads (the one that called run,
     // and the watcher): the Ms, and any io-wq worker.

@@ -19,7 +19,8 @@ namespace sys = rawrt::sys;
 
 static_assert(sys::kEFD_SEMAPHORE == EFD_SEMAPHORE && sys::kEFD_NONBLOCK == EFD_NONBLOCK &&
               sys::kEFD_CLOEXEC == EFD_CLOEXEC);
-static_assert(sys::kS_IFIFO == S_IFIFO);
+static_assert(sys::kS_IFMT == S_IFMT && sys::kS_IFSOCK == S_IFSOCK && sys::kS_IFREG == S_IFREG &&
+              sys::kS_IFCHR == S_IFCHR && sys::kS_IFIFO == S_IFIFO);
 static_assert(sys::kAF_UNIX == AF_UNIX && sys::kAF_INET == AF_INET && sys::kAF_INET6 == AF_INET6);
 static_assert(sys::kSOCK_STREAM == SOCK_STREAM && sys::kMSG_NOSIGNAL == MSG_NOSIGNAL);
 static_assert(sys::kSOCK_DGRAM == SOCK_DGRAM && sys::kMSG_TRUNC == MSG_TRUNC);

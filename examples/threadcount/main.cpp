@@ -7,14 +7,19 @@
 //
 //   --json    also one JSON object per workload on stdout, the rest on
 //             stderr (bench/go/threadbench puts them beside Go's)
-//   workload  A, B, C, D, E or all (the default)
+//   workload  A, B, C, D, E, F or all (the default)
 //   n         the workload's size: A and B, Gs parked (5 000); C, foreign
-//             calls (1 000); D, locked Gs (100); E, syscalls per burst (64)
+//             calls (1 000); D, locked Gs (100); E, syscalls per burst (64);
+//             F, Gs each syncing a file of their own (1 000)
+//
+// B and F go through rawrt::os (the io_uring ring, or without it the
+// blocking syscalls: RAWRT_DEBUG=uring=0) and write their files in a
+// directory of their own under $TMPDIR (else /tmp), removed at their end.
 //
 // Ms, once made, are never ended (Go's are not either; only a G that exits
 // locked takes its thread with it), so a workload's peak includes the idle
 // Ms that the ones before it left: `all` runs them from the fewest threads
-// to the most (A, B, C bounded, E, D, C unbounded), and a single letter
+// to the most (A, B, C bounded, E, F, D, C unbounded), and a single letter
 // runs one workload in a fresh process.
 
 #include <cstdint>
@@ -45,8 +50,9 @@ int main(int argc, char** argv) {
     const char* which = argc > first ? argv[first] : "all";
     const char* size = argc > first + 1 ? argv[first + 1] : nullptr;
     const bool all = is(which, "ALL");
-    if (!all && !is(which, "A") && !is(which, "B") && !is(which, "C") && !is(which, "D") && !is(which, "E")) {
-        fdprint(2, "usage: threadcount [--json] [A|B|C|D|E|all [n]]\n");
+    if (!all && !is(which, "A") && !is(which, "B") && !is(which, "C") && !is(which, "D") && !is(which, "E") &&
+        !is(which, "F")) {
+        fdprint(2, "usage: threadcount [--json] [A|B|C|D|E|F|all [n]]\n");
         return 2;
     }
     fdprint(threadcount::text_fd(), "threadcount: the seed's workloads; Ps: ", rawrt::stats().procs,
@@ -56,7 +62,8 @@ int main(int argc, char** argv) {
     if (all || is(which, "B")) threadcount::workload_b(positive_arg(size, 5000));
     if (all || is(which, "C")) threadcount::workload_c_bounded(positive_arg(size, 1000));
     if (all || is(which, "E")) threadcount::workload_e(positive_arg(size, 64));
+    if (all || is(which, "F")) threadcount::workload_f(positive_arg(size, 1000));
     if (all || is(which, "D")) threadcount::workload_d(positive_arg(size, 100));
     if (all || is(which, "C")) threadcount::workload_c_unbounded(positive_arg(size, 1000));
-    return 0;
+    return threadcount::all_ok() ? 0 : 1;
 }

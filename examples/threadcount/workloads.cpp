@@ -1,15 +1,19 @@
-// The seed's thread-count workloads A-E (workloads.hpp), each run and
-// reported as one line (and a JSON line with --json) against the seed's
-// prediction.
+// The seed's thread-count workloads A-E and the fsync storm F
+// (workloads.hpp), each run and reported as one line (and a JSON line with
+// --json) against the seed's prediction.
 
 #include "examples/threadcount/workloads.hpp"
 
 #include <atomic>
+#include <initializer_list>
 
-#include <linux/fcntl.h>
+#include <linux/stat.h>
 
 #include "examples/common/process.hpp"
 #include "examples/threadcount/observe.hpp"
+#include "examples/threadcount/scratch.hpp"
+#include "netpoll/uring.hpp"
+#include "os/file.hpp"
 #include "sched/chan.hpp"
 #include "sched/go.hpp"
 #include "sched/sync.hpp"
@@ -17,6 +21,7 @@
 #include "sched/time.hpp"
 #include "sys/calls.hpp"
 #include "sys/print.hpp"
+#include "vdso/vdso.hpp"
 
 namespace threadcount {
 namespace {
@@ -37,8 +42,55 @@ constexpr int64_t kIdleNs = 200 * kMs;
 // mretire, 500 ms by default).
 constexpr int64_t kIdleAfterLastNs = 1700 * kMs;
 constexpr int64_t kSettleNs = 100 * kMs;
+// F, the fsync storm: BM_fsync_storm's (bench/bench_file.cpp).
+constexpr int kSyncBytes = 4096;
+constexpr int kSyncRounds = 4;
 
 bool json = false;
+bool failed = false;
+
+// How os::File reaches the kernel in this run, for the workloads' lines.
+const char* way() {
+    if (rawrt::os::uses_ring()) return "through the io_uring ring";
+    return rawrt::netpoll::uring::uring_init().error() == rawrt::sys::Errno(ENOTSUP)
+               ? "blocking syscalls: RAWRT_DEBUG uring=0"
+               : "blocking syscalls: no io_uring here";
+}
+
+// A workload's scratch directory, made; false (and the run fails) when it
+// cannot be.
+bool prepare(Scratch* dir) {
+    if (auto r = dir->make(); !r.ok()) {
+        fdprint(2, "threadcount: no scratch directory under $TMPDIR or /tmp: ", r.error(), "\n");
+        failed = true;
+        return false;
+    }
+    return true;
+}
+
+// The workload's files removed, its directory too; false (and the run
+// fails) when something was left behind.
+bool finish(const Scratch& dir) {
+    char path[kPathMax];
+    if (auto r = dir.remove(); !r.ok()) {
+        fdprint(2, "threadcount: ", dir.path(path, ""), " left behind: ", r.error(), "\n");
+        failed = true;
+        return false;
+    }
+    return true;
+}
+
+// B's file: kFileBytes, every byte its offset's low bits.
+bool write_b_file(const char* path) {
+    char data[kFileBytes];
+    for (int64_t i = 0; i < kFileBytes; ++i) data[i] = static_cast<char>(i);
+    if (auto r = rawrt::os::write_file(path, data, sizeof data, 0600); !r.ok()) {
+        fdprint(2, "threadcount: cannot write ", path, ": ", r.error(), "\n");
+        failed = true;
+        return false;
+    }
+    return true;
+}
 
 // The workload's one line: what was observed, then what the seed predicts.
 void report(const char* label, const Watch& w, const char* prediction) {
@@ -46,11 +98,17 @@ void report(const char* label, const Watch& w, const char* prediction) {
             "; Ms made: ", w.made(), "; threads_max: ", w.after().threads_max, ")   seed predicts: ", prediction, "\n");
 }
 
+// One more field of a workload's JSON line, beside the common ones.
+struct Field {
+    const char* name;
+    int64_t value;
+};
+
 // The workload's JSON line (--json only). "Settled" is read once its Gs
 // have all ended and the process has idled kSettleNs more: what stays is
 // the idle Ms not yet retired, minus the threads of Gs that ended locked.
 // The same names as bench/go/threadcount's, whose lines sit beside these.
-void json_line(const char* workload, int64_t n, const Watch& w, const char* extra = nullptr, int64_t extra_value = 0) {
+void json_line(const char* workload, int64_t n, const Watch& w, std::initializer_list<Field> extra = {}) {
     if (!json) return;
     rawrt::sleep(kSettleNs);
     const rawrt::SchedStats now = rawrt::stats();
@@ -71,7 +129,7 @@ void json_line(const char* workload, int64_t n, const Watch& w, const char* extr
     field("peak_threads", w.peak_threads());
     field("settled_threads", now.threads);
     field("threads_made", w.made());
-    if (extra != nullptr) field(extra, extra_value);
+    for (const Field& f : extra) field(f.name, f.value);
     out.put("}\n");
 }
 
@@ -125,6 +183,8 @@ private:
 
 void set_json(bool on) { json = on; }
 
+bool all_ok() { return !failed; }
+
 int text_fd() { return json ? 2 : 1; }
 
 void workload_a(int64_t n) {
@@ -140,35 +200,91 @@ void workload_a(int64_t n) {
 }
 
 void workload_b(int64_t n) {
+    Scratch dir;
+    char path[kPathMax];
+    if (!prepare(&dir)) return;
+    if (!write_b_file(dir.path(path, "b"))) {
+        (void)rawrt::os::remove(path);
+        (void)finish(dir);
+        return;
+    }
     Parked parked;
     Watch w;
     w.start();
     parked.start(n);
     rawrt::WaitGroup requests;
-    std::atomic<int64_t> bytes{0};
+    std::atomic<int64_t> bytes{0}, whole{0};
     requests.add(static_cast<int32_t>(n));
     for (int64_t i = 0; i < n; ++i)
         rawrt::go([&] {
-            // The blocking-capable wrappers: each is a syscall the scheduler
-            // hears about (Go's os.ReadFile).
-            namespace sys = rawrt::sys;
+            // Go's os.ReadFile: open, read to the end, close, through the
+            // ring (reads of cached data at once), or without it the
+            // blocking syscalls the scheduler hears about.
             char buf[kFileBytes];
-            auto fd = sys::openat(AT_FDCWD, "/proc/self/exe", O_RDONLY | O_CLOEXEC);
-            if (fd.ok()) {
-                auto r = sys::read(fd.value(), buf, sizeof buf);
-                if (r.ok()) bytes.fetch_add(static_cast<int64_t>(r.value()));
-                (void)sys::close(fd.value());
-            }
+            const auto r = rawrt::os::read_file(path, buf, sizeof buf);
+            if (r.ok()) bytes.fetch_add(static_cast<int64_t>(r.value()));
+            if (r.value_or(0) == kFileBytes) whole.fetch_add(1);
             requests.done();
         });
     requests.wait();
     w.stop();
     parked.release();
-    fdprint(text_fd(), "B  ", n, " Gs parked as in A, and ", n, " requests each reading ", kFileBytes / 1024,
-            " KB of a file (", bytes.load() / 1024, " KB in all)\n");
+    (void)rawrt::os::remove(path);
+    const bool removed = finish(dir);  // fails (ENOTEMPTY) if the file stayed
+    fdprint(text_fd(), "B  ", n, " Gs parked as in A, and ", n, " requests each reading a ", kFileBytes / 1024,
+            " KB file whole (os::read_file, ", way(), "); bytes read: ", bytes.load(), "; whole reads: ", whole.load(),
+            " of ", n, "; scratch directory removed: ", removed, "\n");
     report("B", w, "15-25 (A plus ~5 Ms in reads of ~1 ms each)");
     syscall_counts(w);
-    json_line("B", n, w);
+    json_line("B", n, w,
+              {{"ring", rawrt::os::uses_ring()}, {"bytes_read", bytes.load()}, {"reads_whole", whole.load()},
+               {"removed", removed}});
+}
+
+void workload_f(int64_t n) {
+    Scratch dir;
+    if (!prepare(&dir)) return;
+    std::atomic<int64_t> errors{0};
+    Watch w;
+    w.start();
+    const int64_t start = rawrt::vdso::nanotime();
+    for (int round = 0; round < kSyncRounds; ++round) {
+        rawrt::WaitGroup done;
+        done.add(static_cast<int32_t>(n));
+        for (int64_t i = 0; i < n; ++i)
+            rawrt::go([&, i] {
+                char path[kPathMax];
+                char data[kSyncBytes];
+                for (int k = 0; k < kSyncBytes; ++k) data[k] = static_cast<char>(i + k);
+                rawrt::os::File f;
+                if (!rawrt::os::File::create(dir.path(path, "f", i), &f).ok() ||
+                    f.write(data, sizeof data).value_or(0) != sizeof data || !f.sync().ok() || !f.close().ok())
+                    errors.fetch_add(1);
+                done.done();
+            });
+        done.wait();
+    }
+    const int64_t elapsed = rawrt::vdso::nanotime() - start;
+    w.stop();
+    // Every file there with its 4 KiB, then every one removed.
+    int64_t synced = 0, removed = 0;
+    for (int64_t i = 0; i < n; ++i) {
+        char path[kPathMax];
+        struct statx st {};
+        if (rawrt::os::stat(dir.path(path, "f", i), &st).ok() && st.stx_size == kSyncBytes) ++synced;
+        if (rawrt::os::remove(path).ok()) ++removed;
+    }
+    const bool gone = finish(dir);
+    const int64_t files_per_s = elapsed > 0 ? kSyncRounds * n * 1'000'000'000 / elapsed : 0;
+    fdprint(text_fd(), "F  ", n, " Gs each create a file of their own, write ", kSyncBytes / 1024,
+            " KiB, fsync and close it, ", kSyncRounds, " rounds (os::File, ", way(), "): ", files_per_s,
+            " files/s; errors: ", errors.load(), "; files of 4 KiB: ", synced, " of ", n, "; removed: ", removed,
+            "; scratch directory removed: ", gone, "\n");
+    report("F", w, "none (not a seed workload; the seed: each fsync in flight holds an M)");
+    syscall_counts(w);
+    json_line("F", n, w,
+              {{"ring", rawrt::os::uses_ring()}, {"files_per_s", files_per_s}, {"errors", errors.load()},
+               {"files_synced", synced}, {"removed", gone && removed == n}});
 }
 
 namespace {
@@ -209,7 +325,7 @@ void workload_c_unbounded(int64_t n) {
             calls.in_flight_max.load(), "\n");
     report("C unbounded", w, "hundreds to thousands (one M per call in flight)");
     syscall_counts(w);
-    json_line("C_unbounded", n, w, "in_flight_max", calls.in_flight_max.load());
+    json_line("C_unbounded", n, w, {{"in_flight_max", calls.in_flight_max.load()}});
 }
 
 void workload_c_bounded(int64_t n) {
@@ -231,7 +347,7 @@ void workload_c_bounded(int64_t n) {
             " at once (a Semaphore); most in flight at once: ", calls.in_flight_max.load(), "\n");
     report("C bounded by 32", w, "40-60 (<= 32 Ms in calls, GOMAXPROCS, idle)");
     syscall_counts(w);
-    json_line("C_bounded", n, w, "in_flight_max", calls.in_flight_max.load());
+    json_line("C_bounded", n, w, {{"in_flight_max", calls.in_flight_max.load()}});
 }
 
 void workload_d(int64_t n) {
@@ -259,7 +375,7 @@ void workload_d(int64_t n) {
             kLockedSleepNs / kMs,
             " ms or more, all at once; threads once they ended (still locked): ", rawrt::stats().threads, "\n");
     report("D", w, "100+ (one parked M per locked G)");
-    json_line("D", n, w, "locked", locked.load());
+    json_line("D", n, w, {{"locked", locked.load()}});
 }
 
 void workload_e(int64_t n) {

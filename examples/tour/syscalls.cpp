@@ -16,7 +16,8 @@
 //       it with a signal after the quantum (sched/preempt.hpp);
 //   (6) where rawrt leaves the seed's tree: a file read through the
 //       io_uring ring (os/file.hpp) parks the G, not the M, as a socket
-//       read does.
+//       read does; without a ring, a FIFO's read parks on the netpoller,
+//       as Go's os.File does with a FIFO it opens.
 //
 // Steps 3 to 6 first put a spinning G on every other P (holders): then the
 // Gs queued behind the blocked one have nowhere to go but the P it leaves,
@@ -332,9 +333,9 @@ void preempt_step() {
 // ------------------------------------------------------------ (6) a file
 
 void file_step() {
-    fdprint(1, "(6) a file read that waits (a FIFO nobody has written yet), through os::File: with an\n",
-            "    io_uring ring the G parks and its M runs the next G; without one (qemu-user, uring=0)\n"
-            "    the read holds its M in read(2), as Go's os.File would\n");
+    fdprint(1, "(6) a file read that waits (a FIFO nobody has written yet), through os::File: the G parks\n",
+            "    and its M runs the next G, on the io_uring ring; without a ring (qemu-user, uring=0) on the\n"
+            "    netpoller, as Go's os.File does with a FIFO it opens (a regular file's read would hold its M)\n");
     char path[64] = "/tmp/rawrt-tour-fifo-";
     {
         char digits[16];
@@ -372,7 +373,7 @@ void file_step() {
     char c;
     (void)sh.f.read(&c, 1);
     sh.read_done.store(true);
-    fdprint(1, "    through the ring: ", rawrt::os::uses_ring() ? "yes" : "no (fallback)",
+    fdprint(1, "    through the ring: ", rawrt::os::uses_ring() ? "yes" : "no (the netpoller)",
             "; the writer ran while the read waited: ", sh.during.load(),
             "; on the reader's own thread: ", sh.same_thread.load(), "\n");
     sh.step.report("file");

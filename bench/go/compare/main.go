@@ -8,7 +8,7 @@
 // With -net, a second table holds the network servers (bench/go/netbench):
 // rawrt, Go and the C loop side by side, with rawrt/Go and rawrt/C. With
 // -threads, a third holds the thread counts of the seed's workloads A–E
-// (bench/go/threadbench). With -tracer-in and -tracer-out, a fourth holds
+// and the fsync storm F (bench/go/threadbench). With -tracer-in and -tracer-out, a fourth holds
 // the execution tracer's cost (tracer.go).
 //
 //	compare -rawrt rawrt.json -go go.json [-net net.json] [-threads threads.json]
@@ -528,7 +528,7 @@ func main() {
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "compare: thread counts:", err)
 		}
-		threadsOut = buildThreads(res)
+		threadsOut = buildThreads(res, doc.Procs)
 		writeThreadsSection(&md, *threadsPath, doc, threadsTable(threadsOut))
 	}
 	var tracerOutRows []tracerOutRow

@@ -1,5 +1,5 @@
-// Command threadbench runs the seed's thread-count workloads A–E
-// on both runtimes: rawrt's examples/threadcount (with --json) and Go's
+// Command threadbench runs the seed's thread-count workloads A–E and the
+// fsync storm F on both runtimes: rawrt's examples/threadcount (with --json) and Go's
 // bench/go/threadcount, each workload in a fresh process, since neither
 // runtime ends an idle M and a workload's peak would otherwise carry the
 // last one's threads. Both get the same Ps (RAWRT_MAXPROCS, GOMAXPROCS) and
@@ -8,7 +8,10 @@
 //
 // Cases are named threads_<workload>: threads_A, threads_B,
 // threads_C_bounded, threads_C_unbounded (one process runs both halves of
-// C, bounded first, as rawrt's program does), threads_D, threads_E. A
+// C, bounded first, as rawrt's program does), threads_D, threads_E,
+// threads_F. B and F read and write files: rawrt runs them twice, through
+// its io_uring ring and with RAWRT_DEBUG=uring=0 (the blocking syscalls),
+// the second time as threads_B_fallback and threads_F_fallback. A
 // thread count is not a speed and nothing is asserted about it; a case
 // fails only when a program fails (exit status, no JSON line for it), and
 // then threadbench exits 1 after writing everything.
@@ -36,21 +39,24 @@ import (
 	"rawrt/bench/go/internal/report"
 )
 
-// One program run covers one letter; C yields two workloads.
+// One program run covers one letter; C yields two workloads. both: rawrt
+// runs it with its ring and without (its file I/O).
 type letter struct {
 	name      string
 	size      int
 	workloads []string
+	both      bool
 }
 
 // The sizes are the programs' own defaults, passed explicitly so that both
 // runtimes certainly get the same.
 var letters = []letter{
-	{"A", 5000, []string{"A"}},
-	{"B", 5000, []string{"B"}},
-	{"C", 1000, []string{"C_bounded", "C_unbounded"}},
-	{"D", 100, []string{"D"}},
-	{"E", 64, []string{"E"}},
+	{"A", 5000, []string{"A"}, false},
+	{"B", 5000, []string{"B"}, true},
+	{"C", 1000, []string{"C_bounded", "C_unbounded"}, false},
+	{"D", 100, []string{"D"}, false},
+	{"E", 64, []string{"E"}, false},
+	{"F", 1000, []string{"F"}, true},
 }
 
 type result struct {
@@ -69,6 +75,8 @@ type program struct {
 	runtime, binary string
 	args            []string // before the letter
 	env             string   // NAME=procs
+	debug           string   // RAWRT_DEBUG's value, if any: only for the letters with both
+	suffix          string   // after the case's name
 }
 
 // Runs one program on one letter; its JSON lines by workload. Its stderr
@@ -86,10 +94,15 @@ func runLetter(p program, l letter, procs int, timeout time.Duration, log io.Wri
 		}
 	}
 	cmd.Env = append(env, p.env+"="+strconv.Itoa(procs))
+	debug := ""
+	if p.debug != "" {
+		cmd.Env = append(cmd.Env, "RAWRT_DEBUG="+p.debug)
+		debug = " RAWRT_DEBUG=" + p.debug
+	}
 	var stdout bytes.Buffer
 	cmd.Stdout = io.MultiWriter(&stdout, log)
 	cmd.Stderr = log
-	fmt.Fprintf(log, "--- %s %s %s=%d\n", p.binary, strings.Join(args, " "), p.env, procs)
+	fmt.Fprintf(log, "--- %s %s %s=%d%s\n", p.binary, strings.Join(args, " "), p.env, procs, debug)
 	err := cmd.Run()
 	if ctx.Err() != nil {
 		return nil, fmt.Errorf("no result after %v", timeout)
@@ -163,8 +176,9 @@ func main() {
 	defer log.Close()
 
 	programs := []program{
-		{"rawrt", *rawrtBin, []string{"--json"}, "RAWRT_MAXPROCS"},
-		{"go", *goBin, nil, "GOMAXPROCS"},
+		{"rawrt", *rawrtBin, []string{"--json"}, "RAWRT_MAXPROCS", "", ""},
+		{"rawrt", *rawrtBin, []string{"--json"}, "RAWRT_MAXPROCS", "uring=0", "_fallback"},
+		{"go", *goBin, nil, "GOMAXPROCS", "", ""},
 	}
 	loadBefore := report.LoadAvg()
 	fmt.Printf("threadbench: %d Ps, load average %s\n", *procs, loadBefore)
@@ -172,9 +186,12 @@ func main() {
 	anyFailed := false
 	for _, l := range letters {
 		for _, p := range programs {
+			if p.debug != "" && !l.both {
+				continue
+			}
 			var todo []*result
 			for _, w := range l.workloads {
-				results = append(results, result{Name: "threads_" + w, Workload: w, Runtime: p.runtime, Binary: p.binary})
+				results = append(results, result{Name: "threads_" + w + p.suffix, Workload: w, Runtime: p.runtime, Binary: p.binary})
 			}
 			mine := results[len(results)-len(l.workloads):]
 			for i := range mine {
@@ -202,6 +219,11 @@ func main() {
 					r.Status, r.Message = "error", "no JSON line for "+r.Workload
 				default:
 					r.Status, r.Line = "ok", line
+					// The ring's case where io_uring_setup failed: the
+					// fallback ran, and the table must not say otherwise.
+					if ring, ok := line["ring"].(float64); ok && ring == 0 && p.debug == "" {
+						r.Message = "no io_uring ring here: the blocking syscalls ran"
+					}
 				}
 				if r.Status == "error" {
 					anyFailed = true

@@ -1,18 +1,20 @@
 // Command threadcount runs the seed's "Thread Count Prediction" workloads
-// A–E in Go, with the parameters of rawrt's examples/threadcount, and
+// A–E and the fsync storm F in Go, with the parameters of rawrt's examples/threadcount, and
 // watches the process's OS threads the same way: the "Threads:" line of
 // /proc/self/status, sampled every millisecond while a workload runs (its
 // peak), and read once more after the workload's goroutines have all ended
 // and the process has idled 100 ms (settled). Go never ends an idle M; only
 // a goroutine that exits locked takes its thread with it.
 //
-//	threadcount [A|B|C|D|E|all [n]]
+//	threadcount [A|B|C|D|E|F|all [n]]
 //
 // One JSON object per workload on stdout, with the field names of rawrt's
 // `threadcount --json` (bench/go/threadbench puts them side by side); a line
 // for people on stderr. n is the workload's size, as in rawrt's: A and B,
 // goroutines parked (5 000); C, foreign calls (1 000); D, locked goroutines
-// (100); E, syscalls per burst (64). GOMAXPROCS is the seed's GOMAXPROCS.
+// (100); E, syscalls per burst (64); F, goroutines each syncing a file of
+// their own (1 000). B and F write their files in a directory of their own
+// under $TMPDIR, removed at their end. GOMAXPROCS is the seed's GOMAXPROCS.
 package main
 
 import (
@@ -20,6 +22,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"strconv"
@@ -41,6 +44,8 @@ const (
 	idleAfterBurst = 200 * time.Millisecond
 	idleAfterLast  = 1700 * time.Millisecond // as rawrt's: 2 s idle in all when E's threads are read
 	settle         = 100 * time.Millisecond
+	syncBytes      = 4096 // F: BM_go_fsync_storm's file and rounds
+	syncRounds     = 4
 )
 
 var statusPath = []byte("/proc/self/status\x00")
@@ -193,35 +198,75 @@ func workloadA(n int64) {
 	report("A", n, &w, nil, fmt.Sprintf("%d goroutines parked, half on a channel, half on timers", n))
 }
 
+// A directory of the workload's own under $TMPDIR, as rawrt's: removed at
+// the end; exits when it cannot be made or something was left in it.
+func scratchDir() string {
+	dir, err := os.MkdirTemp("", "threadcount-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "threadcount:", err)
+		os.Exit(1)
+	}
+	return dir
+}
+
+func removeScratch(dir string) bool {
+	if err := os.Remove(dir); err != nil {
+		fmt.Fprintln(os.Stderr, "threadcount: left behind:", err)
+		return false
+	}
+	return true
+}
+
 func workloadB(n int64) {
+	dir := scratchDir()
+	path := filepath.Join(dir, "b")
+	data := make([]byte, fileBytes)
+	for i := range data {
+		data[i] = byte(i)
+	}
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		fmt.Fprintln(os.Stderr, "threadcount:", err)
+		os.Exit(1)
+	}
 	var p parked
 	var w watch
 	w.start()
 	p.start(n)
 	var requests sync.WaitGroup
-	var read atomic.Int64
+	var read, whole atomic.Int64
 	requests.Add(int(n))
 	for i := int64(0); i < n; i++ {
 		go func() {
 			defer requests.Done()
-			// openat, read and close through Syscall (entersyscall), as
-			// rawrt's sys:: wrappers: a regular file is never in the poller.
-			fd, err := syscall.Open("/proc/self/exe", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+			// The seed's os.ReadFile: openat, read to the end and close,
+			// each through Syscall (entersyscall); a regular file is never
+			// in the poller.
+			b, err := os.ReadFile(path)
 			if err != nil {
 				return
 			}
-			buf := make([]byte, fileBytes)
-			if r, err := syscall.Read(fd, buf); err == nil {
-				read.Add(int64(r))
+			read.Add(int64(len(b)))
+			if len(b) == fileBytes {
+				whole.Add(1)
 			}
-			syscall.Close(fd)
 		}()
 	}
 	requests.Wait()
 	w.stop()
 	p.release()
-	report("B", n, &w, map[string]int64{"bytes_read": read.Load()},
-		fmt.Sprintf("%d parked as in A, and %d requests each reading 10 KB of a file", n, n))
+	removed := os.Remove(path) == nil && removeScratch(dir)
+	report("B", n, &w, map[string]int64{"bytes_read": read.Load(), "reads_whole": whole.Load(), "removed": boolCount(removed)},
+		fmt.Sprintf("%d parked as in A, and %d requests each reading a 10 KB file whole (os.ReadFile); whole reads: %d", n, n, whole.Load()))
+	if !removed {
+		os.Exit(1)
+	}
+}
+
+func boolCount(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 type calls struct {
@@ -332,6 +377,59 @@ func workloadE(n int64) {
 		bursts, n, strings.Join(made, " ")))
 }
 
+// The fsync storm, as rawrt's F and BM_go_fsync_storm: n goroutines each
+// create a file of their own, write 4 KiB, fsync and close it, 4 rounds.
+func workloadF(n int64) {
+	dir := scratchDir()
+	data := make([]byte, syncBytes)
+	var errors atomic.Int64
+	var w watch
+	w.start()
+	start := time.Now()
+	for r := 0; r < syncRounds; r++ {
+		var done sync.WaitGroup
+		done.Add(int(n))
+		for i := int64(0); i < n; i++ {
+			go func(i int64) {
+				defer done.Done()
+				f, err := os.Create(filepath.Join(dir, "f"+strconv.FormatInt(i, 10)))
+				if err != nil {
+					errors.Add(1)
+					return
+				}
+				if _, err := f.Write(data); err != nil || f.Sync() != nil {
+					errors.Add(1)
+				}
+				if f.Close() != nil {
+					errors.Add(1)
+				}
+			}(i)
+		}
+		done.Wait()
+	}
+	elapsed := time.Since(start)
+	w.stop()
+	synced, removed := int64(0), int64(0)
+	for i := int64(0); i < n; i++ {
+		path := filepath.Join(dir, "f"+strconv.FormatInt(i, 10))
+		if st, err := os.Stat(path); err == nil && st.Size() == syncBytes {
+			synced++
+		}
+		if os.Remove(path) == nil {
+			removed++
+		}
+	}
+	gone := removeScratch(dir)
+	filesPerS := int64(float64(syncRounds*n) / elapsed.Seconds())
+	report("F", n, &w, map[string]int64{"files_per_s": filesPerS, "errors": errors.Load(), "files_synced": synced,
+		"removed": boolCount(gone && removed == n)},
+		fmt.Sprintf("%d goroutines each create, write 4 KiB to, fsync and close a file of their own, %d rounds: %d files/s; errors: %d; files of 4 KiB: %d of %d",
+			n, syncRounds, filesPerS, errors.Load(), synced, n))
+	if !gone {
+		os.Exit(1)
+	}
+}
+
 func sizeArg(args []string, fallback int64) int64 {
 	if len(args) > 1 {
 		if v, err := strconv.ParseInt(args[1], 10, 64); err == nil && v > 0 {
@@ -350,8 +448,8 @@ func main() {
 	if len(args) > 0 {
 		which = strings.ToUpper(args[0])
 	}
-	if !strings.Contains(" A B C D E ALL ", " "+which+" ") {
-		fmt.Fprintln(os.Stderr, "usage: threadcount [A|B|C|D|E|all [n]]")
+	if !strings.Contains(" A B C D E F ALL ", " "+which+" ") {
+		fmt.Fprintln(os.Stderr, "usage: threadcount [A|B|C|D|E|F|all [n]]")
 		os.Exit(2)
 	}
 	all := which == "ALL"
@@ -368,6 +466,9 @@ func main() {
 	}
 	if all || which == "E" {
 		workloadE(sizeArg(args, 64))
+	}
+	if all || which == "F" {
+		workloadF(sizeArg(args, 1000))
 	}
 	if all || which == "D" {
 		workloadD(sizeArg(args, 100))
