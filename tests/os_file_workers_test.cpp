@@ -48,12 +48,13 @@ constexpr const char* kNoRing = "no io_uring ring here (qemu-user has none): no 
 // thread of its own (glibc is fine there).
 class TaskPeak {
 public:
-    TaskPeak() : watcher_([this] {
-        while (!done_.load()) {
-            look();
-            std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        }
-    }) {}
+    TaskPeak()
+        : watcher_([this] {
+              while (!done_.load()) {
+                  look();
+                  std::this_thread::sleep_for(std::chrono::milliseconds(1));
+              }
+          }) {}
     // The tasks at the peak, less this test's two threads: the one that
     // called run, and the watcher.
     int stop() {
