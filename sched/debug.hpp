@@ -22,7 +22,7 @@
 //   uringentries=N    the ring's SQ entries (rawrt; default 256)
 //   uringworkers=N    the kernel's io-wq workers for the whole process,
 //                     each kind, shared out among the Ms that submit
-//                     (rawrt; default 4)
+//                     (rawrt; default 16)
 //   asyncpreempt=0|1  0: that request is a flag the G reads at its next
 //                     scheduling point only, no signal (Go:
 //                     GODEBUG=asyncpreemptoff=1). Read when a run starts
@@ -80,7 +80,7 @@ struct DebugVars {
     Tunable<bool> asyncpreempt = true;              // Go: !debug.asyncpreemptoff
     Tunable<bool> uring = true;
     Tunable<int64_t> uring_entries = 256;
-    Tunable<int64_t> uring_workers = 4;
+    Tunable<int64_t> uring_workers = 16;
     Tunable<int64_t> netpoll_ns = 10'000'000;  // Go: the 10 ms of sysmon's poll
     Tunable<bool> membarrier = true;
     Tunable<int64_t> mretire_ns = 500'000'000;

@@ -34,9 +34,9 @@ type threadsDoc struct {
 	Results    []threadsResult `json:"results"`
 }
 
-// The io-wq workers' cap (RAWRT_DEBUG's uringworkers, 4 unless set: the
+// The io-wq workers' cap (RAWRT_DEBUG's uringworkers, 16 unless set: the
 // threadcount runs do not set it).
-const uringWorkers = 4
+const uringWorkers = 16
 
 // One row: rawrt's case, Go's case (the same name unless goName says), and
 // for the ring's rows the targets: bounded, the thread bound; rate, a
