@@ -3,7 +3,8 @@
 #   make                  build/<host arch>/librawrt.a and the crt object
 #   make ARCH=aarch64     the same, cross-built
 #   make run              build and run the tour (examples/tour)
-#   make test             every test, x86_64 natively and aarch64 under qemu-user
+#   make test             every test, x86_64 natively and aarch64 under qemu-user, then
+#                         test-aarch64-vm
 #   make bench            Google Benchmark suites (x86_64) and bench/go, side by side:
 #                         JSON, compare.md and its charts in build/bench/ (BENCH_FILTER=regexp,
 #                         TRACE_ROUNDS=n, NET_ROUNDS=n)
@@ -16,6 +17,8 @@
 #   make NOTRACE=1 ...    the tracer compiled out of its event sites (sched/trace.hpp), in
 #                         build/<arch>-notrace: what `make bench` sets the tracer's cost against
 #   make check-checked    the scheduler's tests only (CHECKED_TESTS), in the checked build
+#   make test-aarch64-vm  the aarch64 tests qemu-user cannot run (VM_TESTS, VM_CHECKED_TESTS),
+#                         in Debian's arm64 kernel under qemu-system-aarch64
 #
 # The top-level targets install the Debian packages they need (mk/ensure-packages).
 
@@ -105,6 +108,28 @@ TEST_PROGRAMS := $(patsubst tests/programs/%.cpp,$(BUILD)/tests/programs/%,$(wil
 CHECKED_TEST_SRCS := tests/main.cpp $(wildcard tests/sched_*_test.cpp) tests/exec_test.cpp
 CHECKED_TEST_BIN := $(BUILD)/tests/rawrt_sched_tests
 CHECKED_TESTS ?= SchedStress*:SchedRun*:SchedChan*:SchedSync*:SchedDeadlock*:SchedPreempt*:Exec*
+# What test-aarch64-vm runs in a real arm64 kernel (TCG, 2 CPUs), from the
+# plain and the checked aarch64 test binaries: what qemu-user cannot run
+# (child processes: it forks the whole emulator for clone(CLONE_VM |
+# CLONE_VFORK), and the child can deadlock in it; io_uring; the syscalls it
+# lacks; namespaces, which a threaded emulator cannot enter), and what the
+# kernel does itself there but qemu-user imitates or leaves out (the vDSO,
+# which qemu-user does not map; the syscalls' errors; signal frames, which
+# preemption rewrites; epoll; stack guards; BTI, which the kernel enforces
+# on rawrt's own programs; the tour's file read through the ring).
+# The rest runs under qemu-user only: the timing-bound scheduler and network
+# tests are slow and noisy on an emulated kernel, and the host-side ones
+# (pictures, install, symbols) need tools the VM has not. NeverAtAnUnsafePoint
+# runs from the checked binary only, which asserts there (5 to 25 s each in the
+# VM); the checked build's RegistersSurvivePreemption goes through 100 000
+# preemptions (about 20 s under qemu-user, minutes in the VM): the plain
+# build's runs instead.
+VM_TESTS ?= Exec*:Ways/OsFile.*/Ring:UringWorkers.*:Every/SysTable.*:Sys*:Vdso*:ExampleInit.*:SchedStack.*:SchedPreempt*:Netpoll*:SignalNotify*:Procs/TourSyscalls.*/0-SysTableList.GeneratedFilesAreCurrent:SchedPreempt.NeverAtAnUnsafePoint
+VM_CHECKED_TESTS ?= Exec*:SchedPreempt*-SchedPreempt.RegistersSurvivePreemption
+VM_DIR := $(BUILD_ROOT)/aarch64-vm
+# Seconds the VM may run in all (it takes half a minute on 2 idle cores, two
+# beside other builds).
+VM_TIMEOUT ?= 400
 TEST_DEFS := -DRAWRT_TEST_ARCH='"$(ARCH)"' -DRAWRT_TEST_BUILD_DIR='"$(abspath $(BUILD))"' \
              -DRAWRT_TEST_SOURCE_DIR='"$(CURDIR)"' -DRAWRT_TEST_RUNNER='"$(RUN_PREFIX)"' \
              -DRAWRT_TEST_NM='"$(NM)"' -DRAWRT_TEST_CXX='"$(CXX)"' \
@@ -137,12 +162,13 @@ BENCH_NOTRACE_BINS := $(BUILD_ROOT)/x86_64-notrace/bench/rawrt_bench \
 
 PACKAGES_BUILD := g++ make binutils linux-libc-dev
 PACKAGES_TEST := $(PACKAGES_BUILD) g++-aarch64-linux-gnu binutils-aarch64-linux-gnu \
-                 linux-libc-dev-arm64-cross qemu-user libgtest-dev googletest pkgconf python3-matplotlib
+                 linux-libc-dev-arm64-cross qemu-user libgtest-dev googletest pkgconf python3-matplotlib \
+                 qemu-system-arm e2fsprogs
 PACKAGES_BENCH := $(PACKAGES_BUILD) libbenchmark-dev libboost-context-dev golang-1.19-go wrk python3-matplotlib
 PACKAGES_TRACE := $(PACKAGES_BUILD) python3-matplotlib chromium
 PACKAGES_FUZZ := $(PACKAGES_BUILD) clang
 
-.PHONY: all lib examples run test check check-checked bench trace fuzz fuzz-seeds install clean packages-build gen-syscalls
+.PHONY: all lib examples run test check check-checked test-aarch64-vm bench trace fuzz fuzz-seeds install clean packages-build gen-syscalls
 .DEFAULT_GOAL := all
 
 all: packages-build
@@ -159,13 +185,15 @@ run: packages-build
 	$(BUILD_ROOT)/$(HOST_ARCH)/examples/tour
 
 # Both architectures, one after the other; each prints "<arch>: N passed, M
-# failed", then the checked build's scheduler tests "<arch>-checked: ...".
+# failed, K skipped", then the checked build's scheduler tests
+# "<arch>-checked: ...", then the VM's "aarch64-vm: ...".
 test:
 	@$(ENSURE) $(PACKAGES_TEST)
 	$(SUBMAKE) ARCH=x86_64 check
 	$(SUBMAKE) ARCH=aarch64 check
 	$(SUBMAKE) ARCH=x86_64 check-checked
 	$(SUBMAKE) ARCH=aarch64 check-checked
+	$(SUBMAKE) test-aarch64-vm
 
 check: $(TEST_BIN) $(TEST_PROGRAMS) $(EXAMPLE_BINS) $(LIB)
 	$(RUN_PREFIX) $(TEST_BIN)
@@ -177,6 +205,26 @@ else
 check-checked:
 	$(SUBMAKE) CHECKED=1 check-checked
 endif
+
+# The VM (mk/vm-test) boots the kernel mk/vm-fetch fetched once into
+# $(VM_DIR), on a disk holding the test binaries, the programs they run and
+# the fuzzer's files at their own paths.
+ifeq ($(ARCH),aarch64)
+VM_CHECKED_BUILD := $(BUILD_ROOT)/aarch64-checked
+test-aarch64-vm: $(TEST_BIN) $(TEST_PROGRAMS) $(EXAMPLE_BINS) | $(VM_DIR)/vmlinuz
+	$(SUBMAKE) CHECKED=1 $(VM_CHECKED_BUILD)/tests/rawrt_sched_tests $(TEST_PROGRAMS:$(BUILD)/%=$(VM_CHECKED_BUILD)/%)
+	mk/vm-test --dir $(VM_DIR) --timeout $(VM_TIMEOUT) --strip $(CROSS)strip \
+	    --run $(TEST_BIN) '$(VM_TESTS)' \
+	    --run $(VM_CHECKED_BUILD)/tests/rawrt_sched_tests '$(VM_CHECKED_TESTS)' \
+	    $(BUILD)/tests/programs $(BUILD)/examples $(VM_CHECKED_BUILD)/tests/programs fuzz/corpus fuzz/regressions
+else
+test-aarch64-vm:
+	@$(ENSURE) $(PACKAGES_TEST)
+	$(SUBMAKE) ARCH=aarch64 test-aarch64-vm
+endif
+
+$(VM_DIR)/vmlinuz:
+	mk/vm-fetch $(VM_DIR)
 
 # BENCH_FILTER: a regular expression over the names of both suites (Go's
 # are BM_go_<name>), e.g. BENCH_FILTER=gosched; the table marks the rest

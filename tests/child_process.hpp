@@ -1,7 +1,9 @@
 // Running a program as a child process from a test: its stdout+stderr and its
 // exit status. On aarch64 the test itself runs under qemu-user, and so must
-// every aarch64 child: RAWRT_TEST_RUNNER holds the prefix ("qemu-aarch64 -cpu
-// cortex-a53") and is empty on the native architecture.
+// every aarch64 child: runner() is the prefix ("qemu-aarch64 -cpu
+// cortex-a53"), empty on the native architecture and in the aarch64 VM
+// (make test-aarch64-vm), where the tests and their children run natively on
+// an emulated CPU.
 #pragma once
 
 #include <sys/wait.h>
@@ -11,6 +13,7 @@
 #include <cstdlib>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace rawrt::test {
 
@@ -34,19 +37,31 @@ inline ChildResult run_command(const std::string& command) {
     return result;
 }
 
+// The build's prefix (RAWRT_TEST_RUNNER), unless the environment's
+// RAWRT_TEST_RUNNER, even empty, replaces it: mk/vm-init sets it empty. Read
+// before main, so that asking on a G calls no glibc function.
+inline const std::string runner_from_environment = [] {
+    const char* set = std::getenv("RAWRT_TEST_RUNNER");
+    return std::string(set != nullptr ? set : RAWRT_TEST_RUNNER);
+}();
+inline const std::string& runner() { return runner_from_environment; }
+
 // Runs a program built for the architecture under test.
 inline ChildResult run_program(const std::string& path_and_args) {
-    std::string runner = RAWRT_TEST_RUNNER;
-    return run_command(runner.empty() ? path_and_args : runner + " " + path_and_args);
+    return run_command(runner().empty() ? path_and_args : runner() + " " + path_and_args);
 }
 
 inline std::string build_path(const std::string& relative) {
     return std::string(RAWRT_TEST_BUILD_DIR) + "/" + relative;
 }
 
-// Whether the tests (and their children) run under qemu-user: sizes shrink
-// there, and a few kernel behaviours differ.
-inline bool under_qemu() { return std::string(RAWRT_TEST_RUNNER).find("qemu") != std::string::npos; }
+// Whether the tests (and their children) run under qemu-user, whose
+// emulation of a few kernel behaviours differs from the kernel's.
+inline bool under_qemu() { return runner().find("qemu") != std::string::npos; }
+
+// Whether the CPU under the tests is emulated (a cross build: qemu-user, or
+// qemu-system in the VM step): sizes shrink there.
+inline bool emulated() { return std::string_view(RAWRT_TEST_RUNNER).find("qemu") != std::string_view::npos; }
 
 // The integer printed right after `label` in a child's output (spaces
 // skipped), or nothing when the label or the number is missing.

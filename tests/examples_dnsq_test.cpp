@@ -27,7 +27,7 @@ namespace {
 using rawrt::test::build_path;
 using rawrt::test::ChildResult;
 using rawrt::test::run_command;
-using rawrt::test::under_qemu;
+using rawrt::test::emulated;
 
 constexpr uint16_t kA = 1, kAAAA = 28;
 
@@ -118,12 +118,12 @@ private:
 };
 
 ChildResult dnsq(const std::string& args, int timeout_ms) {
-    const std::string runner = RAWRT_TEST_RUNNER;
+    const std::string runner = rawrt::test::runner();
     return run_command("DNSQ_TIMEOUT_MS=" + std::to_string(timeout_ms) + " " + (runner.empty() ? "" : runner + " ") +
                        build_path("examples/dnsq") + " " + args);
 }
 
-int timeout_ms() { return under_qemu() ? 600 : 200; }
+int timeout_ms() { return emulated() ? 600 : 200; }
 
 TEST(ExamplesDnsq, PrintsEveryAddressAndExitsZero) {
     Responder dns;

@@ -57,7 +57,7 @@ int forward_one(int sig) {
         script += "trap 'exit " + std::to_string(100 + s) + "' " + std::to_string(s) + "; ";
     script += "echo ready; i=0; while [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done; exit 1";
     std::vector<std::string> words;
-    std::istringstream runner(RAWRT_TEST_RUNNER);
+    std::istringstream runner(rawrt::test::runner());
     for (std::string w; runner >> w;) words.push_back(w);
     for (std::string w : {init_path(), std::string("/bin/sh"), std::string("-c"), script}) words.push_back(w);
     std::vector<char*> argv;
@@ -105,7 +105,7 @@ TEST(ExampleInit, ReapsAnOrphanAsASubreaper) {
 TEST(ExampleInit, ReapsAnOrphanAsPid1OfAPidNamespace) {
     if (rawrt::test::run_command("unshare --pid --fork --mount-proc true").exit_status != 0)
         GTEST_SKIP() << "the kernel (or the sandbox) allows no PID namespace here";
-    auto r = rawrt::test::run_command("unshare --pid --fork --mount-proc " + std::string(RAWRT_TEST_RUNNER) + " " +
+    auto r = rawrt::test::run_command("unshare --pid --fork --mount-proc " + rawrt::test::runner() + " " +
                                       init_path() + " /bin/sh -c " +
                                       quoted(std::string("[ $PPID = 1 ] || exit 9; ") + kOrphanScript));
     EXPECT_EQ(r.exit_status, 0) << r.output;

@@ -39,7 +39,7 @@ namespace {
 using rawrt::test::build_path;
 using rawrt::test::number_after;
 using rawrt::test::run_command;
-using rawrt::test::under_qemu;
+using rawrt::test::emulated;
 using Clock = std::chrono::steady_clock;
 
 constexpr auto kLimit = std::chrono::seconds(60);
@@ -118,7 +118,7 @@ public:
         int out[2];
         if (::pipe2(out, O_CLOEXEC) != 0) return;
         std::vector<std::string> argv;
-        std::istringstream runner(RAWRT_TEST_RUNNER);
+        std::istringstream runner(rawrt::test::runner());
         for (std::string word; runner >> word;) argv.push_back(word);
         argv.push_back(build_path("examples/" + name));
         argv.insert(argv.end(), args.begin(), args.end());
@@ -260,8 +260,8 @@ TEST_P(ExampleEcho, EchoesEveryByteToManyClientsAtOnce) {
     int port = 0;
     auto server = start("echo", procs, &port);
     ASSERT_NE(server, nullptr);
-    const int clients = under_qemu() ? 8 : 16;
-    const int messages = under_qemu() ? 40 : 200;
+    const int clients = emulated() ? 8 : 16;
+    const int messages = emulated() ? 40 : 200;
     std::vector<int> echoed(clients, 0), eof(clients, 0);
     std::vector<std::thread> threads;
     for (int c = 0; c < clients; ++c)
@@ -298,7 +298,7 @@ TEST_P(ExampleEcho, EchoesALargeTransferWhileItIsBeingSent) {
     int port = 0;
     auto server = start("echo", GetParam(), &port);
     ASSERT_NE(server, nullptr);
-    const size_t total = under_qemu() ? (4u << 20) : (32u << 20);
+    const size_t total = emulated() ? (4u << 20) : (32u << 20);
     int fd = dial(port);
     ASSERT_GE(fd, 0);
     bool sent = false;
@@ -540,7 +540,7 @@ TEST_F(ExampleHttp, AChunkedBodyGets501) {
 }
 
 TEST_F(ExampleHttp, ManyKeepAliveClientsAtOnce) {
-    const int clients = under_qemu() ? 8 : 32, requests = under_qemu() ? 20 : 100;
+    const int clients = emulated() ? 8 : 32, requests = emulated() ? 20 : 100;
     std::vector<int> ok(clients, 0);
     std::vector<std::thread> threads;
     for (int c = 0; c < clients; ++c)
@@ -657,7 +657,7 @@ class TourNetwork : public testing::TestWithParam<int> {};
 TEST_P(TourNetwork, ParkedConnectionsKeepTheThreadCountFlat) {
     const int procs = GetParam();
     auto tour = run_command("env -u RAWRT_DEBUG RAWRT_MAXPROCS=" + std::to_string(procs) + " timeout 300 " +
-                            RAWRT_TEST_RUNNER + " " + build_path("examples/tour") + " network");
+                            rawrt::test::runner() + " " + build_path("examples/tour") + " network");
     const std::string& out = tour.output;
     ASSERT_EQ(tour.exit_status, 0) << out;
     ASSERT_NE(out.find("== 4. network"), std::string::npos) << out;
@@ -669,7 +669,7 @@ TEST_P(TourNetwork, ParkedConnectionsKeepTheThreadCountFlat) {
     };
     EXPECT_EQ(num("Ps:"), procs);
     const long long conns = num("connections:");
-    EXPECT_GE(conns, under_qemu() ? 200 : 1000) << out;
+    EXPECT_GE(conns, emulated() ? 200 : 1000) << out;
     // Every server G was parked in the poller at once, each on its socket.
     EXPECT_EQ(num("Gs parked on sockets:"), conns) << out;
     EXPECT_GE(num("netpoll waiters:"), conns) << out;

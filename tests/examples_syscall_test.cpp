@@ -24,14 +24,14 @@ using rawrt::test::ChildResult;
 using rawrt::test::run_command;
 
 using rawrt::test::number_after;
-using rawrt::test::under_qemu;
+using rawrt::test::emulated;
 
 // Runs examples/<name_and_args> with `env` set and RAWRT_DEBUG cleared (the
 // test's own environment must not change the program's behaviour). The
 // timeout turns a scheduler that never ran the queued Gs into a failure
 // instead of a hang.
 ChildResult run_example(const std::string& env, const std::string& name_and_args) {
-    return run_command("env -u RAWRT_DEBUG " + env + " timeout 300 " + RAWRT_TEST_RUNNER + " " +
+    return run_command("env -u RAWRT_DEBUG " + env + " timeout 300 " + rawrt::test::runner() + " " +
                        build_path("examples/" + name_and_args));
 }
 
@@ -78,7 +78,7 @@ std::pair<long long, long long> frac(const std::string& text, const std::string&
 // --- retake: scenario 3
 
 TEST(ExampleRetake, TheQueuedGsRunWhileTheOnlyPsGBlocksInRead) {
-    const int warm = under_qemu() ? 20 : 40, backedoff = under_qemu() ? 4 : 8;
+    const int warm = emulated() ? 20 : 40, backedoff = emulated() ? 4 : 8;
     auto r = run_example("RAWRT_MAXPROCS=1", "retake " + std::to_string(warm) + " " + std::to_string(backedoff));
     const std::string& out = r.output;
     ASSERT_EQ(r.exit_status, 0) << out;
@@ -121,7 +121,7 @@ TEST(ExampleRetake, WithMoreThanOnePItRunsItselfWithOneOrSaysWhy) {
         EXPECT_EQ(r.exit_status, 2) << r.output;
         EXPECT_NE(r.output.find("run it with RAWRT_MAXPROCS=1"), std::string::npos) << r.output;
     }
-    if (!under_qemu()) {
+    if (!emulated()) {
         EXPECT_EQ(r.exit_status, 0) << r.output;
     }
 }
@@ -129,7 +129,7 @@ TEST(ExampleRetake, WithMoreThanOnePItRunsItselfWithOneOrSaysWhy) {
 // --- fastpath: short syscalls never hand off
 
 TEST(ExampleFastpath, EveryGetpidTakesTheFastPath) {
-    const long long calls = under_qemu() ? 20'000 : 200'000;
+    const long long calls = emulated() ? 20'000 : 200'000;
     // Two Ps, so one is idle: nothing waits behind the syscalls. The retake
     // and preemption thresholds are set far out: on a loaded machine a
     // thread descheduled for 10 ms in the middle of a getpid would
@@ -152,7 +152,7 @@ constexpr int kProcs = 2;
 const std::string kTwoPs = "RAWRT_MAXPROCS=" + std::to_string(kProcs);
 
 TEST(ExampleThreadcount, ParkedGsCostNoThreads) {
-    const int n = under_qemu() ? 500 : 2000;
+    const int n = emulated() ? 500 : 2000;
     auto r = run_example(kTwoPs, "threadcount A " + std::to_string(n));
     const std::string& out = r.output;
     ASSERT_EQ(r.exit_status, 0) << out;
@@ -165,7 +165,7 @@ TEST(ExampleThreadcount, ParkedGsCostNoThreads) {
 }
 
 TEST(ExampleThreadcount, ShortFileReadsAreSyscallsTheBooksBalance) {
-    const int n = under_qemu() ? 300 : 2000;
+    const int n = emulated() ? 300 : 2000;
     auto r = run_example(kTwoPs + " RAWRT_DEBUG=uring=0", "threadcount B " + std::to_string(n));
     const std::string& out = r.output;
     ASSERT_EQ(r.exit_status, 0) << out;
@@ -179,7 +179,7 @@ TEST(ExampleThreadcount, ShortFileReadsAreSyscallsTheBooksBalance) {
 }
 
 TEST(ExampleThreadcount, EachForeignCallInFlightHoldsAThreadUnlessBounded) {
-    const int n = under_qemu() ? 200 : 1000;
+    const int n = emulated() ? 200 : 1000;
     auto r = run_example(kTwoPs, "threadcount C " + std::to_string(n));
     const std::string& out = r.output;
     ASSERT_EQ(r.exit_status, 0) << out;
@@ -218,7 +218,7 @@ TEST(ExampleThreadcount, EveryLockedGHoldsItsOwnThread) {
 }
 
 TEST(ExampleThreadcount, BurstsOfSyscallsBalanceTheBooks) {
-    const int n = under_qemu() ? 32 : 64;
+    const int n = emulated() ? 32 : 64;
     auto r = run_example(kTwoPs, "threadcount E " + std::to_string(n));
     const std::string& out = r.output;
     ASSERT_EQ(r.exit_status, 0) << out;
@@ -234,7 +234,7 @@ TEST(ExampleThreadcount, BurstsOfSyscallsBalanceTheBooks) {
 // calls needed: one per call in flight, and sysmon.
 TEST(ExampleThreadcount, JsonPrintsOneObjectPerWorkloadOnStdout) {
     const int n = 100;
-    auto r = run_command("{ env -u RAWRT_DEBUG " + kTwoPs + " timeout 300 " + RAWRT_TEST_RUNNER + " " +
+    auto r = run_command("{ env -u RAWRT_DEBUG " + kTwoPs + " timeout 300 " + rawrt::test::runner() + " " +
                          build_path("examples/threadcount") + " --json C " + std::to_string(n) + " 2>/dev/null; }");
     const std::string& out = r.output;
     ASSERT_EQ(r.exit_status, 0) << out;
@@ -310,7 +310,7 @@ TEST_P(ExampleThreadcountFiles, EveryReadWholeEveryFileSyncedNothingLeft) {
     rawrt::test::TempDir tmp("rawrt_threadcount");
     ASSERT_FALSE(tmp.path().empty());
     const std::string env = kTwoPs + " TMPDIR=" + tmp.path() + (ring ? "" : " RAWRT_DEBUG=uring=0");
-    const long long nb = under_qemu() ? 200 : 1000, nf = under_qemu() ? 50 : 300;
+    const long long nb = emulated() ? 200 : 1000, nf = emulated() ? 50 : 300;
     for (const auto& [letter, n] : {std::pair{std::string("B"), nb}, std::pair{std::string("F"), nf}}) {
         SCOPED_TRACE(letter);
         auto r = run_example(env, "threadcount --json " + letter + " " + std::to_string(n));

@@ -62,7 +62,7 @@ TEST(Hello, PrintsItsLineAndExitsZero) {
 TEST(Hello, ExitsOneWhenStdoutIsClosed) {
     // The write fails with EBADF; main turns that into status 1.
     // The group gets stderr folded into the pipe before stdout is closed.
-    std::string runner = RAWRT_TEST_RUNNER;
+    std::string runner = rawrt::test::runner();
     auto hello = run_command("{ " + runner + " " + build_path("examples/hello") + " >&-; }");
     EXPECT_EQ(hello.exit_status, 1) << hello.output;
 }
@@ -92,7 +92,7 @@ class TourScheduler : public testing::TestWithParam<int> {};
 TEST_P(TourScheduler, BlockedGsParkWhileTheWorkerRuns) {
     const int procs = GetParam();
     // timeout: a scheduler that let a parked G hold its M would hang here.
-    auto tour = run_command("RAWRT_MAXPROCS=" + std::to_string(procs) + " timeout 300 " + RAWRT_TEST_RUNNER + " " +
+    auto tour = run_command("RAWRT_MAXPROCS=" + std::to_string(procs) + " timeout 300 " + rawrt::test::runner() + " " +
                             build_path("examples/tour"));
     const std::string& out = tour.output;
     ASSERT_EQ(tour.exit_status, 0) << out;
@@ -149,7 +149,7 @@ class TourSyscalls : public testing::TestWithParam<int> {};
 
 TEST_P(TourSyscalls, EachWayOfBlockingShowsItsHandoff) {
     const int procs = GetParam();
-    auto tour = run_command("RAWRT_MAXPROCS=" + std::to_string(procs) + " timeout 300 " + RAWRT_TEST_RUNNER + " " +
+    auto tour = run_command("RAWRT_MAXPROCS=" + std::to_string(procs) + " timeout 300 " + rawrt::test::runner() + " " +
                             build_path("examples/tour"));
     ASSERT_EQ(tour.exit_status, 0) << tour.output;
     const size_t at = tour.output.find("== 3. syscalls");

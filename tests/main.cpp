@@ -1,5 +1,6 @@
 // The test binary's main: GoogleTest, then one closing line that CI reads,
-// "<arch>: N passed, M failed", so a run that executed no test is visible.
+// "<arch>: N passed, M failed, K skipped", so a run that executed no test is
+// visible, and so is one that skipped what it was meant to run.
 
 #include <gtest/gtest.h>
 
@@ -16,7 +17,7 @@ int main(int argc, char** argv) {
     testing::InitGoogleTest(&argc, argv);
     int status = RUN_ALL_TESTS();
     const testing::UnitTest& unit = *testing::UnitTest::GetInstance();
-    std::printf("%s%s: %d passed, %d failed\n", RAWRT_TEST_ARCH, kVariant, unit.successful_test_count(),
-                unit.failed_test_count());
+    std::printf("%s%s: %d passed, %d failed, %d skipped\n", RAWRT_TEST_ARCH, kVariant, unit.successful_test_count(),
+                unit.failed_test_count(), unit.skipped_test_count());
     return status;
 }

@@ -127,7 +127,7 @@ void reader(Stream* s) {
 }
 
 TEST(NetBulk, AGibibyteThroughSocketsAndPipesArrivesWhole) {
-    const uint64_t total = rawrt::test::under_qemu() ? (64ull << 20) : (1ull << 30);
+    const uint64_t total = rawrt::test::emulated() ? (64ull << 20) : (1ull << 30);
     const int fds_before = rawrt::test::count_entries("/proc/self/fd");
     // 4 TCP over IPv4, 2 over IPv6, 2 Unix, 4 pipes.
     constexpr int kStreams = 12;

@@ -23,7 +23,7 @@
 namespace {
 
 namespace net = rawrt::net;
-using rawrt::test::under_qemu;
+using rawrt::test::emulated;
 
 constexpr int64_t kMs = 1'000'000;
 
@@ -120,8 +120,8 @@ EchoResult udp_echo(const char* network, const char* listen_at, uint64_t count, 
 }
 
 // 500 000 datagrams per family natively (1 million in all; IPv4 on 2 Ps,
-// IPv6 on 1), 100 000 under qemu-user, where each costs more.
-uint64_t echo_count() { return under_qemu() ? 100'000 : 500'000; }
+// IPv6 on 1), 100 000 under qemu, where each costs more.
+uint64_t echo_count() { return emulated() ? 100'000 : 500'000; }
 
 TEST(NetPacket, UdpEchoOverIPv4EveryByteChecked) {
     const int fds = rawrt::test::count_entries("/proc/self/fd");

@@ -56,7 +56,7 @@ namespace {
 namespace np = rawrt::netpoll;
 namespace net = rawrt::net;
 using rawrt::test::eventually_on_g;
-using rawrt::test::under_qemu;
+using rawrt::test::emulated;
 
 static_assert(sizeof(rawrt::sys::KernelMsghdr) == sizeof(struct msghdr));
 static_assert(offsetof(rawrt::sys::KernelMsghdr, iov) == offsetof(struct msghdr, msg_iov));
@@ -103,7 +103,7 @@ public:
     Watchdog() {
         thread_ = std::thread([this] {
             std::unique_lock<std::mutex> lock(mu_);
-            const auto limit = std::chrono::seconds(under_qemu() ? 240 : 60);
+            const auto limit = std::chrono::seconds(emulated() ? 240 : 60);
             if (cv_.wait_for(lock, limit, [this] { return done_; })) return;
             fired_ = true;
             shut_down_every_socket();
@@ -961,7 +961,7 @@ TEST_P(NetStream, AcceptStormEveryDialAcceptedAndAnswered) {
 TEST_P(NetStream, ChurnOfShortConnectionsNeverCrossesData) {
     const Endpoint ep = endpoint(GetParam(), "churn");
     constexpr int kClients = 8;
-    const int kRounds = under_qemu() ? 40 : 150;
+    const int kRounds = emulated() ? 40 : 150;
     struct State {
         int setup = -1;
         std::atomic<int> ok{0}, bad{0};
@@ -1363,7 +1363,7 @@ TEST_F(NetTest, UnixListenersRemoveTheirFileAndLeaveAStaleOneAlone) {
 // tests/programs/net_echo: a freestanding server and its clients, Conns
 // from the heap, SIGPIPE at its default action.
 TEST(NetProgram, FreestandingEchoServerFromTheHeap) {
-    const int clients = under_qemu() ? 50 : 200;
+    const int clients = emulated() ? 50 : 200;
     const std::string path = unix_path("program");
     for (const std::string& args : {std::string("tcp4 127.0.0.1:0"), "unix " + path}) {
         auto child = rawrt::test::run_program(rawrt::test::build_path("tests/programs/net_echo") + " " + args + " " +

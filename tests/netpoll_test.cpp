@@ -46,6 +46,7 @@ namespace np = rawrt::netpoll;
 using rawrt::fd::FD;
 using rawrt::test::eventually;
 using rawrt::test::eventually_on_g;
+using rawrt::test::emulated;
 using rawrt::test::under_qemu;
 
 // The state letter of a thread in /proc ('S': asleep in the kernel).
@@ -758,7 +759,7 @@ TEST_F(Netpoll, FDConcurrentReadersOfOnePipeTakeTurns) {
 // Many Gs, each parked reading its own pipe, cost no threads: the Ms stay
 // at the Ps plus sysmon plus the poller G's M (and one spare for handoffs).
 TEST_F(Netpoll, ManyGsParkedOnManyPipesWithFewThreads) {
-    const int kPipes = under_qemu() ? 1000 : 2000;
+    const int kPipes = emulated() ? 1000 : 2000;
     constexpr int32_t kProcs = 2;
     constexpr int kRounds = 2;
     std::vector<int64_t> sums(kPipes, 0);

@@ -316,7 +316,7 @@ TEST_P(OsFile, EnospcFromASmallTmpfs) {
 // The fsync storm, smaller: every file written and synced, all read back.
 TEST_P(OsFile, ManyGsWriteAndSyncTheirOwnFiles) {
     TempDir dir;
-    const int kGs = rawrt::test::under_qemu() ? 100 : 500;
+    const int kGs = rawrt::test::emulated() ? 100 : 500;
     std::atomic<int> errors{0}, verified{0};
     const std::vector<std::string> names = paths(dir, "f", kGs);
     run([&] {
@@ -349,7 +349,7 @@ TEST_P(OsFile, AGibWrittenAndReadBackChecksummed) {
     TempDir dir;
     const std::string path = dir / "big";
     const size_t kChunk = 1 << 20;
-    const size_t chunks = rawrt::test::under_qemu() ? 64 : 1024;
+    const size_t chunks = rawrt::test::emulated() ? 64 : 1024;
     std::vector<unsigned char> out(kChunk), in(kChunk);  // host memory: a G's stack is 64 KiB
     uint64_t written_sum = 0, read_sum = 0;
     size_t read_total = 0;
@@ -393,7 +393,7 @@ TEST_P(OsFile, AGibWrittenAndReadBackChecksummed) {
 // cross.
 TEST_P(OsFile, TenThousandGsWithFilesOpenAtOnce) {
     TempDir dir;
-    const int kGs = rawrt::test::under_qemu() ? 1000 : 10000;
+    const int kGs = rawrt::test::emulated() ? 1000 : 10000;
     const std::vector<std::string> names = paths(dir, "g", kGs);
     std::atomic<int> opened{0}, verified{0}, errors{0};
     run([&] {

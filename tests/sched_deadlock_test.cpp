@@ -32,7 +32,7 @@ Outcome run_deadlock(const std::string& how) {
     const int fd = ::mkstemp(err_path);
     if (fd < 0) return {};
     ::close(fd);
-    const std::string runner = RAWRT_TEST_RUNNER;
+    const std::string runner = rawrt::test::runner();
     // The subshell's stderr goes to the file, its stdout to run_command's pipe.
     auto child = run_command("( " + (runner.empty() ? "" : runner + " ") + build_path("tests/programs/deadlock") + " " +
                              how + " 2>" + err_path + " )");

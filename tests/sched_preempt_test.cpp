@@ -549,7 +549,7 @@ rawrt_test_regloop_a64:
 
 namespace {
 
-using rawrt::test::under_qemu;
+using rawrt::test::emulated;
 
 // procs Ps, a quantum of preempt_us (0: the default, 10 ms), and debug settings.
 rawrt::RunConfig preempt_config(int32_t procs, int64_t preempt_us, const char* debug = nullptr) {
@@ -806,7 +806,7 @@ TEST(SchedPreempt, NeverAtAnUnsafePoint) {
     constexpr int kPairs = 4, kAllocators = 3, kPidCallers = 2, kSleepers = 2, kSpinners = 2, kLockers = 3;
     constexpr int kBlocks = 32;
     constexpr size_t kSizes[] = {8, 24, 100, 512, 3000, 9000, 40000};
-    const uint64_t target = under_qemu() ? 500 : 2000;
+    const uint64_t target = emulated() ? 500 : 2000;
     struct Counts {
         std::atomic<uint64_t> sent{0}, received{0}, bad_replies{0};
         std::atomic<uint64_t> allocs{0}, frees{0}, corrupt{0};
@@ -1042,7 +1042,7 @@ struct SlowToMove {
 // newproc moved it.
 void go_with_slow_closures() {
     ::alarm(30);
-    const uint64_t n = under_qemu() ? 2000 : 10000;
+    const uint64_t n = emulated() ? 2000 : 10000;
     std::atomic<uint64_t> ran{0};
     bool all_ran = false;
     auto r = rawrt::run(preempt_config(2, 100), [&] {
@@ -1091,7 +1091,7 @@ static_assert(!std::is_trivially_copyable_v<SlowElem>);
 void chan_of_slow_elems() {
     ::alarm(30);
     constexpr uint64_t kProducers = 2;
-    const uint64_t each = under_qemu() ? 2000 : 10000;
+    const uint64_t each = emulated() ? 2000 : 10000;
     std::atomic<uint64_t> got{0}, sum{0};
     auto r = rawrt::run(preempt_config(1, 100), [&] {
         // Room for a producer to run a whole quantum without blocking.
@@ -1210,7 +1210,7 @@ bool signal_stack_is_this_ms() {
 
 TEST(SchedPreempt, PreemptedGResumesOnAnotherM) {
     constexpr int kSpinners = 4;
-    const uint64_t bound = under_qemu() ? 5000 : 20000;  // preemptions before giving up
+    const uint64_t bound = emulated() ? 5000 : 20000;  // preemptions before giving up
     std::atomic<bool> stop{false};
     std::atomic<uint64_t> migrations{0}, tid_checks{0}, wrong_signal_stacks{0};
     bool found = false;
@@ -1292,7 +1292,7 @@ constexpr FpModes kOddFpModes{0x03c00000};
 #endif
 
 TEST(SchedPreempt, FloatingPointModesStayWithTheirG) {
-    const uint64_t target = under_qemu() ? 200 : 500;
+    const uint64_t target = emulated() ? 200 : 500;
     std::atomic<bool> stop{false};
     std::atomic<uint64_t> odd_checks{0}, odd_lost{0};
     uint64_t main_checks = 0, main_changed = 0;
@@ -1352,7 +1352,7 @@ TEST(SchedPreempt, FloatingPointModesStayWithTheirG) {
 TEST(SchedPreempt, StackOverflowStillReported) {
     // tests/programs/preempt_overflow: one P, a spinner, and a G that runs off
     // its stack slowly, so that signals land all the way down.
-    const std::string runner = RAWRT_TEST_RUNNER;
+    const std::string runner = rawrt::test::runner();
     for (int round = 0; round < 3; ++round) {
         auto child = rawrt::test::run_command("RAWRT_DEBUG=preempt=100 RAWRT_MAXPROCS=1 " +
                                               (runner.empty() ? "" : runner + " ") +

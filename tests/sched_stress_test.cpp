@@ -28,9 +28,9 @@ namespace {
 
 using rawrt::Chan;
 
-// Under qemu-user every switch and futex costs far more: smaller loads there.
-using rawrt::test::under_qemu;
-int scaled(int native, int emulated) { return under_qemu() ? emulated : native; }
+// Under qemu every switch and futex costs far more: smaller loads there.
+using rawrt::test::emulated;
+int scaled(int native, int slow) { return emulated() ? slow : native; }
 
 // More Ps than this machine's cores too: hand-offs and steals between Ms
 // that the kernel preempts.

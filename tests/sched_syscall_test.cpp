@@ -37,7 +37,7 @@ namespace {
 
 using rawrt::test::eventually;
 using rawrt::test::eventually_on_g;
-using rawrt::test::under_qemu;
+using rawrt::test::emulated;
 
 struct Pipe {
     int r = -1, w = -1;
@@ -442,7 +442,7 @@ TEST(SchedSyscall, APromptedRetakeIsMadeByAnIdleMWokenAtThePrompt) {
 // making short syscalls with another G queued behind it all along must not
 // cost a futex wake per sysmon nap.
 TEST(SchedSyscall, PromptsWastedOnShortSyscallsBackOff) {
-    const int kCalls = under_qemu() ? 20'000 : 200'000;
+    const int kCalls = emulated() ? 20'000 : 200'000;
     rawrt::SchedStats s;
     auto r = rawrt::run({.procs = 1, .debug = "preempt=3600000000"}, [&] {
         // Queued until the loop ends (unless a getpid that the host stalls
@@ -581,7 +581,7 @@ TEST(SchedSyscallDeathTest, AnUnknownDebugSettingIsReportedAndIgnored) {
 // a compiler barrier against sysmon's membarrier, and full fences on both
 // sides (RAWRT_DEBUG=membarrier=0, as where the kernel lacks membarrier).
 void short_syscalls_race_retake(const char* debug) {
-    const int kGs = 64, kCalls = under_qemu() ? 4000 : 8000;
+    const int kGs = 64, kCalls = emulated() ? 4000 : 8000;
     std::atomic<long> made{0};
     auto r = rawrt::run({.procs = 4, .debug = debug}, [&] {
         rawrt::WaitGroup wg;

@@ -29,11 +29,11 @@ namespace {
 using rawrt::Chan;
 using rawrt::Ticker;
 using rawrt::Timer;
-using rawrt::test::under_qemu;
+using rawrt::test::emulated;
 
 constexpr int64_t kMs = 1'000'000;
 
-int scaled(int native, int emulated) { return under_qemu() ? emulated : native; }
+int scaled(int native, int slow) { return emulated() ? slow : native; }
 
 // Spins for about ns without calling the runtime.
 void spin_ns(int64_t ns) {

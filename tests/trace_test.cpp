@@ -158,7 +158,7 @@ TEST(Trace, EveryWayAProgramEndsLeavesACompleteFile) {
     for (const auto& end : ends) {
         const std::string path = trace_path(end.how);
         ::unlink(path.c_str());
-        auto run = run_command("RAWRT_TRACE=" + path + " " + RAWRT_TEST_RUNNER + " " +
+        auto run = run_command("RAWRT_TRACE=" + path + " " + rawrt::test::runner() + " " +
                                rawrt::test::build_path("tests/programs/trace_end") + " " + end.how);
         EXPECT_EQ(run.exit_status, end.status) << end.how << ": " << run.output;
         expect_checked("check " + path);  // (the path names the way it ended)

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "fuzz/vdso_exercise.hpp"
+#include "tests/child_process.hpp"
 #include "tests/vdso_image_builder.hpp"
 #include "vdso/elf_image.hpp"
 #include "vdso/vdso.hpp"
@@ -116,7 +117,7 @@ unsigned found_inside(const Parsed& p, const ImageSpec& spec, const char* versio
     return found;
 }
 
-bool vdso_expected() { return std::string(RAWRT_TEST_RUNNER).empty(); }
+bool vdso_expected() { return rawrt::test::runner().empty(); }
 
 const char* name_of(HashStyle style) {
     switch (style) {

@@ -1,9 +1,10 @@
 // The vDSO resolver (vdso/vdso.cpp): found where the kernel maps one (x86_64
-// here), absent under qemu-user (aarch64), the forced fallback really going
-// to the kernel, and every result agreeing with the syscall and with glibc.
+// here, aarch64 in the VM step), absent under qemu-user (aarch64), the forced
+// fallback really going to the kernel, and every result agreeing with the
+// syscall and with glibc.
 //
-// A vDSO is expected exactly when the tests run natively (RAWRT_TEST_RUNNER
-// empty); qemu-user 7.2 passes no AT_SYSINFO_EHDR. Both cases assert.
+// A vDSO is expected exactly when the tests run natively (runner() empty);
+// qemu-user 7.2 passes no AT_SYSINFO_EHDR. Both cases assert.
 
 #include <dlfcn.h>
 #include <gtest/gtest.h>
@@ -45,7 +46,7 @@ constexpr Function kAllFunctions[] = {Function::clock_gettime, Function::gettime
 constexpr int64_t kNs = 1000000000;
 constexpr int64_t kRealtimeBoundNs = 50 * 1000000;  // a correctness bound, not a speed
 
-bool vdso_expected() { return std::string(RAWRT_TEST_RUNNER).empty(); }
+bool vdso_expected() { return rawrt::test::runner().empty(); }
 
 bool looked_up(Function f) {
     for (const vdso::Symbol& s : vdso::symbols())
@@ -473,7 +474,7 @@ TEST(VdsoResolver, ConcurrentFirstCallsAgree) {
     self[length] = '\0';
     for (int run = 0; run < 5; ++run) {
         // The variable goes before the runner (qemu passes it on to the guest).
-        const std::string runner = RAWRT_TEST_RUNNER;
+        const std::string runner = rawrt::test::runner();
         ChildResult child = run_command(std::string(kFirstCallChild) + "=1 " + runner + " " + self +
                                         " --gtest_filter=VdsoResolver.ConcurrentFirstCallsAgree");
         EXPECT_EQ(child.exit_status, 0) << child.output;
