@@ -2,8 +2,9 @@
 // memory, after Go's syscall.forkExec (syscall/exec_linux.go): the child
 // shares the parent's address space (CLONE_VM) on a small stack of its own
 // while the calling thread waits (CLONE_VFORK), makes only raw syscalls, and
-// either becomes the new program or reports execve's errno through a
-// close-on-exec pipe and exits.
+// either becomes the new program or leaves execve's errno in the parent's
+// memory (through a close-on-exec pipe where the memory turns out not to be
+// shared: qemu-user) and exits.
 #pragma once
 
 #include "sys/result.hpp"
@@ -22,10 +23,16 @@ struct ProcAttr {
 
 // The child's pid, with its pidfd in *pidfd (CLONE_PIDFD, close-on-exec),
 // once it runs the program. Errors: execve's (ENOENT, EACCES, ENOEXEC, ...)
-// or chdir's or dup3's in the child, which has been reaped; clone's and
-// pipe2's in the parent (EAGAIN, EMFILE, ...). Nothing is left open on an
-// error. Only the calling thread waits while the child starts; all signals
-// are blocked on it meanwhile.
+// or chdir's or dup3's in the child, which has been reaped; clone's (and
+// pipe2's, while the errno pipe is in use) in the parent (EAGAIN, EMFILE,
+// ...). Nothing is left open on an error. Only the calling thread waits
+// while the child starts; all signals are blocked on it meanwhile.
 sys::Result<int> fork_exec(const char* path, const char* const* argv, const ProcAttr& attr, int* pidfd);
+
+// The child's first step, before it unblocks signals for execve: each
+// signal of sigs that has a handler goes back to SIG_DFL; an ignored one
+// stays ignored, as execve keeps it. The child passes the runtime's
+// handlers (sys::runtime_handlers). Raw syscalls only.
+void reset_signal_handlers(sys::SignalSet sigs);
 
 }  // namespace rawrt::exec

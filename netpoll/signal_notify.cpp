@@ -16,6 +16,7 @@
 #include "sched/signal_unix.hpp"
 #include "sched/sync.hpp"
 #include "sys/calls.hpp"
+#include "sys/sighandlers.hpp"
 
 namespace rawrt::signal {
 namespace {
@@ -99,6 +100,7 @@ void restore(int sig) {
 
 sys::Result<void> install(int sig, const sys::KernelSigaction* act) {
     if (sig == sys::kSIGURG && sched::sigurg_forward(&sighandler)) return {};
+    sys::note_runtime_handler(sig);
     return sys::raw::rt_sigaction(sig, act, &previous[sig - 1]);
 }
 

@@ -419,12 +419,21 @@ void sysmon() {
             if (--prompt_off == 0) sysmon_prompts_off.store(false, std::memory_order_relaxed);
         }
         // Woken because something is at stake: back to the shortest tick
-        // (Go resets delay the same way).
+        // (Go resets delay the same way, on a syscall's wake). Out of a deep
+        // sleep with no timer only an M that took a P wakes sysmon
+        // (sysmon_pbusy): no M held a P meanwhile, so no syscall began.
+        // Nothing is at stake yet, and the backed-off tick stays: a G woken
+        // by the netpoller each time (a loop of spawns, each waited for)
+        // would otherwise bring sysmon back to its shortest tick every time,
+        // a few passes each on the CPU the G and its child run on. (Go does
+        // not wake sysmon there at all.)
         uint32_t took = 0;
         if (woken) {
             sys::counter_add(counters.wakes);
-            idle = 0;
-            delay = debug.sysmon_min_ns;
+            if (state != kSysmonDeep) {
+                idle = 0;
+                delay = debug.sysmon_min_ns;
+            }
             if (!sysmon_deep(state)) {
                 took = watch_prompted();
                 if (took == 0) sysmon_prompt_wasted();

@@ -13,8 +13,9 @@
 //                 the syscall over already
 //   kSysmonLong   backed off (up to sysmonmax): woken likewise (rawrt's
 //                 addition: Go waits out the long sleep)
-//   kSysmonDeep   every P idle and no timer pending: woken by any syscall
-//                 entry and by an M that takes a P (Go: sysmonwait)
+//   kSysmonDeep   every P idle and no timer pending: woken by an M that
+//                 takes a P, which leaves the backed-off tick as it is, and
+//                 by any syscall entry (Go: sysmonwait)
 //   kSysmonDeepTimed  every P idle, timers pending: sleeps until the
 //                 earliest is overdue (an idle M sleeps until the timer
 //                 itself) and at least the backed-off delay; woken by any syscall entry

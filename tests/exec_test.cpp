@@ -4,7 +4,9 @@
 // a run; the checks come after the run returns.
 #include <gtest/gtest.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -12,13 +14,19 @@
 
 #include <algorithm>
 #include <atomic>
+#include <fstream>
 #include <string>
+#include <utility>
 
 #include "exec/exec.hpp"
+#include "exec/fork_exec.hpp"
+#include "netpoll/signal_notify.hpp"
 #include "sched/go.hpp"
 #include "sys/calls.hpp"
+#include "sys/sighandlers.hpp"
 #include "tests/child_process.hpp"
 #include "tests/proc_self.hpp"
+#include "tests/temp_dir.hpp"
 
 namespace {
 
@@ -311,6 +319,109 @@ TEST_F(Exec, ManyChildrenAreWaitedForOnFewThreads) {
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(ok.load(), n);
     EXPECT_LE(most_threads - threads_before, 2 + 3) << "threads while " << n << " children ran";
+}
+
+// Each way execve fails, spawn after spawn, with every stdio a pipe: the
+// same errno each time (the first spawn of the process reads it through the
+// errno pipe, the later ones from the memory the child shares), nothing
+// left open, no child left (TearDown).
+TEST_F(Exec, EachFailedExecReportsItsErrnoSpawnAfterSpawn) {
+    rawrt::test::TempDir dir;
+    ASSERT_FALSE(dir.path().empty());
+    const std::string garbage = dir / "garbage", no_exec = dir / "no_exec", file = dir / "file";
+    for (const auto& [path, mode] : {std::pair{garbage, 0755}, {no_exec, 0644}, {file, 0644}}) {
+        std::ofstream(path) << "no program\1\2\3";
+        ASSERT_EQ(::chmod(path.c_str(), mode), 0);
+    }
+    const std::string not_a_dir = file + "/x";
+    const char* paths[] = {"/rawrt/no/such/program", garbage.c_str(), no_exec.c_str(), dir.path().c_str(),
+                           not_a_dir.c_str()};
+    constexpr int kRounds = 3;
+    const char* names[kRounds][5] = {};
+    auto r = rawrt::run({.procs = 1}, [&] {
+        const char* argv[] = {"x", nullptr};
+        for (auto& round : names) {
+            for (int i = 0; i < 5; ++i) {
+                exec::Cmd cmd(paths[i], argv);
+                for (auto& s : cmd.stdio) s = exec::Stdio::pipe();
+                auto e = cmd.start();
+                round[i] = e.ok() ? "OK" : e.error().name();
+                if (e.ok()) (void)cmd.wait();
+            }
+        }
+    });
+    ASSERT_TRUE(r.ok());
+    for (const auto& round : names) {
+        EXPECT_STREQ(round[0], "ENOENT");
+        EXPECT_STREQ(round[1], "ENOEXEC");
+        EXPECT_STREQ(round[2], "EACCES");
+        EXPECT_STREQ(round[3], "EACCES");
+        EXPECT_STREQ(round[4], "ENOTDIR");
+    }
+}
+
+// After the first spawn, execve's errno comes back in the memory the child
+// shares, not through a pipe: a spawn with the stdio inherited needs one
+// descriptor, its pidfd, whether the program runs or execve fails.
+TEST_F(Exec, ASpawnAfterTheFirstNeedsOneDescriptorOnly) {
+    rlimit old;
+    ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &old), 0);
+    const char *ran = "", *missing = "";
+    auto r = rawrt::run({.procs = 1}, [&] {
+        const char* argv[] = {"x", nullptr};
+        exec::Cmd warm("/bin/true", argv);
+        (void)warm.run();
+        // Every descriptor below the lowest free one is open: a limit just
+        // above it leaves room for that one only.
+        const int lowest = static_cast<int>(sys::raw::dup(0).value_or(-1));
+        if (lowest < 0) return;
+        (void)sys::raw::close(lowest);
+        const rlimit64 one{static_cast<uint64_t>(lowest + 1), old.rlim_max}, back{old.rlim_cur, old.rlim_max};
+        (void)sys::raw::prlimit64(0, RLIMIT_NOFILE, &one, nullptr);
+        exec::Cmd a("/bin/true", argv), b("/rawrt/no/such/program", argv);
+        auto eb = b.start();  // first: a's pidfd would take the room
+        auto ea = a.start();
+        (void)sys::raw::prlimit64(0, RLIMIT_NOFILE, &back, nullptr);
+        ran = ea.ok() ? "OK" : ea.error().name();
+        missing = eb.ok() ? "OK" : eb.error().name();
+        if (ea.ok()) (void)a.wait();
+    });
+    ::setrlimit(RLIMIT_NOFILE, &old);
+    ASSERT_TRUE(r.ok());
+    EXPECT_STREQ(ran, "OK");
+    EXPECT_STREQ(missing, "ENOENT");
+}
+
+// The child's first step: the runtime's handlers go back to SIG_DFL, an
+// ignored signal stays ignored, a signal outside the set keeps its handler.
+TEST(ExecChild, ResetsTheHandlersItIsGivenAndLeavesIgnoredSignalsIgnored) {
+    struct sigaction handler{}, ignore{}, saved[3];
+    handler.sa_handler = [](int) {};
+    ignore.sa_handler = SIG_IGN;
+    const int sigs[3] = {SIGUSR1, SIGUSR2, SIGWINCH};
+    ASSERT_EQ(::sigaction(SIGUSR1, &handler, &saved[0]), 0);
+    ASSERT_EQ(::sigaction(SIGUSR2, &ignore, &saved[1]), 0);
+    ASSERT_EQ(::sigaction(SIGWINCH, &handler, &saved[2]), 0);
+    exec::reset_signal_handlers(sys::signal_bit(SIGUSR1) | sys::signal_bit(SIGUSR2));
+    struct sigaction now[3];
+    for (int i = 0; i < 3; ++i) ::sigaction(sigs[i], &saved[i], &now[i]);
+    EXPECT_EQ(now[0].sa_handler, SIG_DFL);
+    EXPECT_EQ(now[1].sa_handler, SIG_IGN);
+    EXPECT_EQ(now[2].sa_handler, handler.sa_handler);
+}
+
+// What the child is given to reset: every handler the runtime put in,
+// its own (the faults', preemption's) and rawrt::signal::notify's.
+TEST(ExecChild, KnowsEveryHandlerOfTheRuntimes) {
+    auto r = rawrt::run({.procs = 1}, [] {
+        if (rawrt::signal::notify({SIGUSR2}).ok()) rawrt::signal::stop();
+    });
+    ASSERT_TRUE(r.ok());
+    const sys::SignalSet known = sys::runtime_handlers();
+    for (int sig : {SIGSEGV, SIGBUS, SIGUSR2}) EXPECT_NE(known & sys::signal_bit(sig), 0u) << strsignal(sig);
+    if (!rawrt::test::under_qemu()) {
+        EXPECT_NE(known & sys::signal_bit(SIGURG), 0u) << "preemption's";
+    }
 }
 
 TEST(ExecLookPath, FindsAProgramOnThePath) {

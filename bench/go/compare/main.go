@@ -110,7 +110,8 @@ var rows = []row{
 // The rows that also have a baseline without any runtime in rawrt's suite:
 // glibc's call, or a plain C loop. compare.json carries its figure and
 // rawrt's ratio to it, so that mk/bench-charts draws rawrt beside Go, glibc
-// and the C loop from one file; the markdown table keeps to rawrt and Go.
+// and the C loop from one file; the markdown table shows the glibc figure
+// and ratio too (the C loop's rows are the network table's business).
 type baseline struct {
 	glibc, c side
 }
@@ -419,7 +420,8 @@ func missing(v *float64, o outRow) string {
 }
 
 func table(out []outRow) [][]string {
-	cells := [][]string{{"row", "rawrt benchmark", "rawrt", "Go benchmark", "Go", "unit", "rawrt/Go", "target", "met", "CPU rawrt/Go"}}
+	cells := [][]string{{"row", "rawrt benchmark", "rawrt", "Go benchmark", "Go", "glibc", "unit", "rawrt/Go",
+		"rawrt/glibc", "target", "met", "CPU rawrt/Go"}}
 	ratio := func(v *float64) string {
 		if v == nil {
 			return "—"
@@ -427,8 +429,13 @@ func table(out []outRow) [][]string {
 		return strconv.FormatFloat(*v, 'f', 3, 64)
 	}
 	for _, o := range out {
+		glibc := "—" // no glibc baseline for the row
+		if o.GlibcBenchmark != "" {
+			glibc = figure(o.Glibc, "not run")
+		}
 		cells = append(cells, []string{o.Row, o.RawrtBenchmark, figure(o.Rawrt, missing(o.Rawrt, o)),
-			o.GoBenchmark, figure(o.Go, missing(o.Go, o)), o.Unit, ratio(o.Ratio), o.Target, o.Met, ratio(o.CPURatio)})
+			o.GoBenchmark, figure(o.Go, missing(o.Go, o)), glibc, o.Unit, ratio(o.Ratio), ratio(o.GlibcRatio),
+			o.Target, o.Met, ratio(o.CPURatio)})
 	}
 	return cells
 }
@@ -436,7 +443,7 @@ func table(out []outRow) [][]string {
 // Markdown that also reads well as plain text: padded columns, figures
 // right-aligned.
 func writeMarkdown(w io.Writer, cells [][]string) {
-	writeMarkdownCols(w, cells, map[int]bool{2: true, 4: true, 6: true, 9: true})
+	writeMarkdownCols(w, cells, map[int]bool{2: true, 4: true, 5: true, 7: true, 8: true, 11: true})
 }
 
 func writeMarkdownCols(w io.Writer, cells [][]string, numeric map[int]bool) {
@@ -511,7 +518,8 @@ func main() {
 	fmt.Fprintf(&md, "# rawrt against Go, one run\n\nrawrt: `%s`; Go: `%s`. Ratio = rawrt/Go; "+
 		"for times, lower is faster. Targets apply to the wall-time ratio; "+
 		"nothing here is asserted. CPU rawrt/Go: the same ratio over the process's CPU time per operation, "+
-		"which does not count waiting for a CPU on a loaded machine.\n\n", *rawrtPath, *goPath)
+		"which does not count waiting for a CPU on a loaded machine. glibc: the same operation through glibc "+
+		"with no runtime, measured in rawrt's run (its `_glibc` benchmark), where the row has one.\n\n", *rawrtPath, *goPath)
 	writeMarkdown(&md, cells)
 	var netOut []netOutRow
 	if *netPath != "" {
