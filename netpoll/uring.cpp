@@ -92,6 +92,7 @@ struct Counters {
     std::atomic<uint64_t> reaped{0};
     std::atomic<uint64_t> overflows{0};
     std::atomic<uint64_t> no_share{0};
+    std::atomic<uint64_t> kernel_cancels{0};
 } counters;
 
 template <class T>
@@ -397,6 +398,8 @@ long submit_and_wait(const io_uring_sqe& sqe, int64_t deadline_ns) {
 
 bool supports(uint8_t opcode) { return (ring.ops[opcode / 64] >> (opcode % 64) & 1) != 0; }
 
+void note_kernel_cancel() { sys::counter_add(counters.kernel_cancels); }
+
 UringStats uring_stats() {
     UringStats s;
     s.submitted = counters.submitted.load();
@@ -407,6 +410,7 @@ UringStats uring_stats() {
     s.active = state.load() == 1;
     s.entries = ring.entries;
     s.no_share = counters.no_share.load();
+    s.kernel_cancels = counters.kernel_cancels.load();
     s.submitters = workers.threads.load();
     s.shares = workers.shares;
     s.workers_each = workers.each;

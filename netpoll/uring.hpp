@@ -52,19 +52,22 @@ bool supports(uint8_t opcode);
 
 // Counters since this run's ring was made.
 struct UringStats {
-    uint64_t submitted = 0;     // operations handed to the kernel
-    uint64_t inline_done = 0;   // of which complete when submission returned (no park)
-    uint64_t parked = 0;        // of which the G parked for
-    uint64_t reaped = 0;        // CQEs of operations reaped
-    uint64_t overflows = 0;     // times the CQ had overflowed and was flushed
-    bool active = false;        // the ring exists
-    uint32_t entries = 0;       // SQ entries
-    uint32_t features = 0;      // io_uring_params.features
-    uint64_t no_share = 0;      // operations refused for want of a share (kNotSubmitted)
-    int32_t submitters = 0;     // threads alive that have submitted (each has its io-wq)
-    int32_t shares = 0;         // the most threads that may
-    uint32_t workers_each = 0;  // the io-wq limit per thread (IOWQ_MAX_WORKERS)
+    uint64_t submitted = 0;       // operations handed to the kernel
+    uint64_t inline_done = 0;     // of which complete when submission returned (no park)
+    uint64_t parked = 0;          // of which the G parked for
+    uint64_t reaped = 0;          // CQEs of operations reaped
+    uint64_t overflows = 0;       // times the CQ had overflowed and was flushed
+    bool active = false;          // the ring exists
+    uint32_t entries = 0;         // SQ entries
+    uint32_t features = 0;        // io_uring_params.features
+    uint64_t no_share = 0;        // operations refused for want of a share (kNotSubmitted)
+    uint64_t kernel_cancels = 0;  // operations the kernel cancelled unasked, made again blocking
+    int32_t submitters = 0;       // threads alive that have submitted (each has its io-wq)
+    int32_t shares = 0;           // the most threads that may
+    uint32_t workers_each = 0;    // the io-wq limit per thread (IOWQ_MAX_WORKERS)
 };
 UringStats uring_stats();
+// os/: an operation came back ECANCELED with no cancel of rawrt's.
+void note_kernel_cancel();
 
 }  // namespace rawrt::netpoll::uring

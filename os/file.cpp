@@ -34,14 +34,22 @@ namespace uring = netpoll::uring;
 // One operation: through the ring when there is one and the kernel has the
 // opcode, else the blocking syscall `fallback` makes. A deadline the ring
 // cancelled at is ETIMEDOUT; without the ring, a deadline already past is.
-// Off a G (a File destroyed after its run) there is no ring to park on.
+// A cancel that was not the deadline's is the kernel's: io-wq drops work it
+// has not started when it cannot start a worker for it, or when the thread
+// that submitted it ends (kernel 6.1 does, under the fsync storm). The
+// operation did not happen, and the blocking syscall makes it. Off a G (a
+// File destroyed after its run) there is no ring to park on.
 template <class Fallback>
 long do_op(const io_uring_sqe& sqe, int64_t deadline_ns, Fallback fallback) {
     if (deadline_ns > 0 && vdso::nanotime() >= deadline_ns) return -ETIMEDOUT;
     if (sched::current_g() == nullptr || !uring::uring_init().ok()) return fallback();
     const long r = uring::submit_and_wait(sqe, deadline_ns);
     if (r == uring::kNotSubmitted || (r == -EINVAL && !uring::supports(sqe.opcode))) return fallback();
-    if (r == -ECANCELED && deadline_ns > 0 && vdso::nanotime() >= deadline_ns) return -ETIMEDOUT;
+    if (r == -ECANCELED) {
+        if (deadline_ns > 0 && vdso::nanotime() >= deadline_ns) return -ETIMEDOUT;
+        uring::note_kernel_cancel();
+        return fallback();
+    }
     return r;
 }
 

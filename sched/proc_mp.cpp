@@ -347,7 +347,10 @@ void retire_if_idle(M* mp) {
         const int64_t after = debug.mretire_ns;
         if (after <= 0 || notetsleep(&mp->park, after)) return;
         lock(&sched.lock);
-        if (!sched.exiting && sched.nmidle > sched.gomaxprocs && m_remove(mp)) {
+        // An M a poller keeps kernel state on (the ring's io-wq, whose
+        // queued work the kernel cancels when its thread ends) stays.
+        if (!sched.exiting && sched.nmidle > sched.gomaxprocs && mp->poller_mark != run_generation() &&
+            m_remove(mp)) {
             unlock(&sched.lock);
             mexit();
         }

@@ -156,7 +156,8 @@ struct M {
     uint64_t cheaprand = 0;  // sched/rand.hpp's state: only this M draws from it
     // A poller's note on this thread, for what the kernel keeps per thread
     // (the io_uring ring: the run in which this thread first submitted,
-    // hence has io-wq workers of its own). Read and written by that poller.
+    // hence has io-wq workers of its own). Written by that poller; an M
+    // marked for the current run is not retired when idle.
     uint64_t poller_mark = 0;
     // The kernel clears this word (CLONE_CHILD_CLEARTID) and wakes the futex
     // when the thread is gone; clone fills it in (CLONE_PARENT_SETTID) before

@@ -22,8 +22,9 @@ TEST(ExecErrno, EveryFailedSpawnReportsItsErrnoAndLeavesNothingBehind) {
     std::ofstream(garbage) << "no program\1\2\3";
     ASSERT_EQ(::chmod(garbage.c_str(), 0755), 0);
     const std::string missing = "/rawrt/no/such/program";
-    const std::string args = missing + " " + missing + " " + garbage + " " + dir.path() + " /etc/passwd/x /bin/true " +
-                             missing + " " + garbage + " " + dir.path() + " /etc/passwd/x";
+    const std::string under_a_file = garbage + "/x";  // ENOTDIR
+    const std::string args = missing + " " + missing + " " + garbage + " " + dir.path() + " " + under_a_file +
+                             " /bin/true " + missing + " " + garbage + " " + dir.path() + " " + under_a_file;
     auto r = rawrt::test::run_program(rawrt::test::build_path("tests/programs/spawn_errno") + " " + args);
     ASSERT_EQ(r.exit_status, 0) << r.output;
     const std::string spawns = "ENOENT ENOENT ENOEXEC EACCES ENOTDIR OK ENOENT ENOEXEC EACCES ENOTDIR ";

@@ -94,6 +94,7 @@ struct Storm {
     TempDir dir;
     std::vector<std::string> names;
     std::atomic<int> errors{0};
+    std::atomic<int> first_error{0};  // the step (thousands) and errno of a failure
 
     Storm() {
         for (int i = 0; i < kGs; ++i) names.push_back(dir / ("f" + std::to_string(i)));
@@ -108,9 +109,18 @@ struct Storm {
                     char data[4096];
                     for (int k = 0; k < 4096; ++k) data[k] = byte(i, k);
                     os::File f;
-                    if (!os::File::create(names[i].c_str(), &f).ok() || !f.write(data, sizeof data).ok() ||
-                        !f.sync().ok() || !f.close().ok())
+                    int step = 0;
+                    rawrt::sys::Errno err;
+                    auto check = [&](auto r) {
+                        ++step;
+                        if (!r.ok()) err = r.error();
+                        return r.ok();
+                    };
+                    if (!check(os::File::create(names[i].c_str(), &f)) || !check(f.write(data, sizeof data)) ||
+                        !check(f.sync()) || !check(f.close())) {
                         errors.fetch_add(1);
+                        first_error.store(step * 1000 + err.code());  // 1 create, 2 write, 3 sync, 4 close
+                    }
                     wg.done();
                 });
             wg.wait();
@@ -144,7 +154,7 @@ void expect_storm_within_bound(int32_t procs, int cap) {
     const int tasks = peak.stop();
     ASSERT_TRUE(r.ok()) << r.error().code();
     if (!st.active) GTEST_SKIP() << kNoRing;
-    EXPECT_EQ(storm.errors.load(), 0);
+    EXPECT_EQ(storm.errors.load(), 0) << "step and errno of one: " << storm.first_error.load();
     EXPECT_EQ(storm.intact(), Storm::kGs);
     EXPECT_LE(st.submitters, st.shares);
     EXPECT_LE(static_cast<int>(st.workers_each) * st.shares, cap);
