@@ -3,6 +3,9 @@
 //   BM_spawn_wait           rawrt::exec::Cmd::run on a G (clone with CLONE_VM |
 //                           CLONE_VFORK, the wait parked on the pidfd)
 //   BM_spawn_wait_glibc     glibc's posix_spawn + waitpid on the benchmark thread
+//   BM_spawn_wait_floor     the least a spawner can do: clone(CLONE_VM | CLONE_VFORK),
+//                           execve at once in the child (no signal handling), a
+//                           blocking waitid (docs/processes.md, what a spawn costs)
 //   BM_spawn_100_threads    100 Gs each start /bin/sleep 0.3 and wait for it, 2 Ps:
 //                           counter threads_peak, the most tasks in /proc/self/task
 //                           meanwhile (this program's two own threads not counted)
@@ -10,8 +13,12 @@
 // Go's exec.Command("/bin/true").Run() is bench/go's spawn_wait. The time per
 // spawn is manual wall time (counter cpu_ns: the process's CPU time per spawn).
 #include <benchmark/benchmark.h>
+#include <sched.h>
+#include <signal.h>
 #include <spawn.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 
@@ -69,6 +76,29 @@ void BM_spawn_wait_glibc(benchmark::State& state) {
     }
 }
 BENCHMARK(BM_spawn_wait_glibc)->Unit(benchmark::kMicrosecond)->MinTime(0.5);
+
+// The floor's child: nothing before execve, and the raw exit if it fails
+// (it shares the parent's memory: no libc exit handlers).
+int floor_child(void*) {
+    static char arg0[] = "true";
+    static char* argv[] = {arg0, nullptr};
+    ::syscall(SYS_execve, "/bin/true", argv, environ);
+    ::syscall(SYS_exit, 127);
+    return 127;
+}
+
+void BM_spawn_wait_floor(benchmark::State& state) {
+    alignas(16) static char stack[16 * 1024];
+    for (auto _ : state) {
+        const int pid = ::clone(floor_child, stack + sizeof stack, CLONE_VM | CLONE_VFORK | SIGCHLD, nullptr);
+        siginfo_t info{};
+        if (pid < 0 || ::waitid(P_PID, pid, &info, WEXITED) != 0 || info.si_status != 0) {
+            state.SkipWithError("clone failed");
+            return;
+        }
+    }
+}
+BENCHMARK(BM_spawn_wait_floor)->Unit(benchmark::kMicrosecond)->MinTime(0.5);
 
 void BM_spawn_100_threads(benchmark::State& state) {
     constexpr int kChildren = 100;
