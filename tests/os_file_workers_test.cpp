@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <thread>
 #include <vector>
@@ -171,6 +172,17 @@ TEST(UringWorkers, FsyncStormStaysWithinATinyCap) { expect_storm_within_bound(2,
 // 16: RAWRT_DEBUG's default, 4 shares of 4 on 2 Ps; 3 shares of 5 on 1.
 TEST(UringWorkers, FsyncStormOnOnePStaysWithinTheDefaultCap) { expect_storm_within_bound(1, 16); }
 
+// Writes text to path from a G locked to a thread of its own, then says so
+// on done.
+void locked_write(const char* path, const char* text, bool* ok, rawrt::WaitGroup* done) {
+    rawrt::go([=] {
+        rawrt::lock_os_thread();
+        *ok = os::write_file(path, text, std::strlen(text), 0600).ok();
+        rawrt::unlock_os_thread();
+        done->done();
+    });
+}
+
 // With a cap of 1 there is one share: a second M that wants to submit
 // takes the blocking path, with the same result.
 TEST(UringWorkers, AnMWithoutAShareTakesTheBlockingPath) {
@@ -192,12 +204,7 @@ TEST(UringWorkers, AnMWithoutAShareTakesTheBlockingPath) {
             rawrt::unlock_os_thread();
         });
         first_done.wait();
-        rawrt::go([&] {
-            rawrt::lock_os_thread();
-            ok_b = os::write_file(b.c_str(), "second", 6, 0600).ok();
-            rawrt::unlock_os_thread();
-            second_done.done();
-        });
+        locked_write(b.c_str(), "second", &ok_b, &second_done);
         second_done.wait();
         st = uring::uring_stats();
     });
@@ -235,12 +242,7 @@ TEST(UringWorkers, AShareComesBackWhenItsThreadEnds) {
         between = uring::uring_stats();
         rawrt::WaitGroup second_done;
         second_done.add(1);
-        rawrt::go([&] {
-            rawrt::lock_os_thread();
-            ok_b = os::write_file(b.c_str(), "second", 6, 0600).ok();
-            rawrt::unlock_os_thread();
-            second_done.done();
-        });
+        locked_write(b.c_str(), "second", &ok_b, &second_done);
         second_done.wait();
         after = uring::uring_stats();
     });
