@@ -153,7 +153,9 @@ TEST(SchedRun, RepeatedRunsLeaveNoThreadMappingOrDescriptor) {
         ASSERT_TRUE(r.ok());
     }
     ProcessFootprint after;
-    EXPECT_EQ(after.tasks, before.tasks);
+    // Fewer is no leak: a thread of an earlier test (or qemu-user's own) may
+    // still have been ending when before was counted.
+    EXPECT_LE(after.tasks, before.tasks);
     EXPECT_EQ(after.maps, before.maps);
     EXPECT_EQ(after.fds, before.fds);
 }
