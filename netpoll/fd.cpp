@@ -7,6 +7,7 @@
 #include <linux/fcntl.h>
 #include <linux/uio.h>
 
+#include "netpoll/netpoll.hpp"
 #include "netpoll/poll_desc.hpp"
 #include "sched/sema.hpp"
 #include "sys/calls.hpp"
@@ -68,6 +69,8 @@ sys::Result<void> FD::take(int sysfd, bool already_nonblocking, bool blocking_to
     sysfd_ = sysfd;
     close_errno_ = 0;
     no_sigpipe_ = false;
+    short_read_drains_ = false;
+    last_read_short_ = false;
     csema_ = 0;
     state_.store(0);
     return {};
@@ -131,6 +134,7 @@ sys::Result<size_t> FD::read_loop(Syscall syscall) {
         if (result.error() == sys::Errno(EINTR)) continue;
         if (result.error() != sys::Errno(EAGAIN) || pd_ == nullptr) return result;
         if (event_error) return kErrNotPollable;  // epoll said error, and the syscall will not say which
+        netpoll::netpoll_count_read_wait(false);
         const PollError e = netpoll::poll_runtime_pollWait(pd_, netpoll::kModeRead);
         if (e == netpoll::pollErrNotPollable) event_error = true;  // one more try, for a precise error
         else if (e != netpoll::pollNoError) return convert(e);
@@ -139,6 +143,7 @@ sys::Result<size_t> FD::read_loop(Syscall syscall) {
 
 sys::Result<void> FD::raw_read(bool (*done)(int sysfd, void* ctx), void* ctx) {
     if (!readLock()) return kErrClosed;
+    last_read_short_ = false;  // done may leave anything in the queue
     sys::Result<void> result = prepare(netpoll::kModeRead);
     while (result.ok() && !done(sysfd_, ctx)) {
         if (pd_ == nullptr) {
@@ -152,15 +157,35 @@ sys::Result<void> FD::raw_read(bool (*done)(int sysfd, void* ctx), void* ctx) {
     return result;
 }
 
+// The skipped read (docs/netpoll.md). The last read on this TCP socket
+// returned less than it asked for, so the queue was empty when it returned;
+// rg has not been reset since that read's prepare, so it holds the edge of
+// any byte that came after. Wait for that edge instead of asking the kernel
+// first. Whatever makes the kernel stop a read early with bytes left
+// (urgent data, a FIN, an error) raises an event that either sets rg after
+// that prepare or, seen before it, set short_read_inconclusive, which rules
+// this path out.
+sys::Result<void> FD::prepare_read() {
+    const bool wait_first = last_read_short_ && pd_ != nullptr && !pd_->short_read_inconclusive.load();
+    last_read_short_ = false;
+    if (!wait_first) return prepare(netpoll::kModeRead);
+    netpoll::netpoll_count_read_wait(true);
+    const PollError e = netpoll::poll_runtime_pollWait(pd_, netpoll::kModeRead);
+    // An error event: the syscall says which.
+    if (e == netpoll::pollNoError || e == netpoll::pollErrNotPollable) return {};
+    return convert(e);
+}
+
 // The rest FD.Read and FD.Readv share: the read lock, an empty read that
-// returns at once (Go's rule), prepare, then read_loop.
+// returns at once (Go's rule), prepare_read, then read_loop.
 template <class Syscall>
-sys::Result<size_t> FD::read_op(bool empty, Syscall syscall) {
+sys::Result<size_t> FD::read_op(bool empty, size_t want, Syscall syscall) {
     if (!readLock()) return kErrClosed;
     sys::Result<size_t> result = size_t{0};
     if (!empty) {
-        auto p = prepare(netpoll::kModeRead);
+        auto p = prepare_read();
         result = p.ok() ? read_loop(syscall) : sys::Result<size_t>(p.error());
+        last_read_short_ = short_read_drains_ && result.ok() && result.value() > 0 && result.value() < want;
     }
     readUnlock();
     return result;
@@ -193,7 +218,8 @@ sys::Result<void> FD::close() {
 
 sys::Result<size_t> FD::read(void* buf, size_t n) {
     if (n > kMaxRW) n = kMaxRW;
-    return read_op(n == 0, [&] { return pd_ != nullptr ? sys::raw::read(sysfd_, buf, n) : sys::read(sysfd_, buf, n); });
+    return read_op(n == 0, n,
+                   [&] { return pd_ != nullptr ? sys::raw::read(sysfd_, buf, n) : sys::read(sysfd_, buf, n); });
 }
 
 sys::Result<size_t> FD::write(const void* buf, size_t n, size_t* written) {
@@ -247,7 +273,7 @@ bool FD::retry_write(sys::Errno err, sys::Result<size_t>* result) {
 sys::Result<size_t> FD::readv(const iovec* iov, int iovcnt) {
     if (iovcnt < 0) return sys::Errno(EINVAL);
     if (iovcnt > sys::kUIO_MAXIOV) iovcnt = sys::kUIO_MAXIOV;  // Go: maxVec
-    return read_op(iovcnt == 0, [&] {
+    return read_op(iovcnt == 0, 0, [&] {
         return pd_ != nullptr ? sys::raw::readv(sysfd_, iov, iovcnt) : sys::readv(sysfd_, iov, iovcnt);
     });
 }
@@ -325,7 +351,7 @@ sys::Result<size_t> FD::writev(const iovec* iov, int iovcnt, size_t* written) {
 
 sys::Result<size_t> FD::recvmsg(sys::KernelMsghdr* msg, int flags) {
     const int namelen = msg->namelen;
-    return read_op(false, [&] {
+    return read_op(false, 0, [&] {
         msg->namelen = namelen;  // the kernel overwrote it on an earlier try
         msg->flags = 0;
         return pd_ != nullptr ? sys::raw::recvmsg(sysfd_, msg, flags) : sys::recvmsg(sysfd_, msg, flags);
@@ -358,7 +384,7 @@ sys::Result<size_t> FD::sendmsg(const sys::KernelMsghdr* msg, int flags) {
 
 sys::Result<size_t> FD::recvfrom(void* buf, size_t n, int flags, ::sockaddr* from, uint32_t* fromlen) {
     const uint32_t capacity = fromlen != nullptr ? *fromlen : 0;
-    return read_op(false, [&] {
+    return read_op(false, 0, [&] {
         if (fromlen != nullptr) *fromlen = capacity;  // the kernel overwrote it on an earlier try
         return pd_ != nullptr ? sys::raw::recvfrom(sysfd_, buf, n, flags, from, fromlen)
                               : sys::recvfrom(sysfd_, buf, n, flags, from, fromlen);

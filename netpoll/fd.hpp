@@ -78,6 +78,13 @@ public:
     // action ends the process (Go's runtime catches SIGPIPE for such fds;
     // rawrt installs no handler).
     void set_nosigpipe() { no_sigpipe_ = true; }
+    // For TCP stream sockets, after init and before the FD is shared: a read
+    // that returns less than it asked for has emptied the receive queue (the
+    // kernel stops early only at urgent data, end of stream or an error, and
+    // the poller reports each of those), so the read after it waits for
+    // epoll's next edge before its syscall instead of making one that says
+    // EAGAIN (docs/netpoll.md, "The read that is skipped").
+    void set_short_read_drains() { short_read_drains_ = true; }
 
     // Go: FD.Read. Up to n bytes (at most 1 GiB per call); 0 is end of file
     // (or n == 0).
@@ -173,10 +180,15 @@ private:
     bool writeLock() { return lock_side(&wmu_); }
     void writeUnlock() { unlock_side(&wmu_); }
     sys::Result<void> prepare(int32_t mode);
+    // What a read does before its first syscall: prepare, or, after a short
+    // read that emptied the queue, wait for the poller's next edge.
+    sys::Result<void> prepare_read();
     template <class Syscall>
     sys::Result<size_t> read_loop(Syscall syscall);
+    // want: the bytes asked for, by which a short read is judged (0: this
+    // kind of read is never judged).
     template <class Syscall>
-    sys::Result<size_t> read_op(bool empty, Syscall syscall);
+    sys::Result<size_t> read_op(bool empty, size_t want, Syscall syscall);
     template <class Syscall>
     sys::Result<size_t> write_message(Syscall syscall);
     // After a failed write or writev: true to try again (EINTR, or EAGAIN
@@ -193,6 +205,8 @@ private:
     int sysfd_ = -1;
     int close_errno_ = 0;
     bool no_sigpipe_ = false;
+    bool short_read_drains_ = false;
+    bool last_read_short_ = false;  // under the read lock
     netpoll::pollDesc* pd_ = nullptr;
 };
 

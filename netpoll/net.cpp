@@ -85,6 +85,7 @@ sys::Result<void> dial_once(const SockAddr& ra, fd::FD* fd) {
         return r;
     }
     fd->set_nosigpipe();
+    if (is_tcp(ra)) fd->set_short_read_drains();
     if (auto r = fd->connect(ra.raw(), ra.len); !r.ok()) {
         (void)fd->close();
         return r;
@@ -214,7 +215,10 @@ sys::Result<void> Listener::accept(Conn* out) {
     out->fd_.set_nosigpipe();
     out->raddr_ = ra;
     name_of(s.value(), &out->laddr_, false);
-    if (is_tcp(out->laddr_)) (void)set_int_option(s.value(), IPPROTO_TCP, TCP_NODELAY, 1);
+    if (is_tcp(out->laddr_)) {
+        (void)set_int_option(s.value(), IPPROTO_TCP, TCP_NODELAY, 1);
+        out->fd_.set_short_read_drains();
+    }
     return {};
 }
 

@@ -37,7 +37,7 @@ std::atomic<bool> pwait2_allowed{true};
 
 struct Counters {
     std::atomic<uint64_t> polls{0}, blocking_polls{0}, eintr{0}, events{0}, stale_events{0}, gs_ready{0}, breaks{0},
-        breaks_seen{0};
+        breaks_seen{0}, reads_would_block{0}, reads_waited_first{0};
 };
 Counters counters;
 
@@ -139,7 +139,9 @@ bool netpollIsPollDescriptor(int fd) { return netpollinited() && (fd == epfd || 
 
 sys::Result<void> netpollopen(int fd, pollDesc* pd) {
     epoll_event ev{};
-    ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    // EPOLLPRI, which Go does not ask for: urgent data ends a TCP read
+    // early, and pollDesc::short_read_inconclusive must learn of it.
+    ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI | EPOLLET;
     ev.data = taggedPointerPack(pd, pd->fdseq.load());
     return sys::raw::epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
 }
@@ -214,7 +216,7 @@ int32_t netpoll(int64_t delay, sched::GList* toRun) {
         }
         sys::counter_add(counters.events);
         int32_t mode = 0;
-        if ((ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) mode += kModeRead;
+        if ((ev & (EPOLLIN | EPOLLPRI | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) mode += kModeRead;
         if ((ev & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0) mode += kModeWrite;
         if (mode == 0) continue;
         pollDesc* pd = taggedPointerPointer(data);
@@ -227,6 +229,7 @@ int32_t netpoll(int64_t delay, sched::GList* toRun) {
             continue;
         }
         pd->setEventErr(ev == EPOLLERR, tag);
+        if ((ev & (EPOLLPRI | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) pd->short_read_inconclusive.store(true);
         const int32_t before = toRun->n;
         delta += netpollready(toRun, pd, mode);
         readied += toRun->n - before;
@@ -245,8 +248,14 @@ NetpollStats netpoll_stats() {
     s.gs_ready = counters.gs_ready.load(std::memory_order_relaxed);
     s.breaks = counters.breaks.load(std::memory_order_relaxed);
     s.breaks_seen = counters.breaks_seen.load(std::memory_order_relaxed);
+    s.reads_would_block = counters.reads_would_block.load(std::memory_order_relaxed);
+    s.reads_waited_first = counters.reads_waited_first.load(std::memory_order_relaxed);
     s.pwait2 = pwait2_state.load(std::memory_order_relaxed) > 0 && pwait2_allowed.load(std::memory_order_relaxed);
     return s;
+}
+
+void netpoll_count_read_wait(bool before_syscall) {
+    sys::counter_add(before_syscall ? counters.reads_waited_first : counters.reads_would_block);
 }
 
 void netpoll_allow_pwait2(bool allow) { pwait2_allowed.store(allow, std::memory_order_relaxed); }

@@ -76,9 +76,15 @@ struct NetpollStats {
     uint64_t gs_ready = 0;        // Gs netpoll returned
     uint64_t breaks = 0;          // netpollBreak calls that wrote to the eventfd
     uint64_t breaks_seen = 0;     // blocking polls that consumed the eventfd
-    bool pwait2 = false;          // epoll_pwait2 is in use (known after a timed poll)
+    // fd::FD reads that waited for the poller: after a syscall said EAGAIN,
+    // or before any syscall, a short TCP read having emptied the queue.
+    uint64_t reads_would_block = 0;
+    uint64_t reads_waited_first = 0;
+    bool pwait2 = false;  // epoll_pwait2 is in use (known after a timed poll)
 };
 NetpollStats netpoll_stats();
+// fd::FD's half of the two read counters above.
+void netpoll_count_read_wait(bool before_syscall);
 
 // For tests: false makes timed polls take the millisecond epoll_pwait path
 // even where epoll_pwait2 exists (true restores the default: try pwait2).

@@ -191,6 +191,7 @@ sys::Result<pollDesc*> poll_runtime_pollOpen(int fd) {
     pd->setEventErr(false, 0);
     ++pd->rseq;
     pd->rg.store(pdNil);
+    pd->short_read_inconclusive.store(false);
     pd->rd = 0;
     ++pd->wseq;
     pd->wg.store(pdNil);

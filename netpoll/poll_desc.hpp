@@ -98,6 +98,16 @@ struct alignas(64) pollDesc {
     std::atomic<uintptr_t> rg{pdNil};
     std::atomic<uintptr_t> wg{pdNil};
 
+    // Set by the poller once epoll reports hang-up, an error or urgent data
+    // for this registration (EPOLLRDHUP, EPOLLHUP, EPOLLERR, EPOLLPRI), and
+    // kept until the pollDesc is reused: from then on a short read does not
+    // prove the receive queue empty, so the next read is made before any
+    // wait (fd::FD::read; docs/netpoll.md, "The read that is skipped").
+    // Stored before the event readies rg, and read after the reader's reset
+    // of rg, all sequentially consistent: a reset that erased that event's
+    // notification comes after the store.
+    std::atomic<bool> short_read_inconclusive{false};
+
     // Go: lock. Protects what follows; pollWait, pollReset and netpollready
     // do without it (they use the atomics above).
     locks::mutex lock;

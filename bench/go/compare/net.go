@@ -19,6 +19,8 @@ type netResult struct {
 	ReqPerS *float64 `json:"req_per_s"`
 	P50us   *float64 `json:"p50_us"`
 	P99us   *float64 `json:"p99_us"`
+
+	SyscallsPerReq *float64 `json:"syscalls_per_req"`
 }
 
 type netDoc struct {
@@ -40,6 +42,8 @@ var netRows = []netRow{
 	{"echo_1p", "echo_rawrt_1p", "echo_go_1p", "echo_c_1p", "req_per_s", "req/s", "C", "≥ 1"},
 	{"echo_2p", "echo_rawrt_2p", "echo_go_2p", "echo_c_2p", "req_per_s", "req/s", "Go", "≥ 1.2"},
 	{"http_2p", "http_rawrt_2p", "http_go_2p", "", "req_per_s", "req/s", "Go", "≥ 1"},
+	{"echo_1p kernel entries", "echo_rawrt_1p", "echo_go_1p", "echo_c_1p", "syscalls_per_req", "per round trip", "C", "rawrt ≤ 2.1"},
+	{"echo_2p kernel entries", "echo_rawrt_2p", "echo_go_2p", "echo_c_2p", "syscalls_per_req", "per round trip", "C", "rawrt ≤ 2.1"},
 	{"echo_1p p99", "echo_rawrt_1p", "echo_go_1p", "echo_c_1p", "p99_us", "µs", "", ""},
 	{"echo_2p p99", "echo_rawrt_2p", "echo_go_2p", "echo_c_2p", "p99_us", "µs", "", ""},
 	{"http_2p p99", "http_rawrt_2p", "http_go_2p", "", "p99_us", "µs", "", ""},
@@ -97,6 +101,8 @@ func netValue(res map[string]netResult, name, metric string) (*float64, string) 
 		v = r.P50us
 	case "p99_us":
 		v = r.P99us
+	case "syscalls_per_req":
+		v = r.SyscallsPerReq
 	}
 	if v == nil {
 		return nil, "not run"
@@ -147,6 +153,9 @@ func netFigure(v *float64, status string) string {
 		}
 		return status
 	}
+	if *v < 10 { // kernel entries per round trip
+		return strconv.FormatFloat(*v, 'f', 2, 64)
+	}
 	return strconv.FormatFloat(*v, 'f', 0, 64)
 }
 
@@ -168,7 +177,10 @@ func netTable(out []netOutRow) [][]string {
 func writeNetSection(w io.Writer, path string, doc netDoc, cells [][]string) {
 	fmt.Fprintf(w, "\n## Network servers\n\n`%s` (bench/go/netbench): TCP echo under bench/net/echo_load "+
 		"(64 connections × 64-byte round trips), HTTP under wrk; the same client for every server. "+
-		"For req/s higher is faster; the targets apply to the ratio they name. Load average before the run %s, after %s.\n\n",
+		"For req/s higher is faster; the targets apply to the ratio they name. Kernel entries are the server's "+
+		"(every thread's `raw_syscalls:sys_enter`, counted by perf over the measured seconds) divided by its "+
+		"write(2)s and sendto(2)s, one per round trip; "+
+		"their target is on rawrt's own figure. Load average before the run %s, after %s.\n\n",
 		path, doc.LoadBefore, doc.LoadAfter)
 	writeMarkdownCols(w, cells, map[int]bool{1: true, 2: true, 3: true, 5: true, 6: true})
 }

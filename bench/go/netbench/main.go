@@ -53,6 +53,9 @@ type sample struct {
 	P75us   *float64 `json:"p75_us,omitempty"`
 	P90us   *float64 `json:"p90_us,omitempty"`
 	P99us   *float64 `json:"p99_us,omitempty"`
+	// Echo only: the server's kernel entries per round trip (perf's
+	// raw_syscalls:sys_enter; absent when perf cannot count).
+	SyscallsPerReq *float64 `json:"syscalls_per_req,omitempty"`
 }
 
 type result struct {
@@ -382,7 +385,11 @@ func runOnce(cfg *config, c testCase, round int) (sample, error) {
 	err = waitReady(cfg, c, ch, port)
 	if err == nil {
 		if c.kind == "echo" {
+			entries := countSyscalls(cfg, ch.cmd.Process.Pid)
 			s, err = measureEcho(cfg, port)
+			if perRT := <-entries; err == nil && perRT > 0 {
+				s.SyscallsPerReq = f64(perRT)
+			}
 		} else {
 			s, err = measureHTTP(cfg, port)
 		}
@@ -404,6 +411,43 @@ func runOnce(cfg *config, c testCase, round int) (sample, error) {
 		return sample{}, fmt.Errorf("%w (server log: %s)", err, logPath)
 	}
 	return s, nil
+}
+
+var perfCount = regexp.MustCompile(`(?m)^([0-9]+),[^,]*,(raw_syscalls:sys_enter|syscalls:sys_enter_write|syscalls:sys_enter_sendto),`)
+
+// The server's kernel entries per round trip: perf counts every thread's
+// syscalls over the middle of the measured seconds (once the warm-up is
+// over), and they are divided by its write(2)s and sendto(2)s, one per
+// round trip in every server here (a 64-byte answer goes out in one call),
+// so the count and the round trips cover the same stretch exactly. 0 when
+// perf is missing or may not count (perf_event_paranoid).
+func countSyscalls(cfg *config, pid int) <-chan float64 {
+	out := make(chan float64, 1)
+	go func() {
+		time.Sleep(time.Duration((cfg.warmup + cfg.seconds*0.1) * float64(time.Second)))
+		cmd := exec.Command("perf", "stat", "-x,", "-e",
+			"raw_syscalls:sys_enter,syscalls:sys_enter_write,syscalls:sys_enter_sendto", "-p", strconv.Itoa(pid),
+			"--", "sleep", strconv.FormatFloat(cfg.seconds*0.8, 'f', 3, 64))
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		var all, writes float64
+		if cmd.Run() == nil {
+			for _, m := range perfCount.FindAllStringSubmatch(stderr.String(), -1) {
+				n, _ := strconv.ParseFloat(m[1], 64)
+				if m[2] == "raw_syscalls:sys_enter" {
+					all = n
+				} else {
+					writes += n
+				}
+			}
+		}
+		if writes == 0 {
+			out <- 0
+			return
+		}
+		out <- all / writes
+	}()
+	return out
 }
 
 var traceEvents = regexp.MustCompile(`"events":([0-9]+)`)
@@ -471,6 +515,8 @@ func summarize(rounds []sample) sample {
 		P75us:   pick(func(s sample) *float64 { return s.P75us }),
 		P90us:   pick(func(s sample) *float64 { return s.P90us }),
 		P99us:   pick(func(s sample) *float64 { return s.P99us }),
+
+		SyscallsPerReq: pick(func(s sample) *float64 { return s.SyscallsPerReq }),
 	}
 }
 
