@@ -11,6 +11,8 @@
 //   BM_sleep_100us/P  rawrt::sleep(100 µs) on one G with P Ps: how long it
 //                     really sleeps (counter slept_us; the kernel's wake-up
 //                     and an idle M's timer slack are in it)
+//   BM_sleep_100us_nanosleep  the floor beside it: one thread with rawrt's
+//                     1 ns of timer slack calling clock_nanosleep(100 µs)
 //
 // One P, but for BM_sleep_100us/2: on one P the figures are the scheduler's
 // own path, not how often the two noisy cores here happen to be free.
@@ -24,10 +26,12 @@
 
 #include <benchmark/benchmark.h>
 
+#include <sys/prctl.h>
 #include <time.h>
 
 #include <atomic>
 #include <cstdint>
+#include <thread>
 
 #include "bench/on_g.hpp"
 #include "bench/ratio_reporter.hpp"
@@ -193,9 +197,27 @@ void BM_sleep_100us(benchmark::State& state) {
 }
 BENCHMARK(BM_sleep_100us)->Arg(1)->Arg(2)->UseManualTime();
 
+// On a thread of its own, so that the benchmark thread's slack stays as it is.
+void BM_sleep_100us_nanosleep(benchmark::State& state) {
+    Timing t;
+    std::thread([&] {
+        (void)prctl(PR_SET_TIMERSLACK, 1);
+        const timespec d{0, 100'000};
+        (void)clock_nanosleep(CLOCK_MONOTONIC, 0, &d, nullptr);
+        Stopwatch sw;
+        sw.start();
+        for (int64_t i = 0; i < state.max_iterations; ++i) (void)clock_nanosleep(CLOCK_MONOTONIC, 0, &d, nullptr);
+        sw.stop(t, state.max_iterations);
+        t.ok = true;
+    }).join();
+    if (report_timing(state, t)) state.counters["slept_us"] = static_cast<double>(t.wall_ns) / 1e3 / t.operations;
+}
+BENCHMARK(BM_sleep_100us_nanosleep)->UseManualTime();
+
 }  // namespace
 
 // What the scheduler adds to a bare switch, and what parking adds to a yield.
 RAWRT_BENCH_RATIO("BM_gosched_1p", "BM_switch_asm", "none set (the scheduler's share)");
 RAWRT_BENCH_RATIO("BM_mutex_handoff", "BM_gosched_1p", "none set (a park and a ready per switch)");
 RAWRT_BENCH_RATIO("BM_sleep_wakeup", "BM_gosched_1p", "none set (the timer heap's share)");
+RAWRT_BENCH_RATIO("BM_sleep_100us/1", "BM_sleep_100us_nanosleep", "none set (the kernel's wake-up is the floor)");
