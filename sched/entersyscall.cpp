@@ -136,6 +136,8 @@ void exitsyscall0(void* arg) {
         globrunqput(gp);
         // Read before the unlock publishes gp to whoever takes it next.
         locked = gp->lockedm != nullptr;
+        // On its way to stopm: a startm meanwhile hands it a P.
+        if (!locked) mstopping_put(mp);
     }
     // Counted before the unlock publishes gp: once it runs elsewhere, its
     // syscall must already show as ended in stats().
