@@ -11,7 +11,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -29,18 +28,8 @@ namespace {
 namespace os = rawrt::os;
 namespace uring = rawrt::netpoll::uring;
 
+using rawrt::test::read_file;
 using rawrt::test::TempDir;
-
-// A file's bytes, read on the host side.
-std::string contents(const std::string& path) {
-    std::string got;
-    if (FILE* f = std::fopen(path.c_str(), "rb")) {
-        char buf[8192];
-        for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) got.append(buf, n);
-        std::fclose(f);
-    }
-    return got;
-}
 
 constexpr const char* kNoRing = "no io_uring ring here (qemu-user has none): no io-wq to bound";
 
@@ -72,7 +61,7 @@ private:
             while (dirent* e = ::readdir(d)) {
                 if (e->d_name[0] == '.') continue;
                 ++tasks;
-                workers += contents(std::string("/proc/self/task/") + e->d_name + "/comm").rfind("iou-wrk", 0) == 0;
+                workers += read_file(std::string("/proc/self/task/") + e->d_name + "/comm").rfind("iou-wrk", 0) == 0;
             }
             ::closedir(d);
         }
@@ -132,7 +121,7 @@ struct Storm {
         for (int i = 0; i < kGs; ++i) {
             std::string want(4096, '\0');
             for (int k = 0; k < 4096; ++k) want[k] = byte(i, k);
-            n += contents(names[i]) == want ? 1 : 0;
+            n += read_file(names[i]) == want ? 1 : 0;
         }
         return n;
     }
@@ -215,8 +204,8 @@ TEST(UringWorkers, AnMWithoutAShareTakesTheBlockingPath) {
     EXPECT_EQ(st.shares, 1);
     EXPECT_EQ(st.submitters, 1);
     EXPECT_GE(st.no_share, 1u) << "the second thread's operations went through the ring";
-    EXPECT_EQ(contents(a), "first");
-    EXPECT_EQ(contents(b), "second");
+    EXPECT_EQ(read_file(a), "first");
+    EXPECT_EQ(read_file(b), "second");
 }
 
 // A G that exits locked to its thread ends that thread (mexit): its io-wq
