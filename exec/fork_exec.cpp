@@ -35,9 +35,8 @@ struct ChildArgs {
     const char* path;
     const char* const* argv;
     const ProcAttr* attr;
-    sys::SignalSet mask;      // the parent's, restored just before execve
-    sys::SignalSet handlers;  // sys::runtime_handlers()
-    int err_fd;               // the errno pipe's write end (close-on-exec), or -1
+    sys::SignalSet mask;  // the parent's, restored just before execve
+    int err_fd;           // the errno pipe's write end (close-on-exec), or -1
     // Set by the child, in the parent's frame when the memory is shared
     // (child_vm); the syscalls around the stores keep them in order.
     int shared;  // 1 as soon as the child runs
@@ -71,7 +70,9 @@ long set_fds(const int (&in)[3]) {
 int child_main(void* p) {
     auto* a = static_cast<ChildArgs*>(p);
     a->shared = 1;
-    reset_signal_handlers(a->handlers);
+    // Read here, after the clone copied the handler table: a handler another
+    // thread put in before the clone was noted before it went in.
+    reset_signal_handlers(sys::runtime_handlers());
     long r = set_fds(a->attr->fds);
     if (r == 0 && a->attr->dir != nullptr) r = sys::raw::chdir(a->attr->dir).raw();
     if (r == 0) {
@@ -110,7 +111,7 @@ sys::Result<int> fork_exec(const char* path, const char* const* argv, const Proc
     if (vm != kVmShared) {
         if (auto r = sys::raw::pipe2(errpipe, sys::kO_CLOEXEC); !r.ok()) return r.error();
     }
-    ChildArgs args{path, argv, &attr, 0, sys::runtime_handlers(), errpipe[1], 0, 0};
+    ChildArgs args{path, argv, &attr, 0, errpipe[1], 0, 0};
     alignas(16) unsigned char stack[kChildStack];
 
     // Every signal blocked from before the clone until the child has reset

@@ -32,7 +32,7 @@ sys::Result<int> fork_exec(const char* path, const char* const* argv, const Proc
 // The child's first step, before it unblocks signals for execve: each
 // signal of sigs that has a handler goes back to SIG_DFL; an ignored one
 // stays ignored, as execve keeps it. The child passes the runtime's
-// handlers (sys::runtime_handlers). Raw syscalls only.
+// handlers (sys::runtime_handlers), read after the clone. Raw syscalls only.
 void reset_signal_handlers(sys::SignalSet sigs);
 
 }  // namespace rawrt::exec

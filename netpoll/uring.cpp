@@ -93,6 +93,8 @@ struct Counters {
     std::atomic<uint64_t> overflows{0};
     std::atomic<uint64_t> no_share{0};
     std::atomic<uint64_t> kernel_cancels{0};
+    std::atomic<uint64_t> ring_fd_registrations{0};
+    std::atomic<int32_t> ring_fds{0};  // threads alive with the ring's fd registered
 } counters;
 
 template <class T>
@@ -184,24 +186,54 @@ sys::Result<void> share_workers() {
     return {};
 }
 
-// Whether the calling M may submit: it has a share, or takes a free one.
-bool take_share() {
+// Registers the ring's fd with the calling thread (IORING_REGISTER_RING_FDS,
+// kernel 5.18), in a slot the kernel picks: its io_uring_enter then names the
+// ring by the slot, and the kernel neither looks the fd up in the table
+// every thread shares nor counts a reference on the file for each call. A
+// kernel without it (EINVAL), or a thread whose slots the program took for
+// rings of its own (EBUSY), goes on with the fd.
+void register_ring_fd(sched::M* mp) {
+    mp->poller_slot = -1;
+    if (!sched::debug.uring_regfd) return;
+    io_uring_rsrc_update reg{};
+    reg.offset = ~0u;  // any free slot
+    reg.data = static_cast<uint64_t>(ring.fd);
+    auto r = sys::raw::io_uring_register(ring.fd, IORING_REGISTER_RING_FDS, &reg, 1);
+    if (!r.ok() || r.value() != 1) return;
+    mp->poller_slot = static_cast<int32_t>(reg.offset);
+    sys::counter_add(counters.ring_fd_registrations);
+    counters.ring_fds.fetch_add(1, std::memory_order_relaxed);
+}
+
+// Whether the calling M may submit: it has a share, or takes a free one,
+// and with it registers the ring's fd.
+sched::M* take_share() {
     sched::M* mp = sched::getm();
     const uint64_t run = sched::run_generation();
-    if (mp->poller_mark == run) return true;
+    if (mp->poller_mark == run) return mp;
     int32_t n = workers.threads.load(std::memory_order_relaxed);
     do {
-        if (n == workers.shares) return false;
+        if (n == workers.shares) return nullptr;
     } while (!workers.threads.compare_exchange_weak(n, n + 1, std::memory_order_relaxed));
     mp->poller_mark = run;
-    return true;
+    register_ring_fd(mp);
+    return mp;
 }
 
 // Poller::thread_exit: a submitter's io-wq ends with its thread, and its
-// share is free again.
+// share is free again. The kernel would drop the registration with the
+// thread too; undone here, the count of them says so.
 void thread_exit(sched::M* mp) {
     if (mp->poller_mark != sched::run_generation()) return;
     mp->poller_mark = 0;
+    if (mp->poller_slot >= 0) {
+        io_uring_rsrc_update reg{};
+        reg.offset = static_cast<uint32_t>(mp->poller_slot);
+        if (auto r = sys::raw::io_uring_register(ring.fd, IORING_UNREGISTER_RING_FDS, &reg, 1); !r.ok())
+            sys::fatal("io_uring_register(UNREGISTER_RING_FDS): ", r.error());
+        mp->poller_slot = -1;
+        counters.ring_fds.fetch_sub(1, std::memory_order_relaxed);
+    }
     workers.threads.fetch_sub(1, std::memory_order_relaxed);
 }
 
@@ -304,9 +336,12 @@ bool commit(G* gp, void* word) {
 }
 
 // Queues the SQEs and has the kernel take them, never waiting for any to
-// complete. A full CQ (the kernel refuses new work until it is reaped) is
-// reaped here.
-void submit(const io_uring_sqe* sqes, uint32_t n) {
+// complete; mp holds a share. A full CQ (the kernel refuses new work until
+// it is reaped) is reaped here.
+void submit(sched::M* mp, const io_uring_sqe* sqes, uint32_t n) {
+    const bool slot = mp->poller_slot >= 0;
+    const int fd = slot ? mp->poller_slot : ring.fd;
+    const unsigned flags = slot ? IORING_ENTER_REGISTERED_RING : 0;
     locks::lock(&sq_lock);
     const uint32_t tail = *ring.sq_tail;
     for (uint32_t i = 0; i < n; ++i) ring.sqes[(tail + i) & ring.sq_mask] = sqes[i];
@@ -314,7 +349,7 @@ void submit(const io_uring_sqe* sqes, uint32_t n) {
     ring.inflight.fetch_add(1, std::memory_order_relaxed);
     uint32_t left = n;
     while (left != 0) {
-        auto r = sys::raw::io_uring_enter(ring.fd, left, 0, 0, nullptr, 0);
+        auto r = sys::raw::io_uring_enter(fd, left, 0, flags, nullptr, 0);
         if (r.ok()) {
             left -= static_cast<uint32_t>(r.value());
             continue;
@@ -352,7 +387,8 @@ sys::Result<void> uring_init() {
 }
 
 long submit_and_wait(const io_uring_sqe& sqe, int64_t deadline_ns) {
-    if (!take_share()) {
+    sched::M* mp = take_share();
+    if (mp == nullptr) {
         sys::counter_add(counters.no_share);
         return kNotSubmitted;
     }
@@ -374,7 +410,7 @@ long submit_and_wait(const io_uring_sqe& sqe, int64_t deadline_ns) {
     }
     if (sched::G* gp = sched::current_g())
         sched::traceEvent(sched::evUringSubmit, deadline_ns > 0, sqe.opcode, static_cast<uint64_t>(gp->goid));
-    submit(sqes, n);
+    submit(mp, sqes, n);
     // What completed inline is in the CQ already: reap it (and whatever
     // else is there) rather than park for it.
     if (cq_has_work()) {
@@ -414,6 +450,8 @@ UringStats uring_stats() {
     s.submitters = workers.threads.load();
     s.shares = workers.shares;
     s.workers_each = workers.each;
+    s.ring_fd_registrations = counters.ring_fd_registrations.load();
+    s.ring_fds = counters.ring_fds.load();
     s.features = ring.features;
     return s;
 }

@@ -65,6 +65,10 @@ struct UringStats {
     int32_t submitters = 0;       // threads alive that have submitted (each has its io-wq)
     int32_t shares = 0;           // the most threads that may
     uint32_t workers_each = 0;    // the io-wq limit per thread (IOWQ_MAX_WORKERS)
+    // Threads that registered the ring's fd (RAWRT_DEBUG uringregfd), and
+    // of them those alive with the registration not yet undone.
+    uint64_t ring_fd_registrations = 0;
+    int32_t ring_fds = 0;
 };
 UringStats uring_stats();
 // os/: an operation came back ECANCELED with no cancel of rawrt's.

@@ -42,6 +42,7 @@ void apply(const char* name, const char* name_end, const char* value, const char
         {"uring", 0, [](int64_t v) { debug.uring = v != 0; }},
         {"uringentries", 1, [](int64_t v) { debug.uring_entries = v; }},
         {"uringworkers", 1, [](int64_t v) { debug.uring_workers = v; }},
+        {"uringregfd", 0, [](int64_t v) { debug.uring_regfd = v != 0; }},
         {"netpoll", 1, [](int64_t v) { debug.netpoll_ns = v * 1000; }},
         {"mretire", 0, [](int64_t v) { debug.mretire_ns = v * 1'000'000; }},
         {"tracebuf", 1024, [](int64_t v) { debug.tracebuf_bytes = v; }},

@@ -27,6 +27,9 @@
 //   uringworkers=N    the kernel's io-wq workers for the whole process,
 //                     each kind, shared out among the Ms that submit
 //                     (rawrt; default 16)
+//   uringregfd=0|1    1: each M that submits registers the ring's fd with
+//                     its thread (IORING_REGISTER_RING_FDS) and names the
+//                     ring by its slot (rawrt; default 1)
 //   asyncpreempt=0|1  0: that request is a flag the G reads at its next
 //                     scheduling point only, no signal (Go:
 //                     GODEBUG=asyncpreemptoff=1). Read when a run starts
@@ -86,6 +89,7 @@ struct DebugVars {
     Tunable<bool> uring = true;
     Tunable<int64_t> uring_entries = 256;
     Tunable<int64_t> uring_workers = 16;
+    Tunable<bool> uring_regfd = true;
     Tunable<int64_t> netpoll_ns = 10'000'000;  // Go: the 10 ms of sysmon's poll
     Tunable<bool> membarrier = true;
     Tunable<int64_t> mretire_ns = 500'000'000;

@@ -162,6 +162,10 @@ struct M {
     // hence has io-wq workers of its own). Written by that poller; an M
     // marked for the current run is not retired when idle.
     uint64_t poller_mark = 0;
+    // That poller's second note, valid while poller_mark is the current
+    // run's: the slot the ring's fd is registered in on this thread
+    // (IORING_REGISTER_RING_FDS), or -1.
+    int32_t poller_slot = -1;
     // The kernel clears this word (CLONE_CHILD_CLEARTID) and wakes the futex
     // when the thread is gone; clone fills it in (CLONE_PARENT_SETTID) before
     // the child can run, so a join can never see 0 too early.

@@ -15,6 +15,7 @@
 #include <linux/io_uring.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -762,12 +763,25 @@ TEST_F(Netpoll, ManyGsParkedOnManyPipesWithFewThreads) {
     const int kPipes = emulated() ? 1000 : 2000;
     constexpr int32_t kProcs = 2;
     constexpr int kRounds = 2;
+    // Two descriptors a pipe, and room for the test program's own.
+    const rlim_t need = 2 * static_cast<rlim_t>(kPipes) + 100;
+    if (rlimit lim{}; ::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < need)
+        GTEST_SKIP() << "RLIMIT_NOFILE is " << lim.rlim_cur << ", " << kPipes << " pipes need " << need
+                     << " descriptors (ulimit -n)";
     std::vector<int64_t> sums(kPipes, 0);
     int parked_max = 0;
     int32_t threads_while_parked = 0;
     bool all_parked = true;
-    // Made here: a runtime thread must not call glibc's malloc.
+    int pipe_error = 0;
+    // Made here: a runtime thread must not call glibc's malloc. Closed
+    // inside the run, whatever happens: an FD's pollDesc goes with the run.
     std::vector<FD> rds(kPipes), wrs(kPipes);
+    auto close_all = [&] {
+        for (int i = 0; i < kPipes; ++i) {
+            (void)rds[i].close();
+            (void)wrs[i].close();
+        }
+    };
     // sysmon on a long tick: on two noisy cores it would otherwise retake Ps
     // from Ms merely descheduled in a short read(2), and each retake may
     // start a thread. What is measured here is the poller's cost.
@@ -775,7 +789,11 @@ TEST_F(Netpoll, ManyGsParkedOnManyPipesWithFewThreads) {
         kProcs,
         [&] {
         for (int i = 0; i < kPipes; ++i)
-            if (!rawrt::fd::pipe(&rds[i], &wrs[i]).ok()) return;
+            if (auto e = rawrt::fd::pipe(&rds[i], &wrs[i]); !e.ok()) {
+                pipe_error = e.error().code();
+                close_all();
+                return;
+            }
         for (int round = 0; round < kRounds; ++round) {
             rawrt::WaitGroup wg;
             wg.add(kPipes);
@@ -800,13 +818,11 @@ TEST_F(Netpoll, ManyGsParkedOnManyPipesWithFewThreads) {
             }
             wg.wait();
         }
-        for (int i = 0; i < kPipes; ++i) {
-            (void)rds[i].close();
-            (void)wrs[i].close();
-        }
+        close_all();
         },
         "sysmonmin=50000,sysmonmax=50000");
     ASSERT_TRUE(r.ok()) << r.error().name();
+    ASSERT_EQ(pipe_error, 0) << "making the pipes";
     EXPECT_TRUE(all_parked);
     EXPECT_EQ(parked_max, kPipes);
     int wrong = 0;

@@ -8,10 +8,10 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/io_uring.h>
 
 #include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -21,6 +21,7 @@
 #include "os/file.hpp"
 #include "sched/go.hpp"
 #include "sched/sync.hpp"
+#include "sys/calls.hpp"
 #include "tests/proc_self.hpp"
 #include "tests/temp_dir.hpp"
 
@@ -29,20 +30,20 @@ namespace {
 namespace os = rawrt::os;
 namespace uring = rawrt::netpoll::uring;
 
+using rawrt::test::read_file;
 using rawrt::test::TempDir;
 
-// A file's bytes, read on the host side.
-std::string contents(const std::string& path) {
-    std::string got;
-    if (FILE* f = std::fopen(path.c_str(), "rb")) {
-        char buf[8192];
-        for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) got.append(buf, n);
-        std::fclose(f);
-    }
-    return got;
-}
-
 constexpr const char* kNoRing = "no io_uring ring here (qemu-user has none): no io-wq to bound";
+
+// The ring fds the calling thread has registered, as the kernel sees them:
+// io_uring_enter with nothing to do succeeds through a slot that holds a
+// ring, and fails (EBADF) through an empty one.
+int registered_ring_slots() {
+    int n = 0;
+    for (int slot = 0; slot < 16; ++slot)
+        n += rawrt::sys::raw::io_uring_enter(slot, 0, 0, IORING_ENTER_REGISTERED_RING).ok() ? 1 : 0;
+    return n;
+}
 
 // The most tasks the process has while it runs, and the most of them that
 // are io-wq workers (named iou-wrk-<tid>), read every millisecond by a
@@ -72,7 +73,7 @@ private:
             while (dirent* e = ::readdir(d)) {
                 if (e->d_name[0] == '.') continue;
                 ++tasks;
-                workers += contents(std::string("/proc/self/task/") + e->d_name + "/comm").rfind("iou-wrk", 0) == 0;
+                workers += read_file(std::string("/proc/self/task/") + e->d_name + "/comm").rfind("iou-wrk", 0) == 0;
             }
             ::closedir(d);
         }
@@ -132,7 +133,7 @@ struct Storm {
         for (int i = 0; i < kGs; ++i) {
             std::string want(4096, '\0');
             for (int k = 0; k < 4096; ++k) want[k] = byte(i, k);
-            n += contents(names[i]) == want ? 1 : 0;
+            n += read_file(names[i]) == want ? 1 : 0;
         }
         return n;
     }
@@ -215,23 +216,27 @@ TEST(UringWorkers, AnMWithoutAShareTakesTheBlockingPath) {
     EXPECT_EQ(st.shares, 1);
     EXPECT_EQ(st.submitters, 1);
     EXPECT_GE(st.no_share, 1u) << "the second thread's operations went through the ring";
-    EXPECT_EQ(contents(a), "first");
-    EXPECT_EQ(contents(b), "second");
+    EXPECT_EQ(read_file(a), "first");
+    EXPECT_EQ(read_file(b), "second");
 }
 
 // A G that exits locked to its thread ends that thread (mexit): its io-wq
-// goes with it, and so does its share, which the next M takes.
+// goes with it, and so does its share, which the next M takes. Each thread
+// registers the ring's fd as it takes its share, and the registration is
+// undone as the thread ends.
 TEST(UringWorkers, AShareComesBackWhenItsThreadEnds) {
     TempDir dir;
     const std::string a = dir / "a", b = dir / "b";
     uring::UringStats between, after;
     bool ok_a = false, ok_b = false;
+    int slots_a = -1;
     auto r = rawrt::run({.procs = 2, .debug = "uringworkers=1"}, [&] {
         rawrt::WaitGroup first_done;
         first_done.add(1);
         rawrt::go([&] {
             rawrt::lock_os_thread();
             ok_a = os::write_file(a.c_str(), "first", 5, 0600).ok();
+            slots_a = registered_ring_slots();
             first_done.done();
             // Exits still locked: the thread ends with the G.
         });
@@ -254,6 +259,35 @@ TEST(UringWorkers, AShareComesBackWhenItsThreadEnds) {
     EXPECT_EQ(after.submitters, 1);
     EXPECT_EQ(after.no_share, 0u);
     EXPECT_GT(after.submitted, between.submitted);
+    EXPECT_EQ(slots_a, 1) << "the kernel's registered rings on the first thread";
+    EXPECT_EQ(between.ring_fd_registrations, 1u);
+    EXPECT_EQ(between.ring_fds, 0) << "the ended thread's registration was not undone";
+    EXPECT_EQ(after.ring_fd_registrations, 2u);
+    EXPECT_EQ(after.ring_fds, 1);
+}
+
+// RAWRT_DEBUG=uringregfd=0: no thread registers the ring's fd, and the
+// ring works through the fd alone.
+TEST(UringWorkers, NoRegisteredRingFdWhenDebugSaysSo) {
+    TempDir dir;
+    const std::string a = dir / "a";
+    uring::UringStats st;
+    bool ok = false;
+    int slots = -1;
+    auto r = rawrt::run({.procs = 2, .debug = "uringregfd=0"}, [&] {
+        rawrt::lock_os_thread();
+        ok = os::write_file(a.c_str(), "first", 5, 0600).ok();
+        slots = registered_ring_slots();
+        st = uring::uring_stats();
+        rawrt::unlock_os_thread();
+    });
+    ASSERT_TRUE(r.ok()) << r.error().code();
+    if (!st.active) GTEST_SKIP() << kNoRing;
+    EXPECT_TRUE(ok);
+    EXPECT_GE(st.submitted, 1u);
+    EXPECT_EQ(st.ring_fd_registrations, 0u);
+    EXPECT_EQ(slots, 0);
+    EXPECT_EQ(read_file(a), "first");
 }
 
 }  // namespace

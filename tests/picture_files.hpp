@@ -5,13 +5,12 @@
 // only run again, on the same host, so the tests skip there.
 #pragma once
 
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "tests/child_process.hpp"
+#include "tests/temp_dir.hpp"
 
 namespace rawrt::test {
 
@@ -21,11 +20,6 @@ constexpr const char* kPicturesSkip =
 
 inline std::string source_path(const std::string& relative) {
     return std::string(RAWRT_TEST_SOURCE_DIR) + "/" + relative;
-}
-
-inline std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 // `'a' 'b' ...`: the words quoted for /bin/sh (none holds a quote here).

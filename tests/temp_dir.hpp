@@ -1,14 +1,30 @@
 // A fresh directory under the system's temporary one, removed with
 // everything in it when the test ends; path() is empty when mkdtemp failed.
+// read_file reads back what a test wrote. Both use glibc: off the runtime's
+// threads only.
 #pragma once
 
 #include <stdlib.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <system_error>
 
 namespace rawrt::test {
+
+// A file's bytes, as many as could be read: "" if it cannot be opened.
+// stdio, not a stream: libstdc++'s filebuf throws when read(2) fails, as it
+// does for /proc/self/task/<tid>/comm once that thread has gone (ESRCH).
+inline std::string read_file(const std::string& path) {
+    std::string got;
+    if (FILE* f = std::fopen(path.c_str(), "rb")) {
+        char buf[8192];
+        for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) got.append(buf, n);
+        std::fclose(f);
+    }
+    return got;
+}
 
 class TempDir {
 public:

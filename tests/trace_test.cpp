@@ -7,8 +7,6 @@
 
 #include <atomic>
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
 #include <string>
 
 #include "sched/go.hpp"
@@ -17,19 +15,16 @@
 #include "sched/trace.hpp"
 #include "sys/calls.hpp"
 #include "tests/child_process.hpp"
+#include "tests/temp_dir.hpp"
 
 namespace {
 
 using rawrt::test::ChildResult;
+using rawrt::test::read_file;
 using rawrt::test::run_command;
 
 std::string trace_path(const char* name) {
     return std::string(RAWRT_TEST_BUILD_DIR) + "/tests/trace_" + name + ".json";
-}
-
-std::string slurp(const std::string& path) {
-    std::ifstream f(path);
-    return std::string(std::istreambuf_iterator<char>(f), {});
 }
 
 ChildResult checker(const std::string& args) {
@@ -143,7 +138,7 @@ TEST(Trace, StartAndStopMidRunLeaveValidFiles) {
     ASSERT_TRUE(r.ok()) << r.error().name();
     for (const std::string* path : {&first, &second}) {
         expect_checked("check " + *path);
-        EXPECT_NE(slurp(*path).find("\"getpid()\""), std::string::npos) << *path;
+        EXPECT_NE(read_file(*path).find("\"getpid()\""), std::string::npos) << *path;
     }
     EXPECT_EQ(rawrt::trace::start(first.c_str()).error(), rawrt::sys::Errno(ENOTCONN));
 }
@@ -163,7 +158,7 @@ TEST(Trace, EveryWayAProgramEndsLeavesACompleteFile) {
         EXPECT_EQ(run.exit_status, end.status) << end.how << ": " << run.output;
         expect_checked("check " + path);  // (the path names the way it ended)
         // The Gs' sleeps and syscalls are in it, not only the start.
-        const std::string text = slurp(path);
+        const std::string text = read_file(path);
         EXPECT_NE(text.find("\"reason\":\"sleep\""), std::string::npos) << end.how;
         EXPECT_NE(text.find("\"getpid()\""), std::string::npos) << end.how;
     }

@@ -76,7 +76,7 @@ var rows = []row{
 	{"file pread 4 KiB, fallback", ns("BM_file_pread_4k/ring:0"), ns("BM_go_file_pread_4k"), "none set"},
 	{"fsync storm, ring: files/s", counter("BM_fsync_storm_uring", "files_per_s", "/s"), counter("BM_go_fsync_storm", "files_per_s", "/s"), "≥ 1.5"},
 	{"fsync storm, fallback: files/s", counter("BM_fsync_storm_fallback", "files_per_s", "/s"), counter("BM_go_fsync_storm", "files_per_s", "/s"), "none set"},
-	{"fsync storm, ring: threads at peak", counter("BM_fsync_storm_uring", "threads_peak", "threads"), counter("BM_go_fsync_storm", "threads_peak", "threads"), "rawrt ≤ 9 (procs + 3 + the io-wq cap of 4)"},
+	{"fsync storm, ring: threads at peak", counter("BM_fsync_storm_uring", "threads_peak", "threads"), counter("BM_go_fsync_storm", "threads_peak", "threads"), "rawrt ≤ 21 (procs + 3 + the io-wq cap of 16)"},
 	{"spawn and wait /bin/true", ns("BM_spawn_wait/min_time:0.500"), ns("BM_go_spawn_wait"), "≤ 1"},
 	{"threads while 100 children run", counter("BM_spawn_100_threads", "threads_peak", "threads"), counter("BM_go_spawn_100_threads", "threads_peak", "threads"), "rawrt ≤ 5 (procs + 3)"},
 	// Timers and datagrams (bench/bench_timer.cpp, bench/bench_udp.cpp; gobench/timer.go, udp.go).
