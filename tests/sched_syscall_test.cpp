@@ -232,7 +232,11 @@ TEST(SchedSyscall, ARawSyscallThatBlocksStallsItsP) {
         eventually([&] { return passes() >= start + 100; });
         p.poke();
     });
-    auto r = rawrt::run({.procs = 1}, [&] {
+    // Retaking is what this is about, not preemption: under qemu-user a
+    // preemption signal that lands while the read blocks has let b run (once
+    // in several hundred runs, never natively), so asynchronous preemption
+    // is off here.
+    auto r = rawrt::run({.procs = 1, .debug = "asyncpreempt=0"}, [&] {
         rawrt::go([&] { b_ran = true; });
         in_read = true;
         char c;
@@ -737,7 +741,14 @@ void burst_then_idle(const char* debug, bool retire) {
     auto r = rawrt::run({.procs = kProcs, .debug = debug}, [&] {
         peak = burst();
         down = settled();
-        tasks_down = rawrt::test::count_tasks_on_g();
+        // An M's thread is gone from /proc a little after the M ends (under
+        // qemu-user, a while after): wait for the tasks too, bounded.
+        (void)rawrt::test::eventually_on_g(
+            [&] {
+            tasks_down = rawrt::test::count_tasks_on_g();
+            return !retire || tasks_down <= tasks_before + kProcs + 2;
+            },
+            5'000'000'000);
         second_peak = burst();
         down_again = settled();
     });
