@@ -351,11 +351,11 @@ TEST_P(NetShortRead, AnEchoRoundTripMakesNoReadThatFindsNothing) {
         "%.2f kernel entries with the read and the write\n",
         GetParam(), empty_reads, polls, futexes, entries);
     EXPECT_LE(empty_reads, 0.05);
-    // Here 2.08 on 1 P and 2.7 on 2 Ps, where the lockstep client leaves
-    // both Ms idle between rounds (each such pause is a poll or a futex
-    // call). The bounds leave room for a noisy machine's extra wakes; a read
-    // that finds nothing per round trip adds 1.
-    EXPECT_LE(entries, GetParam() == 1 ? 2.4 : 3.3);
+    // Here 2.08 to 2.46 on 1 P and 2.4 to 2.8 on 2 Ps: the lockstep client
+    // leaves the Ms idle between rounds, and each such pause is a poll or a
+    // futex call. What tells the skipped read from a read that finds nothing
+    // is the bound above; this one only keeps the rest in sight.
+    EXPECT_LE(entries, GetParam() == 1 ? 2.9 : 3.3);
 }
 
 INSTANTIATE_TEST_SUITE_P(Procs, NetShortRead, ::testing::Values(1, 2),
