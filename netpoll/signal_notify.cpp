@@ -100,8 +100,7 @@ void restore(int sig) {
 
 sys::Result<void> install(int sig, const sys::KernelSigaction* act) {
     if (sig == sys::kSIGURG && sched::sigurg_forward(&sighandler)) return {};
-    sys::note_runtime_handler(sig);
-    return sys::raw::rt_sigaction(sig, act, &previous[sig - 1]);
+    return sys::install_runtime_handler(sig, act, &previous[sig - 1]);
 }
 
 }  // namespace

@@ -221,16 +221,13 @@ sched::M* take_share() {
 }
 
 // Poller::thread_exit: a submitter's io-wq ends with its thread, and its
-// share is free again. The kernel would drop the registration with the
-// thread too; undone here, the count of them says so.
+// share is free again. So does its registration of the ring's fd: the
+// kernel drops a thread's registered rings as the thread exits, so no
+// syscall is needed to undo it, only the count.
 void thread_exit(sched::M* mp) {
     if (mp->poller_mark != sched::run_generation()) return;
     mp->poller_mark = 0;
     if (mp->poller_slot >= 0) {
-        io_uring_rsrc_update reg{};
-        reg.offset = static_cast<uint32_t>(mp->poller_slot);
-        if (auto r = sys::raw::io_uring_register(ring.fd, IORING_UNREGISTER_RING_FDS, &reg, 1); !r.ok())
-            sys::fatal("io_uring_register(UNREGISTER_RING_FDS): ", r.error());
         mp->poller_slot = -1;
         counters.ring_fds.fetch_sub(1, std::memory_order_relaxed);
     }

@@ -79,8 +79,7 @@ void install_sigurg() {
     // so a thread that leaves it for the scheduler has the mask it had.
     act.flags = sys::kSA_SIGINFO | sys::kSA_ONSTACK | sys::kSA_RESTART | sys::kSA_NODEFER | sys::kSA_RESTORER;
     act.restorer = rawrt_sigreturn;
-    sys::note_runtime_handler(sys::kSIGURG);
-    if (auto r = sys::raw::rt_sigaction(sys::kSIGURG, &act, &previous_sigurg); !r.ok())
+    if (auto r = sys::install_runtime_handler(sys::kSIGURG, &act, &previous_sigurg); !r.ok())
         sys::fatal("initsig: rt_sigaction(SIGURG): ", r.error());
     sigurg_installed = true;
 }
@@ -98,11 +97,9 @@ void initsig() {
     act.flags = sys::kSA_SIGINFO | sys::kSA_ONSTACK | sys::kSA_RESTORER;
     act.restorer = rawrt_sigreturn;
     act.mask = ~sys::SignalSet{0};  // nothing interrupts the report
-    for (int sig : kHandled) {
-        sys::note_runtime_handler(sig);
-        if (auto r = sys::raw::rt_sigaction(sig, &act, &previous[slot(sig)]); !r.ok())
+    for (int sig : kHandled)
+        if (auto r = sys::install_runtime_handler(sig, &act, &previous[slot(sig)]); !r.ok())
             sys::fatal("initsig: rt_sigaction(", sig, "): ", r.error());
-    }
     install_sigurg();
 }
 

@@ -5,6 +5,8 @@
 
 #include <atomic>
 
+#include "sys/calls.hpp"
+
 namespace rawrt::sys {
 namespace {
 
@@ -14,6 +16,9 @@ std::atomic<SignalSet> handled{0};
 
 SignalSet runtime_handlers() { return handled.load(); }
 
-void note_runtime_handler(int sig) { handled.fetch_or(signal_bit(sig)); }
+Result<void> install_runtime_handler(int sig, const KernelSigaction* act, KernelSigaction* old) {
+    handled.fetch_or(signal_bit(sig));
+    return raw::rt_sigaction(sig, act, old);
+}
 
 }  // namespace rawrt::sys

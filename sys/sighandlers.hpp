@@ -6,6 +6,7 @@
 // links no scheduler for it.
 #pragma once
 
+#include "sys/result.hpp"
 #include "sys/types.hpp"
 
 namespace rawrt::sys {
@@ -16,7 +17,8 @@ namespace rawrt::sys {
 // copy of the handler table never holds one of the runtime's that this
 // set lacks.
 SignalSet runtime_handlers();
-// Called before a handler of the runtime's for sig goes in.
-void note_runtime_handler(int sig);
+// rt_sigaction (raw) for a handler of the runtime's: sig is noted in
+// runtime_handlers() first, then act goes in; errors are rt_sigaction's.
+Result<void> install_runtime_handler(int sig, const KernelSigaction* act, KernelSigaction* old);
 
 }  // namespace rawrt::sys
