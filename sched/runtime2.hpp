@@ -298,7 +298,12 @@ inline constexpr int32_t kMaxProcs = 256;
 extern M* allm;  // every M alive (under sched.lock)
 
 // The calling thread's M and G through the thread pointer; nullptr on a
-// thread that is not a runtime M.
+// thread that is not a runtime M. Each is two loads (the thread pointer,
+// then the TCB's field): in the program's code, which the preemption signal
+// may switch out between them and resume on another M, getg() can name the
+// G the first M runs by then (a TCB's m never changes, so getm() names the
+// M of an instruction earlier). The runtime's own calls are in its text,
+// where no preemption lands.
 inline M* getm() {
     sys::ThreadControlBlock* tcb = sys::current_runtime_tcb();
     return tcb != nullptr ? static_cast<M*>(tcb->m) : nullptr;
