@@ -319,8 +319,13 @@ namespace {
 // itself; false if it must wait for startm's P after all.
 bool park_until(M* mp, int64_t until) {
     const int64_t delay = until - vdso::nanotime();
-    if (notetsleep(&mp->park, delay > 0 ? delay : 0)) return false;  // woken: nextp is coming
+    const bool woken = notetsleep(&mp->park, delay > 0 ? delay : 0);
     lock(&sched.lock);
+    if (sched.timer_waiter == mp) sched.timer_waiter = nullptr;
+    if (woken) {  // nextp is coming
+        unlock(&sched.lock);
+        return false;
+    }
     if (m_remove(mp)) {
         P* pp = sched.exiting ? nullptr : pidleget();
         if (pp != nullptr) {
@@ -338,14 +343,24 @@ bool park_until(M* mp, int64_t until) {
 // rawrt: an M idle for debug.mretire_ns while more Ms than Ps are idle
 // ends, so that a burst of blocking syscalls does not leave its threads
 // and their stacks behind for good (Go keeps every M it ever made). The
-// Ms kept are the ones most recently idle (mget takes from the head). An
-// idle M still needed looks again every mretire_ns: the first to go idle
-// in a burst cannot know how many will follow. Returns when the M is to
-// wait on: woken (a P or a watch is coming).
+// Ms kept are the ones most recently idle (mget takes from the head). Idle
+// counts from the last G the M ran, not from its last wake: a recurring
+// wake-up (a G sleeping 1 ms at a time) rouses idle Ms in turn to spin and
+// find nothing, and counted from the wake, six of a burst's Ms stayed for
+// good. An idle M still needed looks again every mretire_ns: the first to
+// go idle in a burst cannot know how many will follow. Returns when the M
+// is to wait on: woken (a P or a watch is coming).
 void retire_if_idle(M* mp) {
+    const int64_t after = debug.mretire_ns;
+    if (after <= 0) return;
+    if (mp->runs != mp->runs_at_idle || mp->idle_since == 0) {
+        mp->runs_at_idle = mp->runs;
+        mp->idle_since = vdso::nanotime();
+    }
+    int64_t deadline = mp->idle_since + after;
     for (;;) {
-        const int64_t after = debug.mretire_ns;
-        if (after <= 0 || notetsleep(&mp->park, after)) return;
+        const int64_t wait = deadline - vdso::nanotime();
+        if (wait > 0 && notetsleep(&mp->park, wait)) return;
         lock(&sched.lock);
         // An M a poller keeps kernel state on (the ring's io-wq, whose
         // queued work the kernel cancels when its thread ends) stays.
@@ -355,6 +370,7 @@ void retire_if_idle(M* mp) {
             mexit();
         }
         unlock(&sched.lock);
+        deadline = vdso::nanotime() + after;
     }
 }
 
@@ -372,6 +388,18 @@ void stopm(int64_t until) {
     M* mp = getm();
     lock_sched_or_mexit();
     mput(mp);
+    // One M waits for the earliest timer; with a waiter due as soon, this
+    // one parks without a deadline (and can retire: timed waits that all
+    // Ms took in turn, every millisecond for a 1 ms sleeper, kept a burst's
+    // Ms from ever being idle for long).
+    if (until != 0) {
+        if (sched.timer_waiter != nullptr && sched.timer_until <= until) {
+            until = 0;
+        } else {
+            sched.timer_waiter = mp;
+            sched.timer_until = until;
+        }
+    }
     unlock(&sched.lock);
     traceEvent(evMPark);
     do {

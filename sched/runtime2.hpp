@@ -163,6 +163,12 @@ struct M {
     // run's: the slot the ring's fd is registered in on this thread
     // (IORING_REGISTER_RING_FDS), or -1.
     int32_t poller_slot = -1;
+    // Idle-M retirement (sched/proc_mp.cpp's retire_if_idle): Gs this M has
+    // started, their count when it last went idle, and when that was. A
+    // wake that finds no G to run does not make the M busy again.
+    uint64_t runs = 0;
+    uint64_t runs_at_idle = 0;
+    int64_t idle_since = 0;
     // The kernel clears this word (CLONE_CHILD_CLEARTID) and wakes the futex
     // when the thread is gone; clone fills it in (CLONE_PARENT_SETTID) before
     // the child can run, so a join can never see 0 too early.
@@ -254,6 +260,11 @@ struct Schedt {
     mutex lock;
 
     M* midle = nullptr;  // idle Ms waiting for work
+    // rawrt: before the netpoller starts, the idle M that waits for the
+    // earliest timer, and until when (stopm(until)); the others park without
+    // a deadline, as Go's idle Ms do beside its one M in netpoll(until).
+    M* timer_waiter = nullptr;
+    int64_t timer_until = 0;
     int32_t nmidle = 0;
     int32_t nmidlelocked = 0;  // idle Ms holding a locked G
     int64_t mnext = 0;         // number of Ms created; next M id

@@ -621,8 +621,10 @@ TEST(SchedStressSyscall, ShortSyscallsRaceRetakeWithFullFencesOnBothSides) {
 // beyond as many as there are Ps end: the threads come back down to
 // procs + 2 (the idle pool, the main G's M, sysmon) and the process's tasks
 // with them. A second burst makes them
-// again. With mretire=0 (Go's way) the idle Ms stay.
-void burst_then_idle(const char* debug, bool retire) {
+// again. With mretire=0 (Go's way) the idle Ms stay. ticking: a G sleeps
+// 1 ms at a time throughout (no poller: threadcount's workload E), whose
+// timer must not keep the burst's Ms from ever being idle for long.
+void burst_then_idle(const char* debug, bool retire, bool ticking = false) {
     constexpr int32_t kProcs = 2;
     constexpr int kGs = 24;
     int32_t peak = 0, second_peak = 0;
@@ -650,6 +652,15 @@ void burst_then_idle(const char* debug, bool retire) {
         return down();
     };
     auto r = rawrt::run({.procs = kProcs, .debug = debug}, [&] {
+        std::atomic<bool> stop{false};
+        rawrt::WaitGroup ticker;
+        if (ticking) {
+            ticker.add(1);
+            rawrt::go([&] {
+                while (!stop.load()) rawrt::sleep(1'000'000);
+                ticker.done();
+            });
+        }
         peak = burst();
         down = settled();
         // An M's thread is gone from /proc a little after the M ends (under
@@ -662,6 +673,8 @@ void burst_then_idle(const char* debug, bool retire) {
             5'000'000'000);
         second_peak = burst();
         down_again = settled();
+        stop.store(true);
+        ticker.wait();
     });
     ASSERT_TRUE(r.ok());
     EXPECT_GE(peak, 10) << "the burst made few Ms: nothing to retire";
@@ -678,5 +691,6 @@ void burst_then_idle(const char* debug, bool retire) {
 
 TEST(SchedSyscall, ThreadsComeBackDownOnceABurstIsOver) { burst_then_idle("mretire=50", true); }
 TEST(SchedSyscall, WithRetirementOffIdleMsStayAsInGo) { burst_then_idle("mretire=0", false); }
+TEST(SchedSyscall, ThreadsComeBackDownBesideAGThatSleeps1msAtATime) { burst_then_idle("mretire=50", true, true); }
 
 }  // namespace
