@@ -346,10 +346,11 @@ bool park_until(M* mp, int64_t until) {
 // Ms kept are the ones most recently idle (mget takes from the head). Idle
 // counts from the last G the M ran, not from its last wake: a recurring
 // wake-up (a G sleeping 1 ms at a time) rouses idle Ms in turn to spin and
-// find nothing, and counted from the wake, six of a burst's Ms stayed for
-// good. An idle M still needed looks again every mretire_ns: the first to
-// go idle in a burst cannot know how many will follow. Returns when the M
-// is to wait on: woken (a P or a watch is coming).
+// find nothing, and counted from the wake, none of them would ever have
+// been idle long enough. An idle M still needed looks again every
+// mretire_ns: the first to go idle in a burst cannot know how many will
+// follow. Returns when the M is to wait on: woken (a P or a watch is
+// coming).
 void retire_if_idle(M* mp) {
     const int64_t after = debug.mretire_ns;
     if (after <= 0) return;
@@ -389,9 +390,8 @@ void stopm(int64_t until) {
     lock_sched_or_mexit();
     mput(mp);
     // One M waits for the earliest timer; with a waiter due as soon, this
-    // one parks without a deadline (and can retire: timed waits that all
-    // Ms took in turn, every millisecond for a 1 ms sleeper, kept a burst's
-    // Ms from ever being idle for long).
+    // one parks without a deadline, and can retire. (If every idle M waited
+    // for the timer, a 1 ms sleeper would wake each of them in turn.)
     if (until != 0) {
         if (sched.timer_waiter != nullptr && sched.timer_until <= until) {
             until = 0;
