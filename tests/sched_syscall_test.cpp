@@ -643,11 +643,16 @@ void burst_then_idle(const char* debug, bool retire, bool ticking = false) {
         wg.wait();
         return rawrt::stats().threads_max;
     };
-    // Retiring: until the count is down (bounded). Not: 300 ms, six times
-    // the retiring run's mretire, and the count must not have moved.
+    // Retiring: until the count is down, looked at every 100 ms (bounded: 10
+    // s); a look every few microseconds would itself keep an M waking for
+    // its timer. Not: 300 ms, six times the retiring run's mretire, and the
+    // count must not have moved.
     auto settled = [retire] {
         auto down = [] { return rawrt::stats().threads <= kProcs + 2; };
-        if (retire) return rawrt::test::eventually_on_g(down, 10'000'000'000);
+        if (retire) {
+            for (int look = 0; look < 100 && !down(); ++look) rawrt::sleep(100'000'000);
+            return down();
+        }
         rawrt::sleep(300'000'000);
         return down();
     };
