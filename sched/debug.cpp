@@ -36,6 +36,7 @@ void apply(const char* name, const char* name_end, const char* value, const char
         {"sysmon_prompt", 0, [](int64_t v) { debug.sysmon_prompt = v != 0; }},
         {"sysmonstandby", 0, [](int64_t v) { debug.sysmon_standby = v != 0; }},
         {"retake", 0, [](int64_t v) { debug.retake_ns = v * 1000; }},
+        {"retakepace", 0, [](int64_t v) { debug.retake_pace_ns = v * 1000; }},
         {"preempt", kMinPreemptUs, [](int64_t v) { debug.forcepreempt_ns = v * 1000; }},
         {"asyncpreempt", 0, [](int64_t v) { debug.asyncpreempt = v != 0; }},
         {"uring", 0, [](int64_t v) { debug.uring = v != 0; }},

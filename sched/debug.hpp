@@ -15,6 +15,10 @@
 //                     itself, rather than by sysmon (rawrt; Go: no)
 //   retake=US         a P in a syscall with nothing queued and help at
 //                     hand is retaken after this long anyway (Go: 10 ms)
+//   retakepace=US     a syscall's P is retaken one tick later for each M
+//                     blocked in a syscall per P, but never later than
+//                     this (rawrt; default 500; at most sysmonmin: always
+//                     after one tick, as in Go)
 //   preempt=US        a G that ran this long is asked to yield (Go: 10 ms;
 //                     at least 100)
 //   uring=0|1         0: no io_uring ring; file I/O takes the blocking
@@ -79,6 +83,7 @@ struct DebugVars {
     Tunable<bool> sysmon_prompt = true;
     Tunable<bool> sysmon_standby = true;
     Tunable<int64_t> retake_ns = 10'000'000;        // Go: the 10 ms in retake
+    Tunable<int64_t> retake_pace_ns = 500'000;      // rawrt: sysmon.hpp's retake_wait
     Tunable<int64_t> forcepreempt_ns = 10'000'000;  // Go: forcePreemptNS
     Tunable<bool> asyncpreempt = true;              // Go: !debug.asyncpreemptoff
     Tunable<bool> uring = true;

@@ -108,6 +108,7 @@ bool exitsyscallfast(M* mp, P* oldp) {
         traceEvent(evGoSyscallEnd, kSysExitFast);
         return true;
     }
+    nmblocked.fetch_sub(1, std::memory_order_relaxed);  // its P went on without it
     if (sched.npidle.load(std::memory_order_relaxed) != 0) {
         lock(&sched.lock);
         P* pp = sched.exiting ? nullptr : pidleget();
@@ -136,6 +137,8 @@ void exitsyscall0(void* arg) {
         globrunqput(gp);
         // Read before the unlock publishes gp to whoever takes it next.
         locked = gp->lockedm != nullptr;
+        // On its way to stopm: a startm meanwhile hands it a P.
+        if (!locked) mstopping_put(mp);
     }
     // Counted before the unlock publishes gp: once it runs elsewhere, its
     // syscall must already show as ended in stats().
@@ -191,6 +194,7 @@ void entersyscallblock(long nr, long a0, long a1, long a2) {
     mp->syscalltick = pp->syscalltick;
     mp->oldp = nullptr;  // no P to take back: exitsyscall goes for an idle one
     sys::counter_inc_owned(mp->stats.handoff_block);
+    nmblocked.fetch_add(1, std::memory_order_relaxed);
     // handoffp may make a thread: more stack than a small G has.
     rawrt_systemstack(reinterpret_cast<void*>(mp->g0->stack.hi), entersyscallblock_handoff, nullptr);
 }

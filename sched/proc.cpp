@@ -203,6 +203,8 @@ top:
         return gp;
     }
     pidleput(releasep());
+    // From here to stopm a startm may hand this M a P (mstopping_put).
+    mstopping_put(mp);
     unlock(&sched.lock);
 
     // The last spinning M to give up must look once more at every queue: a
@@ -214,12 +216,18 @@ top:
         for (int32_t i = 0; i < sched.gomaxprocs; ++i) {
             if (runqempty(allp[i])) continue;
             lock(&sched.lock);
-            P* idle = pidleget();
+            // A P handed to this M meanwhile comes with its spinning set
+            // as its startm asked (and counted).
+            P* idle = mstopping_leave(mp, true);
+            const bool handed = idle != nullptr;
+            if (!handed && (idle = pidleget()) != nullptr) (void)mstopping_leave(mp);
             unlock(&sched.lock);
             if (idle != nullptr) {
                 acquirep(idle);
-                mp->spinning = true;
-                sched.nmspinning.fetch_add(1, std::memory_order_relaxed);
+                if (!handed) {
+                    mp->spinning = true;
+                    sched.nmspinning.fetch_add(1, std::memory_order_relaxed);
+                }
                 goto top;
             }
             break;
@@ -230,12 +238,26 @@ top:
     // poller that sleeps past a timer we know of is woken to recompute.
     const int64_t pollUntil = earliest_timer();
     if (netpollinited()) {
-        if ((netpollAnyWaiters() || pollUntil != 0) && sched.lastpoll.exchange(0, std::memory_order_acq_rel) != 0) {
-            if (G* gp = poll_idle(pollUntil)) {
-                *inherit_time = false;
-                return gp;
+        if (netpollAnyWaiters() || pollUntil != 0) {
+            // Into the poller only if no P was handed to this M on its way
+            // (it would wait there while the P's Gs wait for it); leaving
+            // for the poller, it is no longer on its way to stopm.
+            lock(&sched.lock);
+            P* handed = mstopping_leave(mp, true);
+            const bool poll = handed == nullptr && sched.lastpoll.exchange(0, std::memory_order_acq_rel) != 0;
+            if (poll) (void)mstopping_leave(mp);
+            unlock(&sched.lock);
+            if (handed != nullptr) {
+                acquirep(handed);
+                goto top;
             }
-            goto top;
+            if (poll) {
+                if (G* gp = poll_idle(pollUntil)) {
+                    *inherit_time = false;
+                    return gp;
+                }
+                goto top;
+            }
         }
         if (pollUntil != 0) netpoll_break_before(pollUntil);
         stopm();

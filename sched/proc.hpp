@@ -82,7 +82,17 @@ int64_t mReserveID();
 // P itself so the timer due then gets run: how idle Ms wait for timers
 // before the netpoller is started (after, one M waits in netpoll(delay)).
 void stopm(int64_t until = 0);
-// Go: startm. Runs pp (or an idle P) on an idle M, or a new one.
+// rawrt: mp has given up its P (locked, in the same critical section) and
+// heads for stopm. Until it parks it is awake but on no list, and Go's
+// startm, finding the idle list empty, makes a thread: rawrt's hands mp
+// the P instead. mp then leaves that state with mstopping_leave or stopm.
+void mstopping_put(M* mp);
+// Locked. mp stops heading for stopm (to take a P of its own, or to wait in
+// the poller): the P startm handed it meanwhile (mp->spinning set as startm
+// asked), or nullptr. handed_only: leave only if a P was handed.
+P* mstopping_leave(M* mp, bool handed_only = false);
+// Go: startm. Runs pp (or an idle P) on an idle M, an M on its way to the
+// idle list (mstopping_put), or a new one.
 void startm(P* pp, bool spinning);
 // Go: wakep. A G became runnable: if a P is idle and nobody is already
 // looking for work, start a spinning M to find it.

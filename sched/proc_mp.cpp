@@ -385,9 +385,65 @@ void lock_sched_or_mexit() {
     }
 }
 
+namespace {
+
+// m.stopping.
+enum : uint8_t { kStoppingNone, kStoppingListed, kStoppingHanded, kStoppingHandedSpinning };
+
+// startm's use of sched.mstopping (locked): pp to the M that gave up its P
+// last, if any is still on its way. No wake: it is awake.
+bool mstopping_hand(P* pp, bool spinning) {
+    M* mp = sched.mstopping;
+    if (mp == nullptr) return false;
+    sched.mstopping = mp->schedlink;
+    mp->nextp = pp;
+    mp->stopping = spinning ? kStoppingHandedSpinning : kStoppingHanded;
+    ++sched.mstopping_handed;
+    return true;
+}
+
+}  // namespace
+
+void mstopping_put(M* mp) {
+    mp->stopping = kStoppingListed;
+    mp->schedlink = sched.mstopping;
+    sched.mstopping = mp;
+}
+
+P* mstopping_leave(M* mp, bool handed_only) {
+    switch (mp->stopping) {
+        case kStoppingListed:
+            if (handed_only) return nullptr;
+            for (M** link = &sched.mstopping;; link = &(*link)->schedlink) {
+                if (*link != mp) continue;
+                *link = mp->schedlink;
+                break;
+            }
+            mp->stopping = kStoppingNone;
+            return nullptr;
+        case kStoppingHanded:
+        case kStoppingHandedSpinning: {
+            // The M's own write: startm's could race the M clearing its
+            // spinning as it gave up its P.
+            mp->spinning = mp->stopping == kStoppingHandedSpinning;
+            mp->stopping = kStoppingNone;
+            P* pp = mp->nextp;
+            mp->nextp = nullptr;
+            return pp;
+        }
+    }
+    return nullptr;
+}
+
 void stopm(int64_t until) {
     M* mp = getm();
     lock_sched_or_mexit();
+    // Handed a P on the way here: run it (no park, no wake).
+    if (P* pp = mstopping_leave(mp)) {
+        unlock(&sched.lock);
+        acquirep(pp);
+        return;
+    }
     mput(mp);
     // One M waits for the earliest timer; with a waiter due as soon, this
     // one parks without a deadline, and can retire. (If every idle M waited
@@ -438,6 +494,10 @@ void startm(P* pp, bool spinning) {
     }
     M* nmp = mget();
     if (nmp == nullptr) {
+        if (mstopping_hand(pp, spinning)) {
+            unlock(&sched.lock);
+            return;
+        }
         int64_t id = mReserveID();
         unlock(&sched.lock);
         newm(pp, spinning, id);

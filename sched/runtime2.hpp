@@ -125,12 +125,15 @@ struct M {
     bool spinning = false;           // looking for work, counted in sched.nmspinning
     bool readying_for_self = false;  // in findRunnable's timer check: ready need not wake another M
     note park;                       // stopm sleeps here
-    M* schedlink = nullptr;          // idle list
+    M* schedlink = nullptr;          // idle list, or sched.mstopping
     M* alllink = nullptr;            // allm
     G* lockedg = nullptr;            // lock_os_thread
     uint32_t lockedExt = 0;          // lock_os_thread calls not yet undone
     void (*mstartfn)() = nullptr;    // an M without a P (sysmon) runs this instead of schedule
     bool locked_park = false;        // parked in stoplockedm, not yet woken (under sched.lock)
+    // On its way to the idle list, under sched.lock: one of proc_mp.cpp's
+    // kStopping* (on sched.mstopping, or handed a P there: in nextp).
+    uint8_t stopping = 0;
     uint32_t syscalltick = 0;
     // Set while exitsyscall tries to take oldp back: sysmon, having claimed
     // oldp, reads it to let the M have it (sched/entersyscall.cpp).
@@ -260,6 +263,11 @@ struct Schedt {
     mutex lock;
 
     M* midle = nullptr;  // idle Ms waiting for work
+    // rawrt: Ms that gave up their P and are on their way to stopm, awake
+    // (sched/proc_mp.cpp's mstopping_put): startm hands one of them a P
+    // rather than make a thread.
+    M* mstopping = nullptr;
+    uint64_t mstopping_handed = 0;  // Ps so handed (stats: threads not made)
     // rawrt: before the netpoller starts, the idle M that waits for the
     // earliest timer, and until when (stopm(until)); the others park without
     // a deadline, as Go's idle Ms do beside its one M in netpoll(until).

@@ -40,7 +40,7 @@ void watch(M* mp) {
     const uint32_t tick = pp->prompt_tick.load(std::memory_order_acquire);
     const bool going = pp->status.load(std::memory_order_acquire) == Psyscall &&
                        std::atomic_ref<uint32_t>(pp->syscalltick).load(std::memory_order_relaxed) == tick;
-    if (going && vdso::nanotime() < pp->prompt_when.load(std::memory_order_relaxed) + debug.sysmon_min_ns) {
+    if (going && vdso::nanotime() < pp->prompt_when.load(std::memory_order_relaxed) + retake_wait()) {
         // Yield, not pause: a pause loop here and a spinning sysmon fill a
         // 2-CPU machine, and a third thread waking could displace the
         // retaker until it was too late (a quarter of the trials of a run
@@ -61,7 +61,8 @@ void watch(M* mp) {
 }  // namespace
 
 bool standby_watch(P* pp) {
-    if (debug.sysmon_min_ns > kMaxWatchNs) return false;
+    // A retake paced past a watch is left to sysmon's passes.
+    if (retake_wait() > kMaxWatchNs) return false;
     // Without the lock first: a G making short syscalls one after another
     // prompts at each until the first watch turns prompts off.
     if (M* mp = standbym.load(std::memory_order_relaxed);

@@ -50,6 +50,7 @@ SchedStats collect() {
     s.threads = mcount();
     s.threads_max = sched.mmax;
     s.threads_created = sched.mnext;
+    s.threads_spared = static_cast<int64_t>(sched.mstopping_handed);
     s.idle_threads += sched.nmidle;
     s.procs = sched.gomaxprocs;
     s.idle_procs = sched.npidle.load(std::memory_order_relaxed);

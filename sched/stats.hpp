@@ -40,6 +40,7 @@ struct SchedStats {
     int32_t threads = 0;          // alive now (at the end: 0)
     int32_t threads_max = 0;      // most alive at once
     int64_t threads_created = 0;  // Ms ever made
+    int64_t threads_spared = 0;   // Ps startm handed to an M on its way to park, where Go makes an M
     int32_t idle_threads = 0;     // parked with nothing to do (or for a locked G)
     int32_t in_syscall = 0;       // Ms in a syscall now
     int32_t procs = 0;            // Ps (Go: GOMAXPROCS)

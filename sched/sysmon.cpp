@@ -26,6 +26,7 @@ namespace rawrt::sched {
 
 std::atomic<uint32_t> sysmon_state{kSysmonAwake};
 std::atomic<bool> sysmon_prompts_off{false};
+std::atomic<int32_t> nmblocked{0};
 
 namespace {
 
@@ -129,6 +130,7 @@ bool retake_p(P* pp) {
     if (!pp->status.compare_exchange_strong(s, returning ? Psyscall : Pidle, std::memory_order_acq_rel) || returning)
         return false;
     ++pp->syscalltick;
+    nmblocked.fetch_add(1, std::memory_order_relaxed);
     sys::counter_add(counters.retakes);
     return true;
 }
@@ -159,12 +161,14 @@ void note_preempt_due(P* pp, int64_t due, int64_t now, int64_t* preempt_due) {
     if (*preempt_due == 0 || due < *preempt_due) *preempt_due = due;
 }
 
-// Go: retake. Returns how many Ps it took from Ms in syscalls. Sets
-// *preempt_due for sysmon's next sleep (note_preempt_due; 0: no G running
-// needs a look soon).
-uint32_t retake(int64_t now, int64_t* preempt_due) {
+// Go: retake. Returns how many Ps it took from Ms in syscalls, and sets
+// *paced if it left one for later (retake_wait). Sets *preempt_due for
+// sysmon's next sleep (note_preempt_due; 0: no G running needs a look soon).
+uint32_t retake(int64_t now, int64_t* preempt_due, bool* paced) {
     uint32_t n = 0;
     *preempt_due = 0;
+    *paced = false;
+    const int64_t wait = retake_wait();
     for (int32_t i = 0; i < sched.gomaxprocs; ++i) {
         P* pp = allp[i];
         auto& pd = pp->sysmontick;
@@ -199,6 +203,10 @@ uint32_t retake(int64_t now, int64_t* preempt_due) {
             sched.nmspinning.load(std::memory_order_relaxed) + sched.npidle.load(std::memory_order_relaxed) > 0 &&
             pd.syscallwhen + debug.retake_ns > now)
             continue;
+        if (!sysretake && wait > debug.sysmon_min_ns && pd.syscallwhen + wait > now) {
+            *paced = true;
+            continue;
+        }
         if (retake_one(pp)) ++n;
     }
     return n;
@@ -249,6 +257,15 @@ bool sysmon_sleep(uint32_t state, int64_t ns) {
 
 }  // namespace
 
+int64_t retake_wait() {
+    const int64_t tick = debug.sysmon_min_ns;
+    const int64_t cap = debug.retake_pace_ns;
+    if (cap <= tick) return tick;
+    const int32_t blocked = nmblocked.load(std::memory_order_relaxed);
+    const int64_t wait = tick * (1 + (blocked > 0 ? blocked : 0) / sched.gomaxprocs);
+    return wait < cap ? wait : cap;
+}
+
 bool sysmon_wake() {
     uint32_t s = sysmon_state.load(std::memory_order_relaxed);
     while (s == kSysmonNap || s == kSysmonLong || sysmon_deep(s))
@@ -262,7 +279,9 @@ bool sysmon_wake() {
 void sysmon_prompt(P* pp, uint32_t tick) {
     pp->prompt_when.store(vdso::nanotime(), std::memory_order_relaxed);
     pp->prompt_tick.store(tick, std::memory_order_release);
-    // (An awake sysmon looks in its next pass: no prompt needed.)
+    // (An awake sysmon looks in its next pass: no prompt needed. Nor does a
+    // napping one for a retake paced past a watch: its passes find it.)
+    if (retake_wait() > kMaxWatchNs && sysmon_state.load(std::memory_order_relaxed) == kSysmonNap) return;
     if ((debug.sysmon_standby && standby_watch(pp)) || sysmon_wake()) sys::counter_add(counters.prompts);
 }
 
@@ -314,20 +333,28 @@ void sysmon_poll(int64_t now) {
 // as retake does (a timed sleep in a VM lasts 60 µs or more whatever it asks
 // for), sysmon watches the syscall until it has lasted sysmon_min since it
 // began, and retakes the P if it is still in it. Returns how many it retook:
-// 0 means the wake found only syscalls that were short after all.
-uint32_t watch_prompted() {
+// 0 means the wake found only syscalls that were short after all, or
+// (*paced) left one to the passes, for a retake that must wait its turn
+// (retake_wait) longer than a watch lasts.
+uint32_t watch_prompted(bool* paced) {
     uint32_t n = 0;
+    const int64_t wait = retake_wait();
+    *paced = false;
     for (int32_t i = 0; i < sched.gomaxprocs; ++i) {
         P* pp = allp[i];
         const uint32_t tick = pp->prompt_tick.load(std::memory_order_acquire);
-        const int64_t until = pp->prompt_when.load(std::memory_order_relaxed) + debug.sysmon_min_ns;
+        const int64_t until = pp->prompt_when.load(std::memory_order_relaxed) + wait;
         auto going = [pp, tick] {
             return pp->status.load(std::memory_order_acquire) == Psyscall &&
                    std::atomic_ref<uint32_t>(pp->syscalltick).load(std::memory_order_relaxed) == tick;
         };
         // A long minimum tick (sysmonmin) is not spun through: the passes
         // look at that syscall as Go's do.
-        if (!going() || until - vdso::nanotime() > kMaxWatchNs) continue;
+        if (!going()) continue;
+        if (until - vdso::nanotime() > kMaxWatchNs) {
+            *paced = *paced || wait > debug.sysmon_min_ns;
+            continue;
+        }
         while (going() && vdso::nanotime() < until) arch::cpu_relax();
         if (going() && !runqempty(pp) && retake_one(pp)) ++n;
     }
@@ -428,6 +455,7 @@ void sysmon() {
         // a few passes each on the CPU the G and its child run on. (Go does
         // not wake sysmon there at all.)
         uint32_t took = 0;
+        bool paced = false;  // a retake left for a later pass (retake_wait)
         if (woken) {
             sys::counter_add(counters.wakes);
             if (state != kSysmonDeep) {
@@ -435,15 +463,17 @@ void sysmon() {
                 delay = debug.sysmon_min_ns;
             }
             if (!sysmon_deep(state)) {
-                took = watch_prompted();
-                if (took == 0) sysmon_prompt_wasted();
+                took = watch_prompted(&paced);
+                if (took == 0 && !paced) sysmon_prompt_wasted();
                 else prompt_wastes.store(0, std::memory_order_relaxed);
             }
         }
         sys::counter_add(counters.passes);
         traceEvent(evSysmonPass, woken ? 1 : 0, static_cast<uint64_t>(slept));
         const int64_t now = vdso::nanotime();
-        if (retake(now, &preempt_due) + took != 0) idle = 0;
+        bool paced_pass = false;
+        // A retake left for later keeps the tick short, as one made does.
+        if (retake(now, &preempt_due, &paced_pass) + took != 0 || paced || paced_pass) idle = 0;
         else ++idle;
         sysmon_poll(now);
         sysmon_timers(now);
@@ -475,6 +505,7 @@ void sysmon_reset() {
     counters.timer_starts.store(0);
     prompt_wastes.store(0);
     sysmon_prompts_off.store(false);
+    nmblocked.store(0);
 }
 
 }  // namespace rawrt::sched

@@ -69,6 +69,24 @@ constexpr int64_t kMaxWatchNs = 100'000;
 // A standby M: retakes pp, found in the syscall it watched, for itself
 // (counted as sysmon's retakes are). False if pp's M was back first.
 bool standby_retake(P* pp);
+// rawrt: Ms in a syscall whose P went on without them (retaken, or handed
+// off by entersyscallblock), not yet back: what paces retakes
+// (retake_wait). A moment's reading, below 0 while a retaken M that came
+// back first has counted itself out before its retaker counted it in.
+extern std::atomic<int32_t> nmblocked;
+// rawrt: how long a syscall with a retake condition (Gs queued behind it,
+// or none to look for work) must have lasted before its P is retaken, by
+// sysmon or a standby M. A retaken P runs the next G, which may block in a
+// call of its own: Gs that each block in a medium or long call (an fsync
+// storm, a thousand 50 ms foreign calls) got a thread per call in flight,
+// one per P per tick, twice Go's count (its sysmon is slower to look). So
+// the call must have lasted a tick (sysmonmin), and a tick more for each M
+// already blocked in a syscall per P (nmblocked), up to retakepace
+// (500 µs): a bound on Ms in syscalls while work is queued that gives way
+// over time. The first blocked calls are retaken as promptly as ever; a
+// pile of them paces the next retakes to one per P per retakepace; calls
+// that wait on each other still each get their thread, at that pace.
+int64_t retake_wait();
 // A watch retook nothing, the syscall being over: after kPromptWastes such
 // watches in a row, prompts are turned off for sysmonidle passes.
 void sysmon_prompt_wasted();

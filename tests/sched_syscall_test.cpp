@@ -11,6 +11,7 @@
 #include <linux/futex.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include <cstring>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "sched/chan.hpp"
 #include "sched/go.hpp"
@@ -464,6 +466,93 @@ TEST(SchedSyscall, PromptsWastedOnShortSyscallsBackOff) {
     // the P left idle puts sysmon in a deep sleep that the next exit ends.)
     EXPECT_LE(s.sysmon_prompts * 20, s.sysmon_passes + 50)
         << s.sysmon_prompts << " prompts in " << s.sysmon_passes << " passes (" << s.retakes << " retakes)";
+}
+
+// Gs that each block in a long call of their own, all at once (the seed's
+// workload C, with 20 ms calls): retaking each P a tick into its call, so
+// that the next G blocks in turn, put nearly every call in flight at once,
+// each on a thread of its own (workload C: 947 threads for 1000 calls of
+// 50 ms). The pace (sysmon.hpp's retake_wait) retakes a tick later for each
+// M already blocked per P, up to 500 µs: 48 calls in flight after about
+// 6 ms, then at most 4 more a millisecond, about 100 by the time the first
+// return. A loaded host makes fewer either way.
+TEST(SchedSyscall, LongCallsAllAtOnceGetThreadsAtAPaceNotOneEach) {
+    const int n = 400;
+    std::atomic<int> done{0};
+    rawrt::SchedStats s;
+    auto r = rawrt::run({.procs = 2}, [&] {
+        rawrt::WaitGroup wg;
+        wg.add(n);
+        for (int i = 0; i < n; ++i)
+            rawrt::go([&] {
+                rawrt::blocking_call([] {
+                    const rawrt::sys::KernelTimespec ts = {0, 20'000'000};
+                    (void)rawrt::sys::raw::nanosleep(rawrt::sys::as_timespec(&ts), nullptr);
+                });
+                done.fetch_add(1);
+                wg.done();
+            });
+        wg.wait();
+        s = rawrt::stats();
+    });
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(done.load(), n);
+    EXPECT_EQ(s.syscalls, s.exit_fast + s.exit_idle_p + s.exit_slow);
+    EXPECT_LE(s.threads_max, n / 2) << s.retakes << " retakes";
+}
+
+// Blocking calls that wait on each other must all get an M, whatever rule
+// paces the retakes: n Gs each block in a read() (the Syscall flavour, not
+// the poller) of a pipe that only the previous G of the chain writes to,
+// once its own read has returned; the chain's first byte comes from a G
+// that writes only when all n have started. So all n reads are in flight
+// at once, each holding a thread, before any can return: a bound on Ms in
+// syscalls that never gave way would deadlock here.
+TEST(SchedSyscall, BlockedReadsThatWaitOnEachOtherAllComplete) {
+    int n = emulated() ? 200 : 2000;
+    rlimit rl{};
+    ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &rl), 0);
+    const rlim_t need = 2 * static_cast<rlim_t>(n) + 64;
+    if (rl.rlim_cur < need) {
+        rl.rlim_cur = rl.rlim_max < need ? rl.rlim_max : need;
+        ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &rl), 0);
+    }
+    if (rl.rlim_cur < need) n = static_cast<int>((rl.rlim_cur - 64) / 2);
+    ASSERT_GE(n, 100) << "too few descriptors for the chain";
+    std::vector<Pipe> pipes(n);
+    std::atomic<int> started{0}, passed{0};
+    std::atomic<bool> done{false};
+    std::thread watchdog([&] {
+        // Stuck: one byte down every pipe lets the test end (and fail).
+        if (!eventually([&] { return done.load(); }, std::chrono::seconds(120)))
+            for (auto& p : pipes) p.poke();
+    });
+    rawrt::SchedStats s;
+    auto r = rawrt::run({.procs = 2}, [&] {
+        rawrt::WaitGroup wg;
+        wg.add(n);
+        rawrt::go([&] {
+            while (started.load() < n) rawrt::yield();
+            (void)rawrt::sys::write(pipes[0].w, "x", 1);
+        });
+        for (int i = 0; i < n; ++i)
+            rawrt::go([&, i] {
+                started.fetch_add(1);
+                char c = 0;
+                if (rawrt::sys::read(pipes[i].r, &c, 1).value_or(0) == 1 && c == 'x') passed.fetch_add(1);
+                if (i + 1 < n) (void)rawrt::sys::write(pipes[i + 1].w, "x", 1);
+                wg.done();
+            });
+        wg.wait();
+        s = rawrt::stats();
+        done = true;
+    });
+    watchdog.join();
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(passed.load(), n) << "the watchdog had to unblock the chain";
+    // Every read in flight at once, each on a thread of its own.
+    EXPECT_GE(s.threads_max, n);
+    EXPECT_EQ(s.syscalls, s.exit_fast + s.exit_idle_p + s.exit_slow);
 }
 
 TEST(SchedSyscall, LockOSThreadPinsAGToOneThreadThatRunsNothingElse) {

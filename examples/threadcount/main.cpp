@@ -16,11 +16,13 @@
 // blocking syscalls: RAWRT_DEBUG=uring=0) and write their files in a
 // directory of their own under $TMPDIR (else /tmp), removed at their end.
 //
-// Ms, once made, are never ended (Go's are not either; only a G that exits
-// locked takes its thread with it), so a workload's peak includes the idle
-// Ms that the ones before it left: `all` runs them from the fewest threads
-// to the most (A, B, C bounded, E, F, D, C unbounded), and a single letter
-// runs one workload in a fresh process.
+// An idle M ends once it has been idle for RAWRT_DEBUG=mretire (500 ms by
+// default) while more Ms than Ps are idle (Go's never end; only a G that
+// exits locked takes its thread with it). A workload that starts sooner
+// than that after another finds the idle Ms the other left, and its peak
+// may count them: `all` runs them from the fewest threads to the most (A,
+// B, C bounded, E, F, D, C unbounded), and a single letter runs one
+// workload in a fresh process.
 
 #include <cstdint>
 
