@@ -28,7 +28,8 @@ struct Poller {
     // Collects the Gs made ready into *ready (through schedlink) and returns
     // the change to netpollWaiters that readying them implies. delay_ns < 0:
     // block until something is ready or wake(); 0: never block; > 0: block
-    // at most that long. Only the first poller is asked to block.
+    // at most that long. Only the first poller is asked to block; a later
+    // one's poll(0) makes no syscall when it has nothing to reap.
     int32_t (*poll)(int64_t delay_ns, GList* ready);
     // Makes a blocked poll return, or the next blocking one return at once.
     // Any thread. Only the first poller's is called.
@@ -59,6 +60,13 @@ bool netpollinited();
 // Go: netpoll. Every poller's ready Gs; delay as Poller::poll, the wait
 // made in the first poller only and not at all when another had Gs.
 int32_t netpoll(int64_t delay_ns, GList* ready);
+// findRunnable's look before stealing (Go's netpoll(0) there): every
+// poller but the first, without blocking. A later poller tells from its own
+// memory whether it has anything (its poll(0) makes no syscall when it has
+// nothing); the first poller's poll is a kernel entry, and an M that finds
+// nothing to steal makes it anyway, blocking, or leaves it to the M
+// already blocked there.
+int32_t netpoll_without_syscall(GList* ready);
 // Go: netpollBreak. Wakes the M blocked in netpoll, if any.
 void netpollBreak();
 // Go: wakeNetPoller's first half: the M blocked in netpoll sleeps until

@@ -166,12 +166,18 @@ top:
             return gp;
         }
     }
-    // The network, without blocking, before stealing: a G made ready by I/O
+    // The pollers, without blocking, before stealing: a G made ready by I/O
     // is as good as any (Go's fast path; skipped while another M is blocked
-    // in netpoll, which will hand out what it finds).
+    // in netpoll, which will hand out what it finds). Not Go: only the
+    // pollers that can tell without a syscall (the ring), not epoll. An M
+    // that finds nothing to steal either waits in epoll below, which returns
+    // at once with whatever this poll would have found, or leaves it to the
+    // M already waiting there; so epoll's poll here was a kernel entry for
+    // nothing whenever it came back empty (docs/netpoll.md, "Who polls, and
+    // when").
     if (netpollinited() && netpollAnyWaiters() && sched.lastpoll.load(std::memory_order_relaxed) != 0) {
         GList list;
-        const int32_t delta = netpoll(0, &list);
+        const int32_t delta = netpoll_without_syscall(&list);
         if (G* gp = list.pop()) {
             injectglist(&list);
             netpollAdjustWaiters(delta);
