@@ -30,6 +30,7 @@
 #include "sched/sysmon.hpp"
 #include "sched/time.hpp"
 #include "sys/calls.hpp"
+#include "tests/blocking_burst.hpp"
 #include "tests/child_process.hpp"
 #include "tests/eventually.hpp"
 #include "tests/proc_self.hpp"
@@ -721,15 +722,7 @@ void burst_then_idle(const char* debug, bool retire, bool ticking = false) {
     int64_t tasks_down = 0;
     const int64_t tasks_before = rawrt::test::count_entries("/proc/self/task") - 2;  // . and ..
     auto burst = [] {
-        rawrt::WaitGroup wg;
-        wg.add(kGs);
-        for (int i = 0; i < kGs; ++i)
-            rawrt::go([&wg] {
-                const rawrt::sys::KernelTimespec ts = {0, 30'000'000};
-                (void)rawrt::sys::nanosleep(rawrt::sys::as_timespec(&ts), nullptr);  // Go's Syscall
-                wg.done();
-            });
-        wg.wait();
+        rawrt::test::blocking_burst(kGs);
         return rawrt::stats().threads_max;
     };
     // Retiring: until the count is down, looked at every 100 ms (bounded: 10

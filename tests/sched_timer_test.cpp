@@ -19,7 +19,7 @@
 #include "sched/sync.hpp"
 #include "sched/time.hpp"
 #include "sched/timer.hpp"
-#include "sys/calls.hpp"
+#include "tests/blocking_burst.hpp"
 #include "tests/child_process.hpp"
 #include "tests/g_heap.hpp"
 #include "locks/os_linux.hpp"
@@ -402,15 +402,7 @@ TEST(SchedTimer, OneIdleMWaitsForTheTimerWhateverThePoolHolds) {
     int32_t idle = 0;
     uint64_t best = UINT64_MAX;
     auto r = rawrt::run({.procs = 2, .debug = "mretire=0"}, [&] {
-        rawrt::WaitGroup wg;
-        wg.add(kBurst);
-        for (int i = 0; i < kBurst; ++i)
-            rawrt::go([&wg] {
-                const rawrt::sys::KernelTimespec ts = {0, 30'000'000};
-                (void)rawrt::sys::nanosleep(rawrt::sys::as_timespec(&ts), nullptr);  // Go's Syscall
-                wg.done();
-            });
-        wg.wait();
+        rawrt::test::blocking_burst(kBurst);
         for (int i = 0; i < 20; ++i) rawrt::sleep(1'000'000);  // the Ms settled
         idle = rawrt::stats().idle_threads;
         for (int round = 0; round < 10 && static_cast<double>(best) / kSleeps > 1.6; ++round) {
