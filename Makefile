@@ -196,12 +196,19 @@ test:
 	$(SUBMAKE) ARCH=aarch64 check-checked
 	$(SUBMAKE) test-aarch64-vm
 
+# What qemu-user does not emulate faithfully: preemption's signals at a 100
+# us quantum. Its signal delivery now and then resumes a thread from a frame
+# the thread did not save, and the emulator dies ("uncaught target signal
+# 11"; docs/preemption.md). Under qemu-user these suites are left out; the
+# arm64 VM runs them in a real kernel (VM_TESTS, VM_CHECKED_TESTS), and
+# x86_64 runs them natively.
+QEMU_USER_SKIP := SchedPreempt*:SignalNotify.SigurgFromOthersArrivesPreemptionsDoNot
 check: $(TEST_BIN) $(TEST_PROGRAMS) $(EXAMPLE_BINS) $(LIB)
-	$(RUN_PREFIX) $(TEST_BIN)
+	$(RUN_PREFIX) $(TEST_BIN) $(if $(RUN_PREFIX),--gtest_filter='-$(QEMU_USER_SKIP)')
 
 ifdef CHECKED
 check-checked: $(CHECKED_TEST_BIN) $(TEST_PROGRAMS)
-	$(RUN_PREFIX) $(CHECKED_TEST_BIN) --gtest_filter='$(CHECKED_TESTS)'
+	$(RUN_PREFIX) $(CHECKED_TEST_BIN) --gtest_filter='$(CHECKED_TESTS)$(if $(RUN_PREFIX),-$(QEMU_USER_SKIP))'
 else
 check-checked:
 	$(SUBMAKE) CHECKED=1 check-checked
