@@ -307,7 +307,7 @@ void execute(G* gp, bool inherit_time) {
     if (gp->stack.lo == 0) stack_bind(gp);
     mp->curg = gp;
     gp->m = mp;
-    ++mp->runs;
+    mp->idle_since = 0;
     casgstatus(gp, Grunnable, Grunning);
     if (!inherit_time) ++mp->p->schedtick;
     traceEvent(evGoStart, 0, static_cast<uint64_t>(gp->goid));

@@ -87,11 +87,34 @@ void mput(M* mp) {
     checkdead();
 }
 
+namespace {
+
+// mp is off the idle list: no longer counted there, nor the M that waits
+// for the earliest timer (stopm). sched.lock held.
+void left_idle(M* mp) {
+    --sched.nmidle;
+    if (sched.timer_waiter == mp) sched.timer_waiter = nullptr;
+}
+
+// Removes mp from the idle list if it is still there. sched.lock held.
+bool m_remove(M* mp) {
+    for (M** link = &sched.midle; *link != nullptr; link = &(*link)->schedlink) {
+        if (*link == mp) {
+            *link = mp->schedlink;
+            left_idle(mp);
+            return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
 M* mget() {
     M* mp = sched.midle;
     if (mp != nullptr) {
         sched.midle = mp->schedlink;
-        --sched.nmidle;
+        left_idle(mp);
     }
     return mp;
 }
@@ -99,18 +122,6 @@ M* mget() {
 int32_t mcount() { return static_cast<int32_t>(sched.mnext - sched.nmfreed); }
 
 namespace {
-
-// Removes mp from the idle list if it is still there. sched.lock held.
-bool m_remove(M* mp) {
-    for (M** link = &sched.midle; *link != nullptr; link = &(*link)->schedlink) {
-        if (*link == mp) {
-            *link = mp->schedlink;
-            --sched.nmidle;
-            return true;
-        }
-    }
-    return false;
-}
 
 // Wakes every idle M so it can see sched.exiting and leave, including those
 // parked with a locked G (stoplockedm). sched.lock held.
@@ -319,13 +330,8 @@ namespace {
 // itself; false if it must wait for startm's P after all.
 bool park_until(M* mp, int64_t until) {
     const int64_t delay = until - vdso::nanotime();
-    const bool woken = notetsleep(&mp->park, delay > 0 ? delay : 0);
+    if (notetsleep(&mp->park, delay > 0 ? delay : 0)) return false;  // woken: nextp is coming
     lock(&sched.lock);
-    if (sched.timer_waiter == mp) sched.timer_waiter = nullptr;
-    if (woken) {  // nextp is coming
-        unlock(&sched.lock);
-        return false;
-    }
     if (m_remove(mp)) {
         P* pp = sched.exiting ? nullptr : pidleget();
         if (pp != nullptr) {
@@ -354,10 +360,7 @@ bool park_until(M* mp, int64_t until) {
 void retire_if_idle(M* mp) {
     const int64_t after = debug.mretire_ns;
     if (after <= 0) return;
-    if (mp->runs != mp->runs_at_idle || mp->idle_since == 0) {
-        mp->runs_at_idle = mp->runs;
-        mp->idle_since = vdso::nanotime();
-    }
+    if (mp->idle_since == 0) mp->idle_since = vdso::nanotime();
     int64_t deadline = mp->idle_since + after;
     for (;;) {
         const int64_t wait = deadline - vdso::nanotime();

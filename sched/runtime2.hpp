@@ -166,11 +166,9 @@ struct M {
     // run's: the slot the ring's fd is registered in on this thread
     // (IORING_REGISTER_RING_FDS), or -1.
     int32_t poller_slot = -1;
-    // Idle-M retirement (sched/proc_mp.cpp's retire_if_idle): Gs this M has
-    // started, their count when it last went idle, and when that was. A
-    // wake that finds no G to run does not make the M busy again.
-    uint64_t runs = 0;
-    uint64_t runs_at_idle = 0;
+    // Idle-M retirement (sched/proc_mp.cpp's retire_if_idle): when this M
+    // went idle after the last G it ran; 0 from execute on. A wake that
+    // finds no G to run leaves it as it was.
     int64_t idle_since = 0;
     // The kernel clears this word (CLONE_CHILD_CLEARTID) and wakes the futex
     // when the thread is gone; clone fills it in (CLONE_PARENT_SETTID) before

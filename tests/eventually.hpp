@@ -23,14 +23,14 @@ bool eventually(Cond cond, std::chrono::seconds limit = std::chrono::seconds(30)
     return true;
 }
 
-// The same on a G: parks with rawrt::sleep between polls and reads rawrt's
-// clock (no libc on runtime threads).
+// The same on a G: parks with rawrt::sleep between polls (every poll_ns)
+// and reads rawrt's clock (no libc on runtime threads).
 template <class Cond>
-bool eventually_on_g(Cond cond, int64_t limit_ns = 30'000'000'000) {
+bool eventually_on_g(Cond cond, int64_t limit_ns = 30'000'000'000, int64_t poll_ns = 50'000) {
     const int64_t end = rawrt::vdso::nanotime() + limit_ns;
     while (!cond()) {
         if (rawrt::vdso::nanotime() > end) return false;
-        rawrt::sleep(50'000);
+        rawrt::sleep(poll_ns);
     }
     return true;
 }

@@ -551,18 +551,6 @@ namespace {
 
 using rawrt::test::emulated;
 
-// qemu-user's aarch64 signal delivery, at preemption's rate of signals,
-// now and then resumes a thread from a frame that is not the one it saved:
-// the emulator dies of "uncaught target signal 11" (or 4), the guest's PC
-// in its signal stack (a core of preempt_overflow, read with gdb-multiarch).
-// The same tests pass natively and in the arm64 VM, a real kernel.
-// DynamoRIO reports the same crash on sigreturn under QEMU
-// (github.com/DynamoRIO/dynamorio/issues/7371). Where it struck often
-// enough to fail CI, a test skips under qemu-user, and the VM runs it
-// (VM_TESTS' and VM_CHECKED_TESTS' SchedPreempt*).
-#define SKIP_UNDER_QEMU_USER(why) \
-    if (rawrt::test::under_qemu()) GTEST_SKIP() << why << "; the arm64 VM runs it"
-
 // procs Ps, a quantum of preempt_us (0: the default, 10 ms), and debug settings.
 rawrt::RunConfig preempt_config(int32_t procs, int64_t preempt_us, const char* debug = nullptr) {
     rawrt::RunConfig config;
@@ -815,9 +803,6 @@ __attribute__((noinline)) uint64_t fold(int depth, uint64_t x) {
 }
 
 TEST(SchedPreempt, NeverAtAnUnsafePoint) {
-    // Under qemu-user the emulator died in it in 3 of 50 runs of
-    // SchedPreempt.*, a 4 s suite.
-    SKIP_UNDER_QEMU_USER("qemu-user's signal delivery is unreliable at this rate of preemptions");
     constexpr int kPairs = 4, kAllocators = 3, kPidCallers = 2, kSleepers = 2, kSpinners = 2, kLockers = 3;
     constexpr int kBlocks = 32;
     constexpr size_t kSizes[] = {8, 24, 100, 512, 3000, 9000, 40000};
@@ -1099,13 +1084,7 @@ void go_with_slow_closures() {
     std::_Exit(r.ok() && all_ran && runtime_moves.load() == n && runtime_moves_switched_out.load() == 0 ? 0 : 1);
 }
 
-// The death tests fork a threaded process; qemu-user forks its whole
-// threaded emulator, and the child has crashed (SIGSEGV) or hung inside it
-// now and then.
-#define SKIP_FORKING_UNDER_QEMU() SKIP_UNDER_QEMU_USER("a death test's fork of qemu-user's threaded emulator is unreliable")
-
 TEST(SchedPreemptDeathTest, NewprocIsNotPreemptedWhileItMovesTheClosure) {
-    SKIP_FORKING_UNDER_QEMU();
     EXPECT_EXIT(go_with_slow_closures(), testing::ExitedWithCode(0), "");
 }
 
@@ -1164,7 +1143,6 @@ void chan_of_slow_elems() {
 }
 
 TEST(SchedPreemptDeathTest, AChannelIsNotPreemptedWhileItMovesAnElement) {
-    SKIP_FORKING_UNDER_QEMU();
     EXPECT_EXIT(chan_of_slow_elems(), testing::ExitedWithCode(0), "");
 }
 
@@ -1389,12 +1367,7 @@ TEST(SchedPreempt, FloatingPointModesStayWithTheirG) {
 
 TEST(SchedPreempt, StackOverflowStillReported) {
     // tests/programs/preempt_overflow: one P, a spinner, and a G that runs off
-    // its stack slowly, so that signals land all the way down. Under
-    // qemu-user the emulator died in 2 runs of 150 (6 of 150 in the checked
-    // build, one of them "casgstatus: goroutine 3 is in status 1, not 2"),
-    // where the checked build passed 600 runs of 600 natively (x86_64) and
-    // 36 of 36 in the arm64 VM.
-    SKIP_UNDER_QEMU_USER("qemu-user's signal delivery is unreliable at this rate of preemptions");
+    // its stack slowly, so that signals land all the way down.
     const std::string runner = rawrt::test::runner();
     for (int round = 0; round < 3; ++round) {
         auto child = rawrt::test::run_command("RAWRT_DEBUG=preempt=100 RAWRT_MAXPROCS=1 " +

@@ -731,10 +731,7 @@ void burst_then_idle(const char* debug, bool retire, bool ticking = false) {
     // count must not have moved.
     auto settled = [retire] {
         auto down = [] { return rawrt::stats().threads <= kProcs + 2; };
-        if (retire) {
-            for (int look = 0; look < 100 && !down(); ++look) rawrt::sleep(100'000'000);
-            return down();
-        }
+        if (retire) return rawrt::test::eventually_on_g(down, 10'000'000'000, 100'000'000);
         rawrt::sleep(300'000'000);
         return down();
     };
