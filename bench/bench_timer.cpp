@@ -7,13 +7,24 @@
 //   BM_ticker_1ms_overhead   a 1 ms Ticker received 500 times on one P: the
 //                            process's CPU time per tick (counter
 //                            cpu_ns_per_tick); the wall time is the period
+//   BM_ticker_1ms_nanosleep  the floor beside it: one thread with rawrt's
+//                            1 ns of timer slack sleeping to the same 1 ms
+//                            grid with clock_nanosleep, 500 times: CPU per
+//                            tick (counter cpu_ns_per_tick)
+// The floor of BM_timer_reset_stop is a clock read (BM_clock_gettime_vdso):
+// reset must know when it is called.
 // The loops run on a G and report manual time, as bench_sched.cpp's.
 
 #include <benchmark/benchmark.h>
 
+#include <sys/prctl.h>
+#include <time.h>
+
 #include <cstdint>
+#include <thread>
 
 #include "bench/on_g.hpp"
+#include "bench/ratio_reporter.hpp"
 #include "sched/chan.hpp"
 #include "sched/go.hpp"
 #include "sched/timer.hpp"
@@ -88,4 +99,35 @@ void BM_ticker_1ms_overhead(benchmark::State& state) {
 }
 BENCHMARK(BM_ticker_1ms_overhead)->Iterations(500)->UseManualTime();
 
+// On a thread of its own, so that the benchmark thread's slack stays as it
+// is; absolute wake-ups, so that the grid does not drift, as a Ticker's.
+void BM_ticker_1ms_nanosleep(benchmark::State& state) {
+    Timing t;
+    std::thread([&] {
+        (void)prctl(PR_SET_TIMERSLACK, 1);
+        timespec next{};
+        (void)clock_gettime(CLOCK_MONOTONIC, &next);
+        const auto tick = [&] {
+            next.tv_nsec += 1'000'000;
+            if (next.tv_nsec >= 1'000'000'000) {
+                next.tv_nsec -= 1'000'000'000;
+                ++next.tv_sec;
+            }
+            (void)clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, nullptr);
+        };
+        tick();
+        Stopwatch sw;
+        sw.start();
+        for (int64_t i = 0; i < state.max_iterations; ++i) tick();
+        sw.stop(t, state.max_iterations);
+        t.ok = true;
+    }).join();
+    if (report_timing(state, t))
+        state.counters["cpu_ns_per_tick"] = static_cast<double>(t.cpu_ns) / static_cast<double>(t.operations);
+}
+BENCHMARK(BM_ticker_1ms_nanosleep)->Iterations(500)->UseManualTime();
+
 }  // namespace
+
+// A reset reads the clock: this ratio is how much of the pair the read leaves.
+RAWRT_BENCH_RATIO("BM_timer_reset_stop", "BM_clock_gettime_vdso", "none set (the clock read is the floor)");

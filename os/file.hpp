@@ -11,7 +11,18 @@
 // kernel.io_uring_disabled or a seccomp filter; or RAWRT_DEBUG=uring=0)
 // every call makes the blocking syscall instead (entersyscall: the P is
 // handed off if it lasts), with the same results. An operation the ring
-// lacks on the running kernel takes the same path. There a File that epoll
+// lacks on the running kernel takes the same path.
+//
+// With the ring, three shortcuts keep the cheap cases cheap, each with
+// what it costs: a read first asks, raw, for data the page cache holds
+// (RWF_NOWAIT), and only one that would wait goes to the ring; a file
+// whose reads keep finding their data there is read with the plain
+// syscall, the P handed off if one waits after all (which sends the file
+// back to asking); a FIFO or a socket is made non-blocking, read and
+// written raw, and the ring only waits for it to be ready
+// (IORING_OP_POLL_ADD). FileStats counts each.
+//
+// Without a ring a File that epoll
 // can watch (a pipe, a FIFO, a socket, a terminal: any but a regular file,
 // a directory, a block device or a character device that does not poll,
 // such as /dev/null) is made non-blocking when it is opened, and its reads
@@ -48,7 +59,7 @@ public:
     File(const File&) = delete;
     File& operator=(const File&) = delete;
     File(File&& o) noexcept
-        : fd_(o.fd_), deadline_ns_(o.deadline_ns_), no_nowait_(o.no_nowait_), pfd_(o.pfd_), pfd_run_(o.pfd_run_) {
+        : fd_(o.fd_), deadline_ns_(o.deadline_ns_), ring_(o.ring_), pfd_(o.pfd_), pfd_run_(o.pfd_run_) {
         o.fd_ = -1;
         o.pfd_ = nullptr;
     }
@@ -100,10 +111,23 @@ public:
 private:
     fd::FD* netpoll_fd() const;
     void attach_netpoll();
+    void attach_ring();
+    template <class Plain, class Ring>
+    long ring_read(const iovec* iov, int iovcnt, int64_t offset, Plain plain, Ring ring);
+
+    // How its reads and writes go with a ring (os/file.cpp: ring_read,
+    // poll_first).
+    struct RingWay {
+        bool no_nowait = false;   // its reads cannot be asked not to wait (a terminal): straight to the ring
+        bool poll_first = false;  // a FIFO or socket: non-blocking, the ring only waits for readiness
+        bool plain = false;       // its reads keep finding their data cached: the plain syscall
+        uint16_t hits = 0;        // reads in a row that found all their data cached
+        uint16_t plain_after = 0; // hits before reads go plain (0: the first threshold)
+    };
 
     int fd_ = -1;
     int64_t deadline_ns_ = 0;
-    bool no_nowait_ = false;  // its reads cannot be asked not to wait (a pipe): straight to the ring
+    RingWay ring_;
     // Without a ring, what parks its reads and writes when epoll watches
     // it: made in the run pfd_run_ (rawrt::alloc), gone with that run.
     fd::FD* pfd_ = nullptr;
@@ -138,5 +162,16 @@ sys::Result<size_t> read_dir(const char* path, DirEntry* out, size_t n);
 
 // Whether file operations go through the ring in this run (uring_init).
 bool uses_ring();
+
+// How os::File's reads and waits went with the ring, since the process
+// began (every run's).
+struct FileStats {
+    uint64_t nowait_reads = 0;  // reads that asked for cached data first (RWF_NOWAIT), raw
+    // Reads of a file gone plain (not counted: they cost what the
+    // fallback's do) that lost their P meanwhile: their file asks first again.
+    uint64_t plain_lost_p = 0;
+    uint64_t poll_waits = 0;    // waits through the ring for a FIFO or socket to be ready
+};
+FileStats file_stats();
 
 }  // namespace rawrt::os

@@ -524,13 +524,14 @@ TEST_P(OsFile, CqOverflowLosesNoCompletion) {
 }
 
 // Cached data is read at once (RWF_NOWAIT), not through the ring: a cached
-// pread and readv cost no ring trip; a read of an empty FIFO goes to the
-// ring and parks, once. Counted, with the bytes checked.
+// pread and readv cost no ring trip; so does a read of a FIFO that holds
+// data (raw, non-blocking); a read of an empty FIFO waits for it through
+// the ring, once, and parks. Counted, with the bytes checked.
 TEST_P(OsFile, ReadsOfWhatIsThereTakeNoRingTrip) {
     TempDir dir;
     const std::string path = dir / "cached", fifo = dir / "fifo";
     ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
-    uint64_t cached_trips = 99, fifo_empty_trips = 0;
+    uint64_t cached_trips = 99, fifo_full_trips = 99, fifo_empty_trips = 0, fifo_empty_waits = 0;
     std::string got;
     const bool ring = run([&] {
         if (!os::write_file(path.c_str(), "0123456789", 10, 0600).ok()) return;
@@ -544,19 +545,102 @@ TEST_P(OsFile, ReadsOfWhatIsThereTakeNoRingTrip) {
         got = reads_ok ? std::string(a, 4) + std::string(b, 3) + std::string(c, 3) : "";
         char x = 0;
         (void)sys::raw::write(q.fd(), "x", 1);
+        const uint64_t before_full = rawrt::netpoll::uring::uring_stats().submitted;
         if (q.read(&x, 1).value_or(0) != 1 || x != 'x') return;
+        fifo_full_trips = rawrt::netpoll::uring::uring_stats().submitted - before_full;
         rawrt::go([fd = q.fd()] {
             rawrt::sleep(5'000'000);
             (void)sys::raw::write(fd, "y", 1);
         });
         const uint64_t before_wait = rawrt::netpoll::uring::uring_stats().submitted;
+        const uint64_t waits = os::file_stats().poll_waits;
         if (q.read(&x, 1).value_or(0) != 1 || x != 'y') return;
         fifo_empty_trips = rawrt::netpoll::uring::uring_stats().submitted - before_wait;
+        fifo_empty_waits = os::file_stats().poll_waits - waits;
     });
     if (!ring) GTEST_SKIP() << "no io_uring ring here";
     EXPECT_EQ(got, "6789012345");
     EXPECT_EQ(cached_trips, 0u);
+    EXPECT_EQ(fifo_full_trips, 0u);
     EXPECT_EQ(fifo_empty_trips, 1u);
+    EXPECT_EQ(fifo_empty_waits, 1u);
+}
+
+// A file whose reads keep finding all their data cached goes plain after
+// 16 of them in a row: no RWF_NOWAIT any more (what preadv2 costs over
+// pread), no ring trip. A plain read long enough to lose its P (64 MiB of
+// a sparse file's holes, a G queued behind it on the one P) sends the file
+// back to asking first, and it needs 32 hits in a row this time. Without a
+// ring nothing is asked. Counted (os::file_stats), with the bytes checked.
+TEST_P(OsFile, CachedReadsGoPlainUntilOneLosesItsP) {
+    TempDir dir;
+    const std::string path = dir / "sparse";
+    constexpr size_t kBig = 64 << 20;
+    {
+        const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        ASSERT_GE(fd, 0);
+        const std::string data(4096, 'd');
+        ASSERT_EQ(::write(fd, data.data(), data.size()), 4096);
+        ASSERT_EQ(::ftruncate(fd, kBig), 0);
+        ::close(fd);
+    }
+    std::vector<char> big(kBig);  // the host's: a G must not call glibc's malloc
+    uint64_t first = 99, then = 99, trips = 99, lost = 99, again = 99, after = 99;
+    int tries = 0;
+    bool bytes_ok = false;
+    const bool ring = run(
+        [&] {
+            os::File f;
+            if (!os::File::open(path.c_str(), &f).ok()) return;
+            char buf[4096];
+            auto asked = [] { return os::file_stats().nowait_reads; };
+            auto reads = [&](int n) {
+                const uint64_t before = asked();
+                for (int i = 0; i < n; ++i)
+                    if (f.pread(buf, sizeof buf, 0).value_or(0) != sizeof buf || buf[0] != 'd' || buf[4095] != 'd')
+                        return uint64_t{999};
+                return asked() - before;
+            };
+            // One read each where the count must be 0: a plain read that
+            // lost its P to a hiccup of the machine's would make the next
+            // ones ask again, and only the 64 MiB read is meant to.
+            const uint64_t submitted = rawrt::netpoll::uring::uring_stats().submitted;
+            first = reads(16);
+            then = reads(1);
+            (void)reads(100);
+            trips = rawrt::netpoll::uring::uring_stats().submitted - submitted;
+            std::atomic<bool> done{false}, gone{false};
+            rawrt::go([&done, &gone] {
+                while (!done.load()) rawrt::yield();
+                gone.store(true);
+            });
+            const uint64_t lost0 = os::file_stats().plain_lost_p;
+            while (tries < 5 && os::file_stats().plain_lost_p == lost0) {
+                ++tries;
+                if (f.pread(big.data(), kBig, 0).value_or(0) != kBig) return;
+            }
+            done.store(true);
+            while (!gone.load()) rawrt::yield();
+            lost = os::file_stats().plain_lost_p - lost0;
+            again = reads(32);
+            after = reads(1);
+            bytes_ok = big[0] == 'd' && big[4095] == 'd' && big[4096] == 0 && big[kBig - 1] == 0;
+        },
+        1);
+    if (ring && first == 1 && then == 0 && trips == 117)
+        GTEST_SKIP() << "this file system cannot be asked not to wait (tmpfs): every read goes to the ring";
+    EXPECT_TRUE(bytes_ok);
+    if (!ring) {
+        EXPECT_EQ(first + then + again + after, 0u);
+        EXPECT_EQ(lost, 0u);
+        return;
+    }
+    EXPECT_EQ(first, 16u);
+    EXPECT_EQ(then, 0u);
+    EXPECT_EQ(trips, 0u);
+    EXPECT_EQ(lost, 1u) << "after " << tries << " reads of 64 MiB";
+    EXPECT_EQ(again, 32u);
+    EXPECT_EQ(after, 0u);
 }
 
 // The run ends while a G still waits in a read: through the ring, teardown

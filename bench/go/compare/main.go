@@ -126,6 +126,8 @@ var baselines = map[string]baseline{
 	"file pread 4 KiB, fallback":       {glibc: ns("BM_file_pread_4k_glibc")},
 	"spawn and wait /bin/true":         {glibc: ns("BM_spawn_wait_glibc/min_time:0.500"), c: ns("BM_spawn_wait_floor/min_time:0.500")},
 	"UDP ping-pong 1 P: round trip":    {c: ns("BM_udp_pingpong_c")},
+	"timer reset+stop":                 {glibc: ns("BM_clock_gettime_glibc")},
+	"ticker 1 ms: CPU per tick":        {glibc: counter("BM_ticker_1ms_nanosleep", "cpu_ns_per_tick", "ns")},
 	"sleep 100 µs, 1 P: slept":         {glibc: counter("BM_sleep_100us_nanosleep", "slept_us", "µs")},
 	"sleep 100 µs, 2 Ps: slept":        {glibc: counter("BM_sleep_100us_nanosleep", "slept_us", "µs")},
 	"UDP ping-pong 1 P: round trips/s": {c: counter("BM_udp_pingpong_c", "round_trips_per_s", "/s")},
