@@ -233,6 +233,7 @@ unsigned file_type(int fd) {
 // does not poll would only ever say EAGAIN non-blocking.
 void File::attach_ring() {
     const unsigned type = file_type(fd_);
+    ring_.regular = type == sys::kS_IFREG || type == sys::kS_IFBLK;
     if (type != sys::kS_IFIFO && type != sys::kS_IFSOCK) return;
     const auto flags = sys::raw::fcntl(fd_, F_GETFL);
     if (flags.ok() && sys::raw::fcntl(fd_, F_SETFL, flags.value() | O_NONBLOCK).ok()) ring_.poll_first = true;
@@ -279,19 +280,22 @@ sys::Result<void> File::create(const char* path, File* out) {
 // A read with the ring (the rest of a read without one is `ring`'s
 // fallback): what the page cache holds is asked for first, raw
 // (read_nowait), and only a read that would wait goes to the ring
-// (`ring`). preadv2 costs more in the kernel than pread (it imports an
-// iovec: 1.25 times, a cached 4 KiB read here), so a file whose reads find
-// all their data cached kPlainAfterFirst times in a row is read `plain`:
-// the syscall with entersyscall, as without a ring. Should one wait for
-// the disk after all, its P is handed off as any blocking syscall's; a
-// plain read that lost its P so (sysmon or a standby M retook it, which
-// bumps its syscalltick) sends the file back to asking first, and it must
-// find its data cached twice as many times in a row to go plain again. A
-// deadline keeps the read on the ring, which can cancel it.
+// (`ring`). Asking costs something of its own: preadv2 imports an iovec
+// (a cached 4 KiB read costs 1.25 times pread here). So a regular file
+// whose reads found all their data cached kPlainAfterFirst times in a row
+// is read `plain`: the syscall with entersyscall, as without a ring.
+// Should one wait for the disk after all, its P is handed off as any
+// blocking syscall's; a plain read that lost its P so (sysmon or a standby
+// M retook it, which bumps its syscalltick) sends the file back to asking
+// first, and it must find its data cached twice as many times in a row to
+// go plain again. A file that cannot be asked (tmpfs) has the ring hand
+// every read to an io-wq worker, since the ring cannot ask either: its
+// whole reads count as hits. A deadline keeps the read on the ring, which
+// can cancel it.
 template <class Plain, class Ring>
 long File::ring_read(const iovec* iov, int iovcnt, int64_t offset, Plain plain, Ring ring) {
     if (ring_.plain && deadline_ns_ == 0 && sched::current_g() != nullptr) {
-        const sched::P* pp = sched::getm()->p;
+        sched::P* pp = sched::getm()->p;
         const uint32_t tick = pp->syscalltick;
         const long r = plain();
         if (sched::getm()->p == pp && pp->syscalltick == tick + 1) return r;
@@ -301,16 +305,14 @@ long File::ring_read(const iovec* iov, int iovcnt, int64_t offset, Plain plain, 
         ring_.plain_after = ring_.plain_after < kPlainAfterLast / 2 ? ring_.plain_after * 2 : kPlainAfterLast;
         return r;
     }
-    const long r = read_nowait(fd_, iov, iovcnt, offset, deadline_ns_, &ring_.no_nowait);
-    if (r == -EAGAIN) {
-        ring_.hits = 0;
-        return ring();
-    }
-    if (r >= 0 && static_cast<size_t>(r) == iov_bytes(iov, iovcnt)) {
+    long r = read_nowait(fd_, iov, iovcnt, offset, deadline_ns_, &ring_.no_nowait);
+    const bool waited = r == -EAGAIN && !ring_.no_nowait;
+    if (r == -EAGAIN) r = ring();
+    if (!waited && ring_.regular && r >= 0 && static_cast<size_t>(r) == iov_bytes(iov, iovcnt)) {
         if (ring_.plain_after == 0) ring_.plain_after = kPlainAfterFirst;
         if (++ring_.hits >= ring_.plain_after) ring_.plain = true;
     } else {
-        ring_.hits = 0;  // short: part of it was not cached, or the end
+        ring_.hits = 0;  // it would have waited, or was short: part of it was not cached, or the end
     }
     return r;
 }

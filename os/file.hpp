@@ -101,8 +101,9 @@ public:
     // Go: File.SetDeadline. An absolute vdso::nanotime(); 0: none. An
     // operation still running then is cancelled and fails ETIMEDOUT.
     void set_deadline(int64_t deadline_ns);
-    // The descriptor, still the File's. Non-blocking when the netpoller
-    // waits for it (see above): a read(2) of one's own may say EAGAIN.
+    // The descriptor, still the File's. Non-blocking when it is a FIFO or
+    // a socket, or when the netpoller waits for it (see above): a read(2)
+    // of one's own may say EAGAIN.
     int fd() const { return fd_; }
     bool is_open() const { return fd_ >= 0; }
     // Whether its reads and writes park on the netpoller (without a ring).
@@ -120,8 +121,9 @@ private:
     struct RingWay {
         bool no_nowait = false;   // its reads cannot be asked not to wait (a terminal): straight to the ring
         bool poll_first = false;  // a FIFO or socket: non-blocking, the ring only waits for readiness
-        bool plain = false;       // its reads keep finding their data cached: the plain syscall
-        uint16_t hits = 0;        // reads in a row that found all their data cached
+        bool regular = false;     // a regular file or block device: its reads may go plain
+        bool plain = false;       // its reads keep finding their data at once: the plain syscall
+        uint16_t hits = 0;        // reads in a row that found all their data at once
         uint16_t plain_after = 0; // hits before reads go plain (0: the first threshold)
     };
 

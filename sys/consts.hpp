@@ -73,6 +73,7 @@ constexpr int kUIO_MAXIOV = 1024;
 constexpr unsigned kS_IFMT = 0170000;
 constexpr unsigned kS_IFSOCK = 0140000;
 constexpr unsigned kS_IFREG = 0100000;
+constexpr unsigned kS_IFBLK = 0060000;
 constexpr unsigned kS_IFCHR = 0020000;
 constexpr unsigned kS_IFIFO = 0010000;
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <sys/mount.h>
+#include <sys/vfs.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -566,81 +567,105 @@ TEST_P(OsFile, ReadsOfWhatIsThereTakeNoRingTrip) {
     EXPECT_EQ(fifo_empty_waits, 1u);
 }
 
-// A file whose reads keep finding all their data cached goes plain after
-// 16 of them in a row: no RWF_NOWAIT any more (what preadv2 costs over
-// pread), no ring trip. A plain read long enough to lose its P (64 MiB of
-// a sparse file's holes, a G queued behind it on the one P) sends the file
-// back to asking first, and it needs 32 hits in a row this time. Without a
-// ring nothing is asked. Counted (os::file_stats), with the bytes checked.
-TEST_P(OsFile, CachedReadsGoPlainUntilOneLosesItsP) {
-    TempDir dir;
-    const std::string path = dir / "sparse";
-    constexpr size_t kBig = 64 << 20;
-    {
-        const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        ASSERT_GE(fd, 0);
-        const std::string data(4096, 'd');
-        ASSERT_EQ(::write(fd, data.data(), data.size()), 4096);
-        ASSERT_EQ(::ftruncate(fd, kBig), 0);
-        ::close(fd);
-    }
-    std::vector<char> big(kBig);  // the host's: a G must not call glibc's malloc
-    uint64_t first = 99, then = 99, trips = 99, lost = 99, again = 99, after = 99;
+// A regular file whose reads keep finding all their data at once goes
+// plain after 16 of them in a row: no RWF_NOWAIT any more (what preadv2
+// costs over pread), no ring trip. A plain read long enough to lose its P
+// (64 MiB of a sparse file's holes, a G queued behind it on the one P)
+// sends the file back to asking first, and it needs 32 hits in a row this
+// time. Without a ring nothing asks. Counted (os::file_stats, the ring's
+// submissions), with the bytes checked.
+struct PlainReads {
+    uint64_t first = 99, then = 99, lost = 99, again = 99, after = 99;
     int tries = 0;
     bool bytes_ok = false;
-    const bool ring = run(
-        [&] {
+    bool ring = false;
+};
+
+template <class Run>
+PlainReads plain_reads_in(const std::string& dir, Run run) {
+    const std::string path = dir + "/sparse";
+    constexpr size_t kBig = 64 << 20;
+    PlainReads out;
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return out;
+    const std::string data(4096, 'd');
+    const bool made = ::write(fd, data.data(), data.size()) == 4096 && ::ftruncate(fd, kBig) == 0;
+    ::close(fd);
+    std::vector<char> big(kBig);  // the host's: a G must not call glibc's malloc
+    if (made)
+        out.ring = run([&] {
             os::File f;
             if (!os::File::open(path.c_str(), &f).ok()) return;
             char buf[4096];
-            auto asked = [] { return os::file_stats().nowait_reads; };
+            // Of n reads, how many asked first or went through the ring.
             auto reads = [&](int n) {
-                const uint64_t before = asked();
-                for (int i = 0; i < n; ++i)
+                uint64_t not_plain = 0;
+                for (int i = 0; i < n; ++i) {
+                    const uint64_t before =
+                        os::file_stats().nowait_reads + rawrt::netpoll::uring::uring_stats().submitted;
                     if (f.pread(buf, sizeof buf, 0).value_or(0) != sizeof buf || buf[0] != 'd' || buf[4095] != 'd')
                         return uint64_t{999};
-                return asked() - before;
+                    not_plain += os::file_stats().nowait_reads + rawrt::netpoll::uring::uring_stats().submitted !=
+                                 before;
+                }
+                return not_plain;
             };
             // One read each where the count must be 0: a plain read that
             // lost its P to a hiccup of the machine's would make the next
             // ones ask again, and only the 64 MiB read is meant to.
-            const uint64_t submitted = rawrt::netpoll::uring::uring_stats().submitted;
-            first = reads(16);
-            then = reads(1);
-            (void)reads(100);
-            trips = rawrt::netpoll::uring::uring_stats().submitted - submitted;
+            out.first = reads(16);
+            out.then = reads(1);
             std::atomic<bool> done{false}, gone{false};
             rawrt::go([&done, &gone] {
                 while (!done.load()) rawrt::yield();
                 gone.store(true);
             });
             const uint64_t lost0 = os::file_stats().plain_lost_p;
-            while (tries < 5 && os::file_stats().plain_lost_p == lost0) {
-                ++tries;
+            while (out.tries < 5 && os::file_stats().plain_lost_p == lost0) {
+                ++out.tries;
                 if (f.pread(big.data(), kBig, 0).value_or(0) != kBig) return;
             }
             done.store(true);
             while (!gone.load()) rawrt::yield();
-            lost = os::file_stats().plain_lost_p - lost0;
-            again = reads(32);
-            after = reads(1);
-            bytes_ok = big[0] == 'd' && big[4095] == 'd' && big[4096] == 0 && big[kBig - 1] == 0;
-        },
-        1);
-    if (ring && first == 1 && then == 0 && trips == 117)
-        GTEST_SKIP() << "this file system cannot be asked not to wait (tmpfs): every read goes to the ring";
-    EXPECT_TRUE(bytes_ok);
-    if (!ring) {
-        EXPECT_EQ(first + then + again + after, 0u);
-        EXPECT_EQ(lost, 0u);
+            out.lost = os::file_stats().plain_lost_p - lost0;
+            out.again = reads(32);
+            out.after = reads(1);
+            out.bytes_ok = big[0] == 'd' && big[4095] == 'd' && big[4096] == 0 && big[kBig - 1] == 0;
+        });
+    ::unlink(path.c_str());
+    return out;
+}
+
+void expect_plain_reads(const PlainReads& r) {
+    EXPECT_TRUE(r.bytes_ok);
+    if (!r.ring) {
+        EXPECT_EQ(r.first + r.then + r.again + r.after, 0u);
+        EXPECT_EQ(r.lost, 0u);
         return;
     }
-    EXPECT_EQ(first, 16u);
-    EXPECT_EQ(then, 0u);
-    EXPECT_EQ(trips, 0u);
-    EXPECT_EQ(lost, 1u) << "after " << tries << " reads of 64 MiB";
-    EXPECT_EQ(again, 32u);
-    EXPECT_EQ(after, 0u);
+    EXPECT_EQ(r.first, 16u);
+    EXPECT_EQ(r.then, 0u);
+    EXPECT_EQ(r.lost, 1u) << "after " << r.tries << " reads of 64 MiB";
+    EXPECT_EQ(r.again, 32u);
+    EXPECT_EQ(r.after, 0u);
+}
+
+TEST_P(OsFile, CachedReadsGoPlainUntilOneLosesItsP) {
+    TempDir dir;
+    expect_plain_reads(plain_reads_in(dir.path(), [&](auto body) { return run(body, 1); }));
+}
+
+// The same on tmpfs, which cannot be asked (EOPNOTSUPP): its reads go
+// through the ring (an io-wq worker each) until 16 whole ones went plain.
+TEST_P(OsFile, TmpfsReadsGoPlainUntilOneLosesItsP) {
+    struct statfs fs {};
+    if (::statfs("/dev/shm", &fs) != 0 || fs.f_type != 0x01021994 /* TMPFS_MAGIC */)
+        GTEST_SKIP() << "no tmpfs at /dev/shm";
+    char pattern[] = "/dev/shm/rawrt-os-file-XXXXXX";
+    if (::mkdtemp(pattern) == nullptr) GTEST_SKIP() << "cannot make a directory in /dev/shm";
+    const PlainReads r = plain_reads_in(pattern, [&](auto body) { return run(body, 1); });
+    ::rmdir(pattern);
+    expect_plain_reads(r);
 }
 
 // The run ends while a G still waits in a read: through the ring, teardown
