@@ -20,7 +20,8 @@
 // syscall, the P handed off if one waits after all (which sends the file
 // back to asking); a FIFO or a socket is made non-blocking, read and
 // written raw, and the ring only waits for it to be ready
-// (IORING_OP_POLL_ADD). FileStats counts each.
+// (IORING_OP_POLL_ADD). file_stats() counts the asks, the waits and the
+// plain reads that lost their P.
 //
 // Without a ring a File that epoll
 // can watch (a pipe, a FIFO, a socket, a terminal: any but a regular file,
@@ -119,7 +120,7 @@ private:
     // How its reads and writes go with a ring (os/file.cpp: ring_read,
     // poll_first).
     struct RingWay {
-        bool no_nowait = false;   // its reads cannot be asked not to wait (a terminal): straight to the ring
+        bool no_nowait = false;   // its reads cannot be asked not to wait (a terminal, tmpfs): to the ring
         bool poll_first = false;  // a FIFO or socket: non-blocking, the ring only waits for readiness
         bool regular = false;     // a regular file or block device: its reads may go plain
         bool plain = false;       // its reads keep finding their data at once: the plain syscall
