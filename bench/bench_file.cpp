@@ -5,6 +5,10 @@
 //   BM_file_pread_4k_glibc             pread(2) through glibc, no runtime
 //   BM_file_preadv2_nowait_glibc       preadv2(RWF_NOWAIT) through glibc: the
 //                                      kernel's part of the ring's cached read
+//   BM_read_file_10k/ring, /fallback   os::read_file of a cached 10 KB file on
+//                                      one G (workload B's read): an open, a
+//                                      read, the read that finds the end, a
+//                                      close
 //   BM_file_fifo_read_64/ring          a 64-byte File::read of a FIFO the loop
 //                                      has just written into (a raw write):
 //                                      through the ring, one trip each that
@@ -131,6 +135,46 @@ void BM_file_preadv2_nowait_glibc(benchmark::State& state) {
     close(fd);
 }
 BENCHMARK(BM_file_preadv2_nowait_glibc);
+
+Timing time_read_file_10k(int64_t n, bool ring, const std::string& path) {
+    Timing t;
+    rawrt::RunConfig config{.procs = 1};
+    config.debug = way(ring);
+    auto r = rawrt::run(config, [&] {
+        char buf[16 << 10];
+        auto once = [&] { return rawrt::os::read_file(path.c_str(), buf, sizeof buf).value_or(0) == 10'000; };
+        for (int i = 0; i < 100; ++i)  // the page cache, the ring warm
+            if (!once()) return;
+        Stopwatch sw;
+        sw.start();
+        for (int64_t i = 0; i < n; ++i)
+            if (!once()) return;
+        sw.stop(t, n);
+        t.ok = true;
+    });
+    t.ok = t.ok && r.ok();
+    return t;
+}
+
+void BM_read_file_10k(benchmark::State& state) {
+    static const struct TenK {
+        std::string dir = temp_dir();
+        std::string path = dir + "/10k";
+        TenK() {
+            const std::string data(10'000, 'b');
+            FILE* f = std::fopen(path.c_str(), "w");
+            std::fwrite(data.data(), 1, data.size(), f);
+            std::fclose(f);
+        }
+        ~TenK() {
+            unlink(path.c_str());
+            rmdir(dir.c_str());
+        }
+    } file;
+    rawrt::bench::report_timing(state, time_read_file_10k(state.max_iterations, state.range(0) != 0, file.path),
+                                "the run failed");
+}
+BENCHMARK(BM_read_file_10k)->ArgName("ring")->Arg(1)->Arg(0)->UseManualTime();
 
 // The FIFO the fifo rows read, and a descriptor of the host's open on it
 // for reading and writing: File::open for reading does not wait for a
@@ -342,6 +386,7 @@ RAWRT_BENCH_RATIO("BM_file_pread_4k/ring:1", "BM_file_pread_4k_glibc", "≤ 1.3 
 RAWRT_BENCH_RATIO("BM_file_pread_4k/ring:1", "BM_file_pread_4k/ring:0", "≤ 1 (never slower than the fallback)");
 RAWRT_BENCH_RATIO("BM_file_preadv2_nowait_glibc", "BM_file_pread_4k_glibc",
                   "the kernel's floor under the first: preadv2(RWF_NOWAIT) against pread");
+RAWRT_BENCH_RATIO("BM_read_file_10k/ring:1", "BM_read_file_10k/ring:0", "≤ 1 (never slower than the fallback)");
 RAWRT_BENCH_RATIO("BM_file_fifo_read_64/ring:1", "BM_file_fifo_read_64/ring:0", "≤ 1 (never slower than the fallback)");
 RAWRT_BENCH_RATIO("BM_uring_enter_nop/regfd:1", "BM_uring_enter_nop/regfd:0",
                   "what the registered ring fd saves an io_uring_enter (< 1)");

@@ -13,6 +13,7 @@
 #include <linux/fcntl.h>
 #include <linux/fs.h>
 #include <linux/io_uring.h>
+#include <linux/openat2.h>
 #include <linux/poll.h>
 #include <linux/stat.h>
 #include <linux/uio.h>
@@ -164,7 +165,26 @@ long write_all(int fd, const void* buf, size_t n, int64_t offset, int64_t deadli
     return static_cast<long>(done);
 }
 
+// An open that neither creates nor truncates first tries the path as the
+// dcache holds it (openat2 with RESOLVE_CACHED, which says EAGAIN rather
+// than read a directory from the disk): the fallback's syscall, with
+// entersyscall, since opening a FIFO for reading waits for a writer. A
+// ring trip costs a submission and a reap on top of the same work. Only a
+// lookup that would wait, or a create, goes to the ring, which hands it to
+// io-wq. openat2's stricter checks (EINVAL) and a kernel without it
+// (ENOSYS: before 5.6) leave the open to the ring as well.
+std::atomic<bool> no_openat2{false};
+
 long open_at(const char* path, int flags, unsigned mode) {
+    if ((flags & (O_CREAT | O_TRUNC | __O_TMPFILE)) == 0 && !no_openat2.load(std::memory_order_relaxed) &&
+        sched::current_g() != nullptr && uring::uring_init().ok()) {
+        open_how how{};
+        how.flags = static_cast<uint64_t>(static_cast<unsigned>(flags));
+        how.resolve = RESOLVE_CACHED;
+        const long r = sys::blocking_syscall(__NR_openat2, AT_FDCWD, path, &how, sizeof how);
+        if (r == -ENOSYS) no_openat2.store(true, std::memory_order_relaxed);
+        else if (r != -EAGAIN && r != -EINVAL) return r;
+    }
     io_uring_sqe sqe{};
     sqe.opcode = IORING_OP_OPENAT;
     sqe.fd = AT_FDCWD;
@@ -433,12 +453,12 @@ sys::Result<void> File::close() {
         rawrt::free(p);
         return r;
     }
+    // Raw, ring or not: close(2) does not wait (the last reference's
+    // release runs as the syscall returns), and a ring trip would cost a
+    // submission and a reap on top of it.
     const int fd = fd_;
     fd_ = -1;
-    io_uring_sqe sqe{};
-    sqe.opcode = IORING_OP_CLOSE;
-    sqe.fd = fd;
-    return do_op(sqe, 0, [&] { return sys::raw_syscall(__NR_close, fd); });
+    return sys::raw_syscall(__NR_close, fd);
 }
 
 sys::Result<void> remove(const char* path) {

@@ -525,14 +525,16 @@ TEST_P(OsFile, CqOverflowLosesNoCompletion) {
 }
 
 // Cached data is read at once (RWF_NOWAIT), not through the ring: a cached
-// pread and readv cost no ring trip; so does a read of a FIFO that holds
+// pread and readv cost no ring trip; nor do an open of a path the dcache
+// holds (RESOLVE_CACHED) and a close; nor a read of a FIFO that holds
 // data (raw, non-blocking); a read of an empty FIFO waits for it through
 // the ring, once, and parks. Counted, with the bytes checked.
 TEST_P(OsFile, ReadsOfWhatIsThereTakeNoRingTrip) {
     TempDir dir;
     const std::string path = dir / "cached", fifo = dir / "fifo";
     ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
-    uint64_t cached_trips = 99, fifo_full_trips = 99, fifo_empty_trips = 0, fifo_empty_waits = 0;
+    uint64_t cached_trips = 99, open_close_trips = 99, fifo_full_trips = 99, fifo_empty_trips = 0,
+             fifo_empty_waits = 0;
     std::string got;
     const bool ring = run([&] {
         if (!os::write_file(path.c_str(), "0123456789", 10, 0600).ok()) return;
@@ -543,6 +545,12 @@ TEST_P(OsFile, ReadsOfWhatIsThereTakeNoRingTrip) {
         const uint64_t before = rawrt::netpoll::uring::uring_stats().submitted;
         const bool reads_ok = f.pread(a, 4, 6).value_or(0) == 4 && f.readv(iov, 2).value_or(0) == 6;
         cached_trips = rawrt::netpoll::uring::uring_stats().submitted - before;
+        const uint64_t before_open = rawrt::netpoll::uring::uring_stats().submitted;
+        {
+            os::File g;
+            if (!os::File::open(path.c_str(), &g).ok() || !g.close().ok()) return;
+        }
+        open_close_trips = rawrt::netpoll::uring::uring_stats().submitted - before_open;
         got = reads_ok ? std::string(a, 4) + std::string(b, 3) + std::string(c, 3) : "";
         char x = 0;
         (void)sys::raw::write(q.fd(), "x", 1);
@@ -562,6 +570,7 @@ TEST_P(OsFile, ReadsOfWhatIsThereTakeNoRingTrip) {
     if (!ring) GTEST_SKIP() << "no io_uring ring here";
     EXPECT_EQ(got, "6789012345");
     EXPECT_EQ(cached_trips, 0u);
+    EXPECT_EQ(open_close_trips, 0u);
     EXPECT_EQ(fifo_full_trips, 0u);
     EXPECT_EQ(fifo_empty_trips, 1u);
     EXPECT_EQ(fifo_empty_waits, 1u);
