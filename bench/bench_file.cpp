@@ -69,51 +69,62 @@ std::string temp_dir() {
 
 const char* way(bool ring) { return ring ? "" : "uring=0"; }
 
-Timing time_pread_4k(int64_t n, bool ring, const std::string& path) {
+// n calls of once() on a G of a one-P run, with the ring or without it,
+// timed after 100 untimed ones (the page cache, the ring, the thread's
+// share warm). setup runs on the G and hands its once to the timing loop
+// (timed), or returns without a timing when it could not start.
+template <class Setup>
+Timing time_on_g(int64_t n, bool ring, Setup setup) {
     Timing t;
     rawrt::RunConfig config{.procs = 1};
     config.debug = way(ring);
     auto r = rawrt::run(config, [&] {
-        rawrt::os::File f;
-        if (!rawrt::os::File::open(path.c_str(), &f).ok()) return;
-        char buf[4096];
-        for (int i = 0; i < 100; ++i) (void)f.pread(buf, sizeof buf, 0);  // the page cache, the ring warm
-        Stopwatch sw;
-        sw.start();
-        for (int64_t i = 0; i < n; ++i)
-            if (f.pread(buf, sizeof buf, 0).value_or(0) != sizeof buf) return;
-        sw.stop(t, n);
-        t.ok = true;
+        setup([&](auto once) {
+            for (int i = 0; i < 100; ++i)
+                if (!once()) return;
+            Stopwatch sw;
+            sw.start();
+            for (int64_t i = 0; i < n; ++i)
+                if (!once()) return;
+            sw.stop(t, n);
+            t.ok = true;
+        });
     });
     t.ok = t.ok && r.ok();
     return t;
 }
 
-// The 4 KiB file the pread rows read, in a directory of its own that goes
-// with it when the program ends.
-struct PreadFile {
+// A file of n bytes c in a directory of its own, both gone when the
+// program ends.
+struct TempFile {
     std::string dir = temp_dir();
-    std::string path = dir + "/pread4k";
-    PreadFile() {
-        std::string data(4096, 'r');
+    std::string path;
+    TempFile(const char* name, size_t n, char c) : path(dir + "/" + name) {
+        const std::string data(n, c);
         FILE* f = std::fopen(path.c_str(), "w");
         std::fwrite(data.data(), 1, data.size(), f);
         std::fclose(f);
     }
-    ~PreadFile() {
+    ~TempFile() {
         unlink(path.c_str());
         rmdir(dir.c_str());
     }
 };
 
 const std::string& pread_file() {
-    static const PreadFile file;
+    static const TempFile file("pread4k", 4096, 'r');
     return file.path;
 }
 
 void BM_file_pread_4k(benchmark::State& state) {
-    rawrt::bench::report_timing(state, time_pread_4k(state.max_iterations, state.range(0) != 0, pread_file()),
-                                "the run failed");
+    const std::string& path = pread_file();
+    const Timing t = time_on_g(state.max_iterations, state.range(0) != 0, [&](auto timed) {
+        rawrt::os::File f;
+        if (!rawrt::os::File::open(path.c_str(), &f).ok()) return;
+        char buf[4096];
+        timed([&] { return f.pread(buf, sizeof buf, 0).value_or(0) == sizeof buf; });
+    });
+    rawrt::bench::report_timing(state, t, "the run failed");
 }
 BENCHMARK(BM_file_pread_4k)->ArgName("ring")->Arg(1)->Arg(0)->UseManualTime();
 
@@ -136,43 +147,13 @@ void BM_file_preadv2_nowait_glibc(benchmark::State& state) {
 }
 BENCHMARK(BM_file_preadv2_nowait_glibc);
 
-Timing time_read_file_10k(int64_t n, bool ring, const std::string& path) {
-    Timing t;
-    rawrt::RunConfig config{.procs = 1};
-    config.debug = way(ring);
-    auto r = rawrt::run(config, [&] {
-        char buf[16 << 10];
-        auto once = [&] { return rawrt::os::read_file(path.c_str(), buf, sizeof buf).value_or(0) == 10'000; };
-        for (int i = 0; i < 100; ++i)  // the page cache, the ring warm
-            if (!once()) return;
-        Stopwatch sw;
-        sw.start();
-        for (int64_t i = 0; i < n; ++i)
-            if (!once()) return;
-        sw.stop(t, n);
-        t.ok = true;
-    });
-    t.ok = t.ok && r.ok();
-    return t;
-}
-
 void BM_read_file_10k(benchmark::State& state) {
-    static const struct TenK {
-        std::string dir = temp_dir();
-        std::string path = dir + "/10k";
-        TenK() {
-            const std::string data(10'000, 'b');
-            FILE* f = std::fopen(path.c_str(), "w");
-            std::fwrite(data.data(), 1, data.size(), f);
-            std::fclose(f);
-        }
-        ~TenK() {
-            unlink(path.c_str());
-            rmdir(dir.c_str());
-        }
-    } file;
-    rawrt::bench::report_timing(state, time_read_file_10k(state.max_iterations, state.range(0) != 0, file.path),
-                                "the run failed");
+    static const TempFile file("10k", 10'000, 'b');
+    const Timing t = time_on_g(state.max_iterations, state.range(0) != 0, [&](auto timed) {
+        char buf[16 << 10];
+        timed([&] { return rawrt::os::read_file(file.path.c_str(), buf, sizeof buf).value_or(0) == 10'000; });
+    });
+    rawrt::bench::report_timing(state, t, "the run failed");
 }
 BENCHMARK(BM_read_file_10k)->ArgName("ring")->Arg(1)->Arg(0)->UseManualTime();
 
@@ -193,34 +174,18 @@ struct Fifo {
     }
 };
 
-Timing time_fifo_read_64(int64_t n, bool ring) {
+void BM_file_fifo_read_64(benchmark::State& state) {
     static const Fifo fifo;
-    Timing t;
-    rawrt::RunConfig config{.procs = 1};
-    config.debug = way(ring);
-    auto r = rawrt::run(config, [&] {
+    const Timing t = time_on_g(state.max_iterations, state.range(0) != 0, [&](auto timed) {
         rawrt::os::File f;
         if (fifo.fd < 0 || !rawrt::os::File::open(fifo.path.c_str(), &f).ok()) return;
         char buf[64] = {};
-        auto once = [&] {
+        timed([&] {
             return rawrt::sys::raw::write(fifo.fd, buf, sizeof buf).value_or(0) == sizeof buf &&
                    f.read(buf, sizeof buf).value_or(0) == sizeof buf;
-        };
-        for (int i = 0; i < 100; ++i)  // the ring warm, the thread's share taken
-            if (!once()) return;
-        Stopwatch sw;
-        sw.start();
-        for (int64_t i = 0; i < n; ++i)
-            if (!once()) return;
-        sw.stop(t, n);
-        t.ok = true;
+        });
     });
-    t.ok = t.ok && r.ok();
-    return t;
-}
-
-void BM_file_fifo_read_64(benchmark::State& state) {
-    rawrt::bench::report_timing(state, time_fifo_read_64(state.max_iterations, state.range(0) != 0), "the run failed");
+    rawrt::bench::report_timing(state, t, "the run failed");
 }
 BENCHMARK(BM_file_fifo_read_64)->ArgName("ring")->Arg(1)->Arg(0)->UseManualTime();
 
