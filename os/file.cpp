@@ -165,25 +165,33 @@ long write_all(int fd, const void* buf, size_t n, int64_t offset, int64_t deadli
     return static_cast<long>(done);
 }
 
-// An open that neither creates nor truncates first tries the path as the
-// dcache holds it (openat2 with RESOLVE_CACHED, which says EAGAIN rather
-// than read a directory from the disk): the fallback's syscall, with
-// entersyscall, since opening a FIFO for reading waits for a writer. A
-// ring trip costs a submission and a reap on top of the same work. Only a
-// lookup that would wait, or a create, goes to the ring, which hands it to
-// io-wq. openat2's stricter checks (EINVAL) and a kernel without it
-// (ENOSYS: before 5.6) leave the open to the ring as well.
+// With the ring, an open that neither creates nor truncates first tries
+// the path as the dcache holds it, raw: openat2 with RESOLVE_CACHED (EAGAIN
+// rather than read a directory from the disk) and O_NONBLOCK (a FIFO or a
+// terminal does not wait in open), as io_uring's own inline open does; a
+// ring trip would cost a submission and a reap on top of the same work.
+// *nonblock_added: the caller did not ask for O_NONBLOCK, and File::
+// attach_ring takes it off again where it does not belong. A lookup that
+// would wait, a create, and what says ENXIO only without O_NONBLOCK (a
+// FIFO opened for writing with no reader yet) go to the ring; so do
+// openat2's stricter checks (EINVAL) and a kernel without it (ENOSYS,
+// before 5.6: remembered).
 std::atomic<bool> no_openat2{false};
 
-long open_at(const char* path, int flags, unsigned mode) {
+long open_at(const char* path, int flags, unsigned mode, bool* nonblock_added) {
+    *nonblock_added = false;
     if ((flags & (O_CREAT | O_TRUNC | __O_TMPFILE)) == 0 && !no_openat2.load(std::memory_order_relaxed) &&
         sched::current_g() != nullptr && uring::uring_init().ok()) {
         open_how how{};
-        how.flags = static_cast<uint64_t>(static_cast<unsigned>(flags));
+        how.flags = static_cast<uint64_t>(static_cast<unsigned>(flags | O_NONBLOCK));
         how.resolve = RESOLVE_CACHED;
-        const long r = sys::blocking_syscall(__NR_openat2, AT_FDCWD, path, &how, sizeof how);
-        if (r == -ENOSYS) no_openat2.store(true, std::memory_order_relaxed);
-        else if (r != -EAGAIN && r != -EINVAL) return r;
+        const long r = sys::raw_syscall(__NR_openat2, AT_FDCWD, path, &how, sizeof how);
+        if (r == -ENOSYS) {
+            no_openat2.store(true, std::memory_order_relaxed);
+        } else if (r != -EAGAIN && r != -EINVAL && !(r == -ENXIO && (flags & O_NONBLOCK) == 0)) {
+            *nonblock_added = r >= 0 && (flags & O_NONBLOCK) == 0;
+            return r;
+        }
     }
     io_uring_sqe sqe{};
     sqe.opcode = IORING_OP_OPENAT;
@@ -226,12 +234,13 @@ File::~File() { (void)close(); }
 sys::Result<void> File::open(const char* path, int flags, unsigned mode, File* out) {
     if (path == nullptr || out == nullptr) return sys::Errno(EINVAL);
     if (out->is_open()) return sys::Errno(EBUSY);
-    const long fd = open_at(path, flags | O_CLOEXEC, mode);
+    bool nonblock_added = false;
+    const long fd = open_at(path, flags | O_CLOEXEC, mode, &nonblock_added);
     if (fd < 0) return fd;
     out->fd_ = static_cast<int>(fd);
     out->deadline_ns_ = 0;
     out->ring_ = {};
-    if (uses_ring()) out->attach_ring();
+    if (uses_ring()) out->attach_ring(nonblock_added ? flags : -1);
     else out->attach_netpoll();
     return {};
 }
@@ -250,11 +259,21 @@ unsigned file_type(int fd) {
 // With the ring: a FIFO or a socket is made non-blocking (RingWay::
 // poll_first). A terminal or another character device stays as it is and
 // goes through the ring, which waits on its own for what polls; one that
-// does not poll would only ever say EAGAIN non-blocking.
-void File::attach_ring() {
+// does not poll would only ever say EAGAIN non-blocking. open_flags >= 0:
+// open_at added O_NONBLOCK to these, and anything else gets them back
+// (the ring hands a read that would wait on a non-blocking file back as
+// EAGAIN instead of waiting).
+void File::attach_ring(int open_flags) {
     const unsigned type = file_type(fd_);
     ring_.regular = type == sys::kS_IFREG || type == sys::kS_IFBLK;
-    if (type != sys::kS_IFIFO && type != sys::kS_IFSOCK) return;
+    if (type != sys::kS_IFIFO && type != sys::kS_IFSOCK) {
+        if (open_flags >= 0) (void)sys::raw::fcntl(fd_, F_SETFL, static_cast<unsigned>(open_flags));
+        return;
+    }
+    if (open_flags >= 0) {
+        ring_.poll_first = true;
+        return;
+    }
     const auto flags = sys::raw::fcntl(fd_, F_GETFL);
     if (flags.ok() && sys::raw::fcntl(fd_, F_SETFL, flags.value() | O_NONBLOCK).ok()) ring_.poll_first = true;
 }

@@ -113,7 +113,7 @@ public:
 private:
     fd::FD* netpoll_fd() const;
     void attach_netpoll();
-    void attach_ring();
+    void attach_ring(int open_flags);
     template <class Plain, class Ring>
     long ring_read(const iovec* iov, int iovcnt, int64_t offset, Plain plain, Ring ring);
 
