@@ -363,9 +363,8 @@ sys::Result<size_t> File::read(void* buf, size_t n) {
         return poll_first(fd_, POLLIN, deadline_ns_, [&] { return sys::raw::read(fd_, buf, n).raw(); });
     const iovec iov{buf, n};
     auto plain = [&] { return sys::blocking_syscall(__NR_read, fd_, buf, n); };
-    return ring_read(&iov, 1, kCurrentPosition, plain, [&] {
-        return do_op(rw_sqe(IORING_OP_READ, fd_, buf, n, kCurrentPosition), deadline_ns_, plain);
-    });
+    return ring_read(&iov, 1, kCurrentPosition, plain,
+                     [&] { return do_op(rw_sqe(IORING_OP_READ, fd_, buf, n, kCurrentPosition), deadline_ns_, plain); });
 }
 
 sys::Result<size_t> File::write(const void* buf, size_t n) {
@@ -392,9 +391,8 @@ sys::Result<size_t> File::pread(void* buf, size_t n, int64_t offset) {
     if (ring_.poll_first) return sys::raw::pread64(fd_, buf, n, offset).raw();  // ESPIPE: never waits
     const iovec iov{buf, n};
     auto plain = [&] { return sys::blocking_syscall(__NR_pread64, fd_, buf, n, offset); };
-    return ring_read(&iov, 1, offset, plain, [&] {
-        return do_op(rw_sqe(IORING_OP_READ, fd_, buf, n, offset), deadline_ns_, plain);
-    });
+    return ring_read(&iov, 1, offset, plain,
+                     [&] { return do_op(rw_sqe(IORING_OP_READ, fd_, buf, n, offset), deadline_ns_, plain); });
 }
 
 sys::Result<size_t> File::pwrite(const void* buf, size_t n, int64_t offset) {
@@ -411,8 +409,7 @@ sys::Result<size_t> File::readv(const iovec* iov, int n) {
         return poll_first(fd_, POLLIN, deadline_ns_, [&] { return sys::raw::readv(fd_, iov, n).raw(); });
     auto plain = [&] { return sys::blocking_syscall(__NR_readv, fd_, iov, n); };
     return ring_read(iov, n, kCurrentPosition, plain, [&] {
-        return do_op(rw_sqe(IORING_OP_READV, fd_, iov, static_cast<size_t>(n), kCurrentPosition), deadline_ns_,
-                     plain);
+        return do_op(rw_sqe(IORING_OP_READV, fd_, iov, static_cast<size_t>(n), kCurrentPosition), deadline_ns_, plain);
     });
 }
 

@@ -120,12 +120,12 @@ private:
     // How its reads and writes go with a ring (os/file.cpp: ring_read,
     // poll_first).
     struct RingWay {
-        bool no_nowait = false;   // its reads cannot be asked not to wait (a terminal, tmpfs): to the ring
-        bool poll_first = false;  // a FIFO or socket: non-blocking, the ring only waits for readiness
-        bool regular = false;     // a regular file or block device: its reads may go plain
-        bool plain = false;       // its reads keep finding their data at once: the plain syscall
-        uint16_t hits = 0;        // reads in a row that found all their data at once
-        uint16_t plain_after = 0; // hits before reads go plain (0: the first threshold)
+        bool no_nowait = false;    // its reads cannot be asked not to wait (a terminal, tmpfs): to the ring
+        bool poll_first = false;   // a FIFO or socket: non-blocking, the ring only waits for readiness
+        bool regular = false;      // a regular file or block device: its reads may go plain
+        bool plain = false;        // its reads keep finding their data at once: the plain syscall
+        uint16_t hits = 0;         // reads in a row that found all their data at once
+        uint16_t plain_after = 0;  // hits before reads go plain (0: the first threshold)
     };
 
     int fd_ = -1;
@@ -173,7 +173,7 @@ struct FileStats {
     // Reads of a file gone plain (not counted: they cost what the
     // fallback's do) that lost their P meanwhile: their file asks first again.
     uint64_t plain_lost_p = 0;
-    uint64_t poll_waits = 0;    // waits through the ring for a FIFO or socket to be ready
+    uint64_t poll_waits = 0;  // waits through the ring for a FIFO or socket to be ready
 };
 FileStats file_stats();
 

@@ -488,6 +488,40 @@ TEST_P(OsFile, WhatEpollRefusesStaysBlocking) {
     EXPECT_EQ(at_end, 0u);
 }
 
+// The flags a File's descriptor ends up with are the ones asked for: the
+// ring's cached open adds O_NONBLOCK for the open itself and takes it off
+// again, but for a FIFO, which keeps it (it is read raw, the ring waiting
+// for it), and for a caller who asked for it.
+TEST_P(OsFile, OpenLeavesTheFlagsAsked) {
+    TempDir dir;
+    const std::string fifo = dir / "fifo", plain = dir / "plain";
+    ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+    {
+        std::FILE* f = std::fopen(plain.c_str(), "w");
+        ASSERT_NE(f, nullptr);
+        std::fclose(f);
+    }
+    int plain_fl = -1, asked_fl = -1, fifo_fl = -1, dir_fl = -1;
+    const bool ring = run([&] {
+        os::File p, a, q, d;
+        if (!os::File::open(plain.c_str(), &p).ok() ||
+            !os::File::open(plain.c_str(), O_RDONLY | O_NONBLOCK, 0, &a).ok() ||
+            !os::File::open(fifo.c_str(), O_RDWR, 0, &q).ok() ||
+            !os::File::open(dir.path().c_str(), O_RDONLY | O_DIRECTORY, 0, &d).ok())
+            return;
+        plain_fl = static_cast<int>(sys::raw::fcntl(p.fd(), F_GETFL).value_or(-1));
+        asked_fl = static_cast<int>(sys::raw::fcntl(a.fd(), F_GETFL).value_or(-1));
+        fifo_fl = static_cast<int>(sys::raw::fcntl(q.fd(), F_GETFL).value_or(-1));
+        dir_fl = static_cast<int>(sys::raw::fcntl(d.fd(), F_GETFL).value_or(-1));
+    });
+    ASSERT_GE(plain_fl, 0);
+    EXPECT_EQ(plain_fl & O_NONBLOCK, 0);
+    EXPECT_EQ(dir_fl & O_NONBLOCK, 0);
+    EXPECT_NE(asked_fl & O_NONBLOCK, 0);
+    // Non-blocking either way: read raw with the ring, on the netpoller without.
+    EXPECT_NE(fifo_fl & O_NONBLOCK, 0) << (ring ? "ring" : "fallback");
+}
+
 // A ring of 2 SQ entries (a 4-entry CQ) and 64 reads whose deadlines all
 // fall at the same moment: their 128 completions (each read's and its
 // linked timeout's) come at once, the CQ overflows, the kernel keeps the
@@ -533,8 +567,7 @@ TEST_P(OsFile, ReadsOfWhatIsThereTakeNoRingTrip) {
     TempDir dir;
     const std::string path = dir / "cached", fifo = dir / "fifo";
     ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
-    uint64_t cached_trips = 99, open_close_trips = 99, fifo_full_trips = 99, fifo_empty_trips = 0,
-             fifo_empty_waits = 0;
+    uint64_t cached_trips = 99, open_close_trips = 99, fifo_full_trips = 99, fifo_empty_trips = 0, fifo_empty_waits = 0;
     std::string got;
     const bool ring = run([&] {
         if (!os::write_file(path.c_str(), "0123456789", 10, 0600).ok()) return;
@@ -610,8 +643,8 @@ PlainReads plain_reads_in(const std::string& dir, Run run) {
             auto reads = [&](int n) {
                 uint64_t not_plain = 0;
                 for (int i = 0; i < n; ++i) {
-                    const uint64_t before =
-                        os::file_stats().nowait_reads + rawrt::netpoll::uring::uring_stats().submitted;
+                    const uint64_t before = os::file_stats().nowait_reads +
+                                            rawrt::netpoll::uring::uring_stats().submitted;
                     if (f.pread(buf, sizeof buf, 0).value_or(0) != sizeof buf || buf[0] != 'd' || buf[4095] != 'd')
                         return uint64_t{999};
                     not_plain += os::file_stats().nowait_reads + rawrt::netpoll::uring::uring_stats().submitted !=
