@@ -378,6 +378,7 @@ sys::Result<size_t> File::write(const void* buf, size_t n) {
             const long r = poll_first(fd_, POLLOUT, deadline_ns_,
                                       [&] { return sys::raw::write(fd_, at + done, n - done).raw(); });
             if (r < 0) return r;
+            if (r == 0) return -EIO;  // no progress, no error: as write_all
             done += static_cast<size_t>(r);
         }
         return done;
