@@ -24,6 +24,7 @@
 #include "mem/malloc.hpp"
 #include "netpoll/fd.hpp"
 #include "netpoll/uring.hpp"
+#include "sched/entersyscall.hpp"
 #include "sched/proc.hpp"
 #include "sched/runtime2.hpp"
 #include "sys/calls.hpp"
@@ -145,24 +146,29 @@ io_uring_sqe rw_sqe(uint8_t opcode, int fd, const void* buf, size_t n, int64_t o
 
 constexpr int64_t kCurrentPosition = -1;  // the SQE's offset for "at the file's position"
 
-// Go's File.Write and WriteAt: all n bytes (a short write is continued), at
-// offset, or at the file's position (kCurrentPosition).
-long write_all(int fd, const void* buf, size_t n, int64_t offset, int64_t deadline_ns) {
+// Go's File.Write and WriteAt: all n bytes, a short write continued.
+// once(at, left, done) makes one write of the left bytes at `at`, done
+// bytes in, and returns its count or -errno.
+template <class Once>
+long write_all(const void* buf, size_t n, Once once) {
     auto* p = static_cast<const unsigned char*>(buf);
     size_t done = 0;
     do {
-        const void* at = p + done;
-        const size_t left = n - done;
-        const int64_t off = offset == kCurrentPosition ? offset : offset + static_cast<int64_t>(done);
-        const long r = do_op(rw_sqe(IORING_OP_WRITE, fd, at, left, off), deadline_ns, [&] {
-            return off == kCurrentPosition ? sys::blocking_syscall(__NR_write, fd, at, left)
-                                           : sys::blocking_syscall(__NR_pwrite64, fd, at, left, off);
-        });
+        const long r = once(p + done, n - done, done);
         if (r < 0) return r;
         if (r == 0 && n != 0) return -EIO;  // no progress, no error: as Go's io.ErrShortWrite
         done += static_cast<size_t>(r);
     } while (done < n);
     return static_cast<long>(done);
+}
+
+// One write through the ring, at offset or at the file's position
+// (kCurrentPosition).
+long ring_write(int fd, const void* at, size_t left, int64_t offset, int64_t deadline_ns) {
+    return do_op(rw_sqe(IORING_OP_WRITE, fd, at, left, offset), deadline_ns, [&] {
+        return offset == kCurrentPosition ? sys::blocking_syscall(__NR_write, fd, at, left)
+                                          : sys::blocking_syscall(__NR_pwrite64, fd, at, left, offset);
+    });
 }
 
 // With the ring, an open that neither creates nor truncates first tries
@@ -178,10 +184,9 @@ long write_all(int fd, const void* buf, size_t n, int64_t offset, int64_t deadli
 // before 5.6: remembered).
 std::atomic<bool> no_openat2{false};
 
-long open_at(const char* path, int flags, unsigned mode, bool* nonblock_added) {
+long open_at(const char* path, int flags, unsigned mode, bool ring, bool* nonblock_added) {
     *nonblock_added = false;
-    if ((flags & (O_CREAT | O_TRUNC | __O_TMPFILE)) == 0 && !no_openat2.load(std::memory_order_relaxed) &&
-        sched::current_g() != nullptr && uring::uring_init().ok()) {
+    if (ring && (flags & (O_CREAT | O_TRUNC | __O_TMPFILE)) == 0 && !no_openat2.load(std::memory_order_relaxed)) {
         open_how how{};
         how.flags = static_cast<uint64_t>(static_cast<unsigned>(flags | O_NONBLOCK));
         how.resolve = RESOLVE_CACHED;
@@ -234,13 +239,14 @@ File::~File() { (void)close(); }
 sys::Result<void> File::open(const char* path, int flags, unsigned mode, File* out) {
     if (path == nullptr || out == nullptr) return sys::Errno(EINVAL);
     if (out->is_open()) return sys::Errno(EBUSY);
+    const bool ring = uses_ring();
     bool nonblock_added = false;
-    const long fd = open_at(path, flags | O_CLOEXEC, mode, &nonblock_added);
+    const long fd = open_at(path, flags | O_CLOEXEC, mode, ring, &nonblock_added);
     if (fd < 0) return fd;
     out->fd_ = static_cast<int>(fd);
     out->deadline_ns_ = 0;
     out->ring_ = {};
-    if (uses_ring()) out->attach_ring(nonblock_added ? flags : -1);
+    if (ring) out->attach_ring(nonblock_added ? flags : -1);
     else out->attach_netpoll();
     return {};
 }
@@ -334,10 +340,9 @@ sys::Result<void> File::create(const char* path, File* out) {
 template <class Plain, class Ring>
 long File::ring_read(const iovec* iov, int iovcnt, int64_t offset, Plain plain, Ring ring) {
     if (ring_.plain && deadline_ns_ == 0 && sched::current_g() != nullptr) {
-        sched::P* pp = sched::getm()->p;
-        const uint32_t tick = pp->syscalltick;
+        const sched::SyscallMark mark = sched::syscall_mark();
         const long r = plain();
-        if (sched::getm()->p == pp && pp->syscalltick == tick + 1) return r;
+        if (sched::syscall_kept_p(mark)) return r;
         sys::counter_add(counters.plain_lost_p);
         ring_.plain = false;
         ring_.hits = 0;
@@ -370,20 +375,13 @@ sys::Result<size_t> File::read(void* buf, size_t n) {
 sys::Result<size_t> File::write(const void* buf, size_t n) {
     if (fd_ < 0) return sys::Errno(EBADF);
     if (fd::FD* p = netpoll_fd()) return p->write(buf, n);
-    if (ring_.poll_first) {
-        // Go's File.Write: all of it, a short write continued.
-        auto* at = static_cast<const unsigned char*>(buf);
-        size_t done = 0;
-        while (done < n) {
-            const long r = poll_first(fd_, POLLOUT, deadline_ns_,
-                                      [&] { return sys::raw::write(fd_, at + done, n - done).raw(); });
-            if (r < 0) return r;
-            if (r == 0) return -EIO;  // no progress, no error: as write_all
-            done += static_cast<size_t>(r);
-        }
-        return done;
-    }
-    return write_all(fd_, buf, n, kCurrentPosition, deadline_ns_);
+    if (ring_.poll_first)
+        return write_all(buf, n, [&](const void* at, size_t left, size_t) {
+            return poll_first(fd_, POLLOUT, deadline_ns_, [&] { return sys::raw::write(fd_, at, left).raw(); });
+        });
+    return write_all(buf, n, [&](const void* at, size_t left, size_t) {
+        return ring_write(fd_, at, left, kCurrentPosition, deadline_ns_);
+    });
 }
 
 sys::Result<size_t> File::pread(void* buf, size_t n, int64_t offset) {
@@ -400,7 +398,9 @@ sys::Result<size_t> File::pwrite(const void* buf, size_t n, int64_t offset) {
     if (fd_ < 0) return sys::Errno(EBADF);
     if (offset < 0) return sys::Errno(EINVAL);
     if (ring_.poll_first) return sys::raw::pwrite64(fd_, buf, n, offset).raw();  // ESPIPE
-    return write_all(fd_, buf, n, offset, deadline_ns_);
+    return write_all(buf, n, [&](const void* at, size_t left, size_t done) {
+        return ring_write(fd_, at, left, offset + static_cast<int64_t>(done), deadline_ns_);
+    });
 }
 
 sys::Result<size_t> File::readv(const iovec* iov, int n) {

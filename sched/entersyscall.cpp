@@ -216,6 +216,15 @@ void exitsyscall() {
     gp->syscallsp = 0;
 }
 
+SyscallMark syscall_mark() {
+    const P* pp = getm()->p;
+    return {pp, pp->syscalltick};
+}
+
+// exitsyscall's fast path bumps the tick once on the P it kept; a retake
+// bumps it too, and a slow exit runs the G on whatever P it finds.
+bool syscall_kept_p(SyscallMark mark) { return getm()->p == mark.pp && mark.pp->syscalltick == mark.tick + 1; }
+
 namespace {
 const sys::SyscallHooks hooks = {entersyscall, exitsyscall, entersyscallblock};
 }

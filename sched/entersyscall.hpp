@@ -3,6 +3,7 @@
 // reach through the hooks a run installs, and blocking_call (Go's cgocall).
 #pragma once
 
+#include <cstdint>
 #include <type_traits>
 
 namespace rawrt::sched {
@@ -15,6 +16,16 @@ void exitsyscall();
 // For a call known to block: the P is handed off before the call.
 void entersyscallblock(long nr = -1, long a0 = 0, long a1 = 0, long a2 = 0);
 
+// rawrt: whether a blocking syscall made between syscall_mark() and
+// syscall_kept_p() kept the calling G's P throughout (exitsyscall's fast
+// path with oldp, no retake meanwhile). On a G with a P.
+struct P;
+struct SyscallMark {
+    const P* pp;
+    uint32_t tick;
+};
+SyscallMark syscall_mark();
+bool syscall_kept_p(SyscallMark mark);
 // Installs (or removes) the hooks that make sys/'s wrappers call the above.
 void install_syscall_hooks(bool on);
 

@@ -96,16 +96,23 @@ void left_idle(M* mp) {
     if (sched.timer_waiter == mp) sched.timer_waiter = nullptr;
 }
 
-// Removes mp from the idle list if it is still there. sched.lock held.
-bool m_remove(M* mp) {
-    for (M** link = &sched.midle; *link != nullptr; link = &(*link)->schedlink) {
+// Takes mp off the list of Ms at *head (linked through schedlink) if it is
+// there. sched.lock held.
+bool m_unlink(M** head, M* mp) {
+    for (M** link = head; *link != nullptr; link = &(*link)->schedlink) {
         if (*link == mp) {
             *link = mp->schedlink;
-            left_idle(mp);
             return true;
         }
     }
     return false;
+}
+
+// Removes mp from the idle list if it is still there. sched.lock held.
+bool m_remove(M* mp) {
+    if (!m_unlink(&sched.midle, mp)) return false;
+    left_idle(mp);
+    return true;
 }
 
 }  // namespace
@@ -368,8 +375,7 @@ void retire_if_idle(M* mp) {
         lock(&sched.lock);
         // An M a poller keeps kernel state on (the ring's io-wq, whose
         // queued work the kernel cancels when its thread ends) stays.
-        if (!sched.exiting && sched.nmidle > sched.gomaxprocs && mp->poller_mark != run_generation() &&
-            m_remove(mp)) {
+        if (!sched.exiting && sched.nmidle > sched.gomaxprocs && mp->poller_mark != run_generation() && m_remove(mp)) {
             unlock(&sched.lock);
             mexit();
         }
@@ -417,11 +423,7 @@ P* mstopping_leave(M* mp, bool handed_only) {
     switch (mp->stopping) {
         case kStoppingListed:
             if (handed_only) return nullptr;
-            for (M** link = &sched.mstopping;; link = &(*link)->schedlink) {
-                if (*link != mp) continue;
-                *link = mp->schedlink;
-                break;
-            }
+            (void)m_unlink(&sched.mstopping, mp);
             mp->stopping = kStoppingNone;
             return nullptr;
         case kStoppingHanded:

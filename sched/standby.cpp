@@ -61,8 +61,6 @@ void watch(M* mp) {
 }  // namespace
 
 bool standby_watch(P* pp) {
-    // A retake paced past a watch is left to sysmon's passes.
-    if (retake_wait() > kMaxWatchNs) return false;
     // Without the lock first: a G making short syscalls one after another
     // prompts at each until the first watch turns prompts off.
     if (M* mp = standbym.load(std::memory_order_relaxed);

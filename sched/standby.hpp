@@ -29,7 +29,8 @@ enum : uintptr_t { kStandbyNone = 0, kStandbyWaiting = 1, kStandbyOff = 2 };
 // kMaxWatchNs) and the time it takes the M to wake, with room to spare.
 constexpr int64_t kStandbyNs = 200'000;
 
-// sysmon_prompt, with pp's prompt_tick and prompt_when stored: puts an M on
+// sysmon_prompt, with pp's prompt_tick and prompt_when stored, for a retake
+// due within a watch (retake_wait() <= kMaxWatchNs): puts an M on
 // standby to watch pp's syscall (an idle one, woken; or the one last on
 // standby, if it is still on its way back). False if no M is idle (making
 // one would cost more than the retake it speeds up) or the standby M

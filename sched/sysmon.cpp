@@ -279,10 +279,12 @@ bool sysmon_wake() {
 void sysmon_prompt(P* pp, uint32_t tick) {
     pp->prompt_when.store(vdso::nanotime(), std::memory_order_relaxed);
     pp->prompt_tick.store(tick, std::memory_order_release);
-    // (An awake sysmon looks in its next pass: no prompt needed. Nor does a
-    // napping one for a retake paced past a watch: its passes find it.)
-    if (retake_wait() > kMaxWatchNs && sysmon_state.load(std::memory_order_relaxed) == kSysmonNap) return;
-    if ((debug.sysmon_standby && standby_watch(pp)) || sysmon_wake()) sys::counter_add(counters.prompts);
+    // (An awake sysmon looks in its next pass: no prompt needed.) A retake
+    // paced past a watch is left to sysmon's passes: no standby M watches
+    // it, and a napping sysmon finds it without a wake.
+    const bool paced = retake_wait() > kMaxWatchNs;
+    if (paced && sysmon_state.load(std::memory_order_relaxed) == kSysmonNap) return;
+    if ((debug.sysmon_standby && !paced && standby_watch(pp)) || sysmon_wake()) sys::counter_add(counters.prompts);
 }
 
 bool standby_retake(P* pp) {
